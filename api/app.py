@@ -1,0 +1,80 @@
+"""The Litestar application: `create_app(settings)` builds one from explicit settings."""
+
+import logging
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+import api
+from api.auth import provide_principal
+from api.config import Settings, get_settings
+from api.db import create_engine, create_sessionmaker, provide_session
+from api.errors import exception_handlers
+from api.graphql_schema import graphql_controller
+from api.health import healthz, readyz
+from api.middleware import request_id_middleware
+from api.people.rest import PeopleController
+from api.products.rest import ProductsController
+from api.teams.rest import MembersController, TeamsController
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """A Pizzabox app for the given settings (by default, the environment's)."""
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level.upper())
+
+    @asynccontextmanager
+    async def database(app: Litestar) -> AsyncGenerator[None, None]:
+        engine = create_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    api_router = Router(
+        path=API_PREFIX,
+        route_handlers=[PeopleController, TeamsController, MembersController, ProductsController],
+        security=[{"bearerAuth": []}],
+    )
+    return Litestar(
+        route_handlers=[healthz, readyz, api_router, graphql_controller(settings)],
+        dependencies={
+            "session": Provide(provide_session),
+            "principal": Provide(provide_principal),
+        },
+        lifespan=[database],
+        middleware=[request_id_middleware],
+        exception_handlers=exception_handlers,
+        request_max_body_size=settings.max_body_bytes,
+        cors_config=CORSConfig(allow_origins=settings.cors_origin_list)
+        if settings.cors_origin_list
+        else None,
+        openapi_config=OpenAPIConfig(
+            title="Pizzabox API",
+            version=api.__version__,
+            description=(
+                "System of record for products, their two-pizza teams, and launch readiness."
+            ),
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(path="/scalar")],
+            components=Components(
+                security_schemes={
+                    "bearerAuth": SecurityScheme(
+                        type="http", scheme="bearer", description="A Pizzabox API token (pzb_…)"
+                    )
+                }
+            ),
+        ),
+        debug=settings.debug,
+        state=None,
+    )

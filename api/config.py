@@ -1,0 +1,46 @@
+"""Settings, read from `PIZZABOX_` environment variables."""
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob Pizzabox has; each one is documented in the README."""
+
+    model_config = SettingsConfigDict(env_prefix="PIZZABOX_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./pizzabox.db"
+    # Echo SQL to the log; for debugging only.
+    database_echo: bool = False
+    # Connections per instance in the PostgreSQL pool.
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    # How long a SQLite writer waits for the lock before giving up, in milliseconds.
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    # Requests with a larger body are refused with 413.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    graphql_max_depth: int = Field(default=10, ge=2)
+    graphql_max_aliases: int = Field(default=15, ge=1)
+    graphql_max_tokens: int = Field(default=2000, ge=100)
+    graphql_introspection: bool = True
+    # Comma-separated origins allowed by CORS; empty means CORS is off.
+    cors_origins: str = ""
+    debug: bool = False
+    log_level: str = "INFO"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """The CORS origins as a list; empty when CORS is off."""
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is the embedded SQLite one."""
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,159 @@
+"""Database engine, session-per-request, and the columns every record shares."""
+
+import secrets
+import time
+import uuid
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from litestar import Request
+from litestar.datastructures import State
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import declared_attr
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from api.config import Settings
+
+# Set before any model exists so every constraint gets a stable name that Alembic can diff.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+# Execution option a session sets on its connection when the request will write.
+WRITE_INTENT = "pizzabox_write_intent"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+_last_uuid7 = [0, 0]  # [millis, counter]: keeps ids from one process strictly increasing
+
+
+def uuid7() -> uuid.UUID:
+    """A time-ordered UUID (RFC 9562 version 7), so ids sort by creation and pages stay stable."""
+    millis = time.time_ns() // 1_000_000
+    if millis <= _last_uuid7[0] and _last_uuid7[1] < 0xFFF:
+        millis, counter = _last_uuid7[0], _last_uuid7[1] + 1
+    else:
+        millis, counter = max(millis, _last_uuid7[0] + 1), secrets.randbits(10)
+    _last_uuid7[:] = [millis, counter]
+    rand_b = secrets.randbits(62)
+    value = (millis & ((1 << 48) - 1)) << 80 | 0x7 << 76 | counter << 64 | 0b10 << 62 | rand_b
+    return uuid.UUID(int=value)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always stored and returned in UTC, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; attach a timezone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        # SQLite keeps no zone: what went in was UTC, so say so on the way out.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class RecordBase(SQLModel):
+    """Columns every record carries: a UUID, timestamps, and a version for optimistic locking."""
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    version: int = Field(default=1, nullable=False)
+
+    # SQLAlchemy adds `WHERE version = :old` to every UPDATE, so two writers that read the same
+    # version cannot both win, even across instances.
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+    sensitive_fields: ClassVar[frozenset[str]] = frozenset()
+
+
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, connection_record: ConnectionPoolEntry) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers run while one writer writes; the rest makes SQLite behave as a server.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+        # SQLAlchemy emits BEGIN itself (see _sqlite_begin) instead of the driver's implicit one.
+        dbapi_connection.isolation_level = None
+
+    return on_connect
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A writing request takes SQLite's write lock up front: a deferred transaction that reads and
+    # then writes after another writer committed fails at once instead of waiting its turn.
+    immediate = connection.get_execution_options().get(WRITE_INTENT, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    """An async engine configured for the database the settings name."""
+    if settings.is_sqlite:
+        engine = create_async_engine(
+            settings.database_url,
+            echo=settings.database_echo,
+            connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+        )
+        event.listen(
+            engine.sync_engine, "connect", _sqlite_pragmas(settings.sqlite_busy_timeout_ms)
+        )
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        return engine
+    return create_async_engine(
+        settings.database_url,
+        echo=settings.database_echo,
+        pool_size=settings.database_pool_size,
+        pool_pre_ping=True,
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded attributes after commit, so responses can be built from them."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def provide_session(
+    state: State, request: Request[Any, Any, Any]
+) -> AsyncGenerator[AsyncSession, None]:
+    """One session per request: commit when the handler returns, roll back when it raises."""
+    sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
+    async with sessionmaker() as session:
+        if request.method not in SAFE_METHODS:
+            await session.connection(execution_options={WRITE_INTENT: True})
+        try:
+            yield session
+        except Exception:
+            await session.rollback()
+            raise
+        if session.info.get("rollback_only"):
+            await session.rollback()
+        else:
+            await session.commit()

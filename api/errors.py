@@ -1,0 +1,209 @@
+"""The domain's exceptions, and how REST turns them (and everything else) into problem+json."""
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+logger = logging.getLogger("api")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one input field."""
+
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        """The JSON shape clients see."""
+        return {"field": self.field, "message": self.message}
+
+
+class PizzaboxError(Exception):
+    """Base of every error a service raises on purpose; never an HTTP exception."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "BAD_USER_INPUT"
+    slug: ClassVar[str] = "bad-request"
+
+    def __init__(self, detail: str, errors: Sequence[FieldError] = ()) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors)
+
+
+class InvalidInput(PizzaboxError):
+    """Input that is well-formed but breaks a rule; names the field."""
+
+    status = 422
+    slug = "invalid-input"
+
+    @classmethod
+    def field(cls, field: str, message: str) -> "InvalidInput":
+        """A single-field error, the common case."""
+        return cls(f"{field}: {message}", [FieldError(field, message)])
+
+
+class BadRequest(InvalidInput):
+    """Input that cannot be read at all: bad JSON, a cursor that is not ours."""
+
+    status = 400
+    slug = "bad-request"
+
+
+class NotFound(PizzaboxError):
+    """The record does not exist (or the caller may not know that it does)."""
+
+    status = 404
+    code = "NOT_FOUND"
+    slug = "not-found"
+
+
+class Conflict(PizzaboxError):
+    """A duplicate, or a change the record's state does not allow."""
+
+    status = 409
+    code = "CONFLICT"
+    slug = "conflict"
+
+
+class PreconditionFailed(PizzaboxError):
+    """The record changed since the client read it (`If-Match` no longer matches)."""
+
+    status = 412
+    code = "CONFLICT"
+    slug = "precondition-failed"
+
+
+class Unauthenticated(PizzaboxError):
+    """No usable credentials."""
+
+    status = 401
+    code = "UNAUTHENTICATED"
+    slug = "unauthenticated"
+
+
+class PermissionDenied(PizzaboxError):
+    """A known caller without the right to do this."""
+
+    status = 403
+    code = "FORBIDDEN"
+    slug = "forbidden"
+
+
+def problem_type(slug: str) -> str:
+    """The stable `type` URI of a kind of problem."""
+    return f"urn:pizzabox:problem:{slug}"
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    slug: str,
+    detail: str,
+    errors: Sequence[Mapping[str, str]] = (),
+    headers: Mapping[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    """An RFC 9457 problem document."""
+    body: dict[str, Any] = {
+        "type": problem_type(slug),
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if errors:
+        body["errors"] = list(errors)
+    request_id = request.scope.get("state", {}).get("request_id")
+    if request_id:
+        body["request_id"] = request_id
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _domain_error(request: Request[Any, Any, Any], exc: PizzaboxError) -> Response[Any]:
+    return problem_response(
+        request,
+        status=exc.status,
+        slug=exc.slug,
+        detail=exc.detail,
+        errors=[error.as_dict() for error in exc.errors],
+    )
+
+
+def _field_name(entry: Mapping[str, Any]) -> str:
+    key = entry.get("key")
+    if key:
+        return str(key)
+    return str(entry.get("source") or "body")
+
+
+def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    errors = [
+        {"field": _field_name(entry), "message": str(entry.get("message", "is invalid"))}
+        for entry in extra
+        if isinstance(entry, Mapping)
+    ]
+    # Body and parameter validation: the input was readable but wrong, so 422 names the fields;
+    # a body that is not JSON at all has no fields and stays a plain 400.
+    status = 422 if errors else 400
+    if not errors:
+        errors = [{"field": "body", "message": str(exc.detail)}]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem_response(
+        request, status=status, slug="invalid-input" if status == 422 else "bad-request",
+        detail=detail, errors=errors,
+    )
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    slug = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
+    return problem_response(
+        request, status=exc.status_code, slug=slug, detail=str(exc.detail), headers=exc.headers
+    )
+
+
+def _integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+    # Services check uniqueness first; this catches the race between two instances.
+    logger.info("integrity error mapped to 409: %s", exc.orig)
+    return problem_response(
+        request, status=409, slug="conflict",
+        detail="the change conflicts with another record (a duplicate or a missing reference)",
+    )
+
+
+def _stale_error(request: Request[Any, Any, Any], exc: StaleDataError) -> Response[Any]:
+    return problem_response(
+        request, status=412, slug="precondition-failed",
+        detail="the record was changed by someone else; read it again and retry",
+    )
+
+
+def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    request_id = request.scope.get("state", {}).get("request_id")
+    logger.exception("unhandled error (request_id=%s)", request_id)
+    return problem_response(
+        request, status=500, slug="internal-error",
+        detail="an unexpected error occurred; quote the request id when reporting it",
+    )
+
+
+exception_handlers: ExceptionHandlersMap = {
+    PizzaboxError: _domain_error,
+    ValidationException: _validation_error,
+    HTTPException: _http_error,
+    IntegrityError: _integrity_error,
+    StaleDataError: _stale_error,
+    Exception: _unexpected_error,
+}

@@ -1,0 +1,38 @@
+"""Liveness and readiness probes; open to everyone, no token."""
+
+from litestar import MediaType, Response, get
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.datastructures import State
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+class HealthStatus(BaseModel):
+    """Probe answer."""
+
+    status: str
+
+
+@get("/healthz", operation_id="healthz", tags=["health"], summary="Is the process up?")
+async def healthz() -> HealthStatus:
+    """Answers as long as the process serves requests."""
+    return HealthStatus(status="ok")
+
+
+@get(
+    "/readyz",
+    operation_id="readyz",
+    tags=["health"],
+    summary="Can the service reach its database?",
+    responses={503: ResponseSpec(data_container=HealthStatus, description="Database unreachable")},
+)
+async def readyz(state: State) -> Response[HealthStatus]:
+    """200 when the database answers, 503 when it does not."""
+    engine: AsyncEngine = state.engine
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database means "not ready"
+        return Response(HealthStatus(status="unavailable"), status_code=503, media_type=MediaType.JSON)
+    return Response(HealthStatus(status="ok"))

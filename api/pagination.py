@@ -1,0 +1,83 @@
+"""Keyset pagination shared by every list, REST and GraphQL alike."""
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.errors import BadRequest
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+ItemT = TypeVar("ItemT")
+RowT = TypeVar("RowT")
+
+
+class Page(BaseModel, Generic[ItemT]):
+    """One page of a list: the items and the cursor of the next page (null on the last)."""
+
+    items: list[ItemT]
+    next_cursor: str | None
+
+
+@dataclass
+class Window(Generic[RowT]):
+    """What a service returns for one page of rows."""
+
+    rows: list[RowT]
+    next_cursor: str | None
+
+
+def encode_cursor(record_id: uuid.UUID) -> str:
+    """An opaque cursor that points just after the given record."""
+    raw = json.dumps({"after": str(record_id)}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, field: str = "cursor") -> uuid.UUID:
+    """The record id a cursor points after; a cursor we did not issue is a 400."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        payload: Any = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        return uuid.UUID(payload["after"])
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeEncodeError) as exc:
+        raise BadRequest.field(field, "is not a cursor this API issued") from exc
+
+
+def check_limit(limit: int, *, field: str = "limit") -> int:
+    """A page size within the documented bounds."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadRequest.field(field, f"must be between 1 and {MAX_LIMIT}")
+    return limit
+
+
+async def fetch_window(
+    session: AsyncSession,
+    statement: Select[tuple[RowT]],
+    id_column: Any,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> Window[RowT]:
+    """Rows ordered by id (ids are time-ordered UUIDs), one more than asked to see if more exist."""
+    check_limit(limit)
+    if cursor is not None:
+        statement = statement.where(id_column > decode_cursor(cursor))
+    rows = list((await session.scalars(statement.order_by(id_column).limit(limit + 1))).all())
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1].id) if has_more and rows else None  # type: ignore[attr-defined]
+    return Window(rows=rows, next_cursor=next_cursor)
+
+
+async def count_rows(session: AsyncSession, statement: Select[Any]) -> int:
+    """How many rows a filtered list has in all."""
+    total = await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    return int(total or 0)

@@ -1,0 +1,38 @@
+"""People: everyone who can be on a team."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import String
+from sqlmodel import Field
+
+from api.db import RecordBase, UTCDateTime
+
+
+class JobFamily(StrEnum):
+    """What kind of work a person does."""
+
+    ENGINEERING = "engineering"
+    PRODUCT = "product"
+    DESIGN = "design"
+    SECURITY = "security"
+    DATA_SCIENCE = "data_science"
+    OPERATIONS = "operations"
+    SALES = "sales"
+    MARKETING = "marketing"
+    SUPPORT = "support"
+    LEGAL = "legal"
+    FINANCE = "finance"
+    OTHER = "other"
+
+
+class Person(RecordBase, table=True):
+    """A person; the email is stored lower-cased, which makes it unique case-insensitively."""
+
+    __tablename__ = "people"
+
+    email: str = Field(sa_type=String(254), unique=True)
+    name: str = Field(sa_type=String(200))
+    job_family: str = Field(sa_type=String(32), index=True)
+    home_org: str = Field(sa_type=String(100), index=True)
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

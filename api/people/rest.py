@@ -1,0 +1,92 @@
+"""REST face of people: /api/v1/people."""
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth import Principal, authorize
+from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from api.people import service
+from api.people.models import JobFamily
+from api.people.schemas import PeopleFilter, PersonCreate, PersonRead, PersonUpdate
+from api.records import etag
+from api.rest_params import IfMatch, Limit, Cursor, IncludeArchived, TextQuery
+
+
+class PeopleController(Controller):
+    """People who can be on teams."""
+
+    path = "/people"
+    tags = ["people"]
+
+    @get("/", operation_id="listPeople", summary="List people")
+    async def list_people(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+        org: Annotated[str | None, Parameter(description="Home org, case-insensitive")] = None,
+        job_family: Annotated[JobFamily | None, Parameter(description="Job family")] = None,
+        q: TextQuery = None,
+        include_archived: IncludeArchived = False,
+    ) -> Page[PersonRead]:
+        """People, oldest first, filtered by org, job family and free text on name and email."""
+        authorize(principal, "person:read")
+        filters = PeopleFilter(org=org, job_family=job_family, q=q, include_archived=include_archived)
+        window = await service.list_people(session, filters=filters, cursor=cursor, limit=limit)
+        return Page(
+            items=[PersonRead.model_validate(row) for row in window.rows],
+            next_cursor=window.next_cursor,
+        )
+
+    @post("/", operation_id="createPerson", summary="Add a person")
+    async def create_person(
+        self, session: AsyncSession, principal: Principal, data: PersonCreate
+    ) -> Response[PersonRead]:
+        """Add a person; the email must not be taken (case-insensitively)."""
+        authorize(principal, "person:create")
+        person = await service.create_person(session, data=data)
+        return Response(
+            PersonRead.model_validate(person),
+            status_code=201,
+            headers={"Location": f"/api/v1/people/{person.id}", "ETag": etag(person)},
+        )
+
+    @get("/{person_id:uuid}", operation_id="getPerson", summary="Get a person")
+    async def get_person(
+        self, session: AsyncSession, principal: Principal, person_id: uuid.UUID
+    ) -> Response[PersonRead]:
+        """One person, with an ETag for conditional writes."""
+        authorize(principal, "person:read")
+        person = await service.get_person(session, person_id)
+        return Response(PersonRead.model_validate(person), headers={"ETag": etag(person)})
+
+    @patch("/{person_id:uuid}", operation_id="updatePerson", summary="Change a person")
+    async def update_person(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        person_id: uuid.UUID,
+        data: PersonUpdate,
+        if_match: IfMatch = None,
+    ) -> Response[PersonRead]:
+        """Change the fields sent; `If-Match` makes it conditional (412 when stale)."""
+        authorize(principal, "person:update")
+        person = await service.update_person(session, person_id, data=data, if_match=if_match)
+        return Response(PersonRead.model_validate(person), headers={"ETag": etag(person)})
+
+    @delete("/{person_id:uuid}", operation_id="archivePerson", summary="Archive a person")
+    async def archive_person(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        person_id: uuid.UUID,
+        if_match: IfMatch = None,
+    ) -> None:
+        """Archive a person and end their current memberships; nothing is destroyed."""
+        authorize(principal, "person:archive")
+        await service.archive_person(session, person_id, if_match=if_match)

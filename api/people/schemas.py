@@ -1,0 +1,56 @@
+"""People as clients send and see them."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, StringConstraints
+
+from api.people.models import JobFamily
+from api.records import InputModel, Name, Org, RecordRead
+
+Email = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        to_lower=True,
+        max_length=254,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+    ),
+]
+
+
+class PersonCreate(InputModel):
+    """A new person."""
+
+    email: Email
+    name: Name
+    job_family: JobFamily
+    home_org: Org
+
+
+class PersonUpdate(InputModel):
+    """Fields to change; leave out what stays."""
+
+    email: Email | None = None
+    name: Name | None = None
+    job_family: JobFamily | None = None
+    home_org: Org | None = None
+
+
+class PersonRead(RecordRead):
+    """A person."""
+
+    email: str
+    name: str
+    job_family: JobFamily
+    home_org: str
+    archived_at: datetime | None
+
+
+class PeopleFilter(BaseModel):
+    """Filters for the people list."""
+
+    org: str | None = None
+    job_family: JobFamily | None = None
+    q: str | None = None
+    include_archived: bool = False

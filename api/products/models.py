@@ -1,0 +1,75 @@
+"""Products, their lifecycle stage, and the history of stage and launch-date changes."""
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, ForeignKey, String, Uuid
+from sqlmodel import Field, Relationship
+
+from api.db import RecordBase, UTCDateTime
+from api.teams.models import Team
+
+
+class Stage(StrEnum):
+    """Lifecycle stages, in order."""
+
+    IDEA = "idea"
+    PRFAQ_REVIEW = "prfaq_review"
+    APPROVED = "approved"
+    BUILDING = "building"
+    LAUNCH_REVIEW = "launch_review"
+    LAUNCHED = "launched"
+    RETIRED = "retired"
+
+
+STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
+
+
+class DataClassification(StrEnum):
+    """How sensitive the data a product handles is."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    CONFIDENTIAL = "confidential"
+    RESTRICTED = "restricted"
+
+
+class TrackedField(StrEnum):
+    """Product fields whose every change is kept."""
+
+    STAGE = "stage"
+    TARGET_LAUNCH_DATE = "target_launch_date"
+
+
+class Product(RecordBase, table=True):
+    """A product owned by one team; archived, never deleted."""
+
+    __tablename__ = "products"
+
+    slug: str = Field(sa_type=String(63), unique=True)
+    name: str = Field(sa_type=String(200))
+    summary: str = Field(default="", sa_type=String(300))
+    team_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("teams.id"), nullable=False, index=True)
+    )
+    stage: str = Field(default=Stage.IDEA.value, sa_type=String(32), index=True)
+    data_classification: str = Field(sa_type=String(32), index=True)
+    target_launch_date: date | None = Field(default=None)
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    team: Team = Relationship(sa_relationship_kwargs={"lazy": "raise"})
+
+
+class ProductChange(RecordBase, table=True):
+    """One change of a tracked product field: a slipped launch date stays visible."""
+
+    __tablename__ = "product_changes"
+
+    product_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("products.id"), nullable=False, index=True)
+    )
+    field: str = Field(sa_type=String(32))
+    old_value: str | None = Field(default=None, sa_type=String(64))
+    new_value: str | None = Field(default=None, sa_type=String(64))
+    changed_by: str = Field(sa_type=String(200))

@@ -1,0 +1,147 @@
+"""REST face of products: /api/v1/products."""
+
+from typing import Annotated
+
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth import Principal, authorize
+from api.pagination import DEFAULT_LIMIT, Page
+from api.products import service
+from api.products.models import DataClassification, Product, Stage, TrackedField
+from api.products.schemas import (
+    ProductChangeRead,
+    ProductCreate,
+    ProductRead,
+    ProductsFilter,
+    ProductUpdate,
+)
+from api.records import etag
+from api.rest_params import Cursor, IfMatch, IncludeArchived, Limit, TextQuery
+
+
+def product_read(product: Product) -> ProductRead:
+    """The REST shape of a product whose team is loaded."""
+    return ProductRead(
+        id=product.id,
+        created_at=product.created_at,
+        updated_at=product.updated_at,
+        version=product.version,
+        slug=product.slug,
+        name=product.name,
+        summary=product.summary,
+        team=product.team.slug,
+        stage=Stage(product.stage),
+        data_classification=DataClassification(product.data_classification),
+        target_launch_date=product.target_launch_date,
+        archived_at=product.archived_at,
+    )
+
+
+def _product_response(product: Product, status_code: int = 200) -> Response[ProductRead]:
+    headers = {"ETag": etag(product)}
+    if status_code == 201:
+        headers["Location"] = f"/api/v1/products/{product.slug}"
+    return Response(product_read(product), status_code=status_code, headers=headers)
+
+
+class ProductsController(Controller):
+    """Products through their lifecycle."""
+
+    path = "/products"
+    tags = ["products"]
+
+    @get("/", operation_id="listProducts", summary="List products")
+    async def list_products(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+        stage: Annotated[Stage | None, Parameter(description="Lifecycle stage")] = None,
+        team: Annotated[str | None, Parameter(description="Owning team's slug")] = None,
+        data_classification: Annotated[
+            DataClassification | None, Parameter(description="Data classification")
+        ] = None,
+        org: Annotated[
+            str | None, Parameter(description="Owning team's org, case-insensitive")
+        ] = None,
+        q: TextQuery = None,
+        include_archived: IncludeArchived = False,
+    ) -> Page[ProductRead]:
+        """Products, oldest first, filtered by stage, team, classification, org and free text."""
+        authorize(principal, "product:read")
+        filters = ProductsFilter(
+            stage=stage,
+            team=team,
+            data_classification=data_classification,
+            org=org,
+            q=q,
+            include_archived=include_archived,
+        )
+        window = await service.list_products(session, filters=filters, cursor=cursor, limit=limit)
+        return Page(items=[product_read(row) for row in window.rows], next_cursor=window.next_cursor)
+
+    @post("/", operation_id="createProduct", summary="Create a product")
+    async def create_product(
+        self, session: AsyncSession, principal: Principal, data: ProductCreate
+    ) -> Response[ProductRead]:
+        """Create a product at the `idea` stage, owned by an existing team."""
+        authorize(principal, "product:create")
+        product = await service.create_product(session, data=data, principal=principal)
+        return _product_response(product, 201)
+
+    @get("/{slug:str}", operation_id="getProduct", summary="Get a product")
+    async def get_product(
+        self, session: AsyncSession, principal: Principal, slug: str
+    ) -> Response[ProductRead]:
+        """One product, with an ETag for conditional writes."""
+        authorize(principal, "product:read")
+        return _product_response(await service.get_product(session, slug))
+
+    @patch("/{slug:str}", operation_id="updateProduct", summary="Change a product")
+    async def update_product(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        slug: str,
+        data: ProductUpdate,
+        if_match: IfMatch = None,
+    ) -> Response[ProductRead]:
+        """Change the fields sent. A stage moves one step forward, or back, or to `retired`."""
+        authorize(principal, "product:update")
+        product = await service.update_product(
+            session, slug, data=data, if_match=if_match, principal=principal
+        )
+        return _product_response(product)
+
+    @delete("/{slug:str}", operation_id="archiveProduct", summary="Archive a product")
+    async def archive_product(
+        self, session: AsyncSession, principal: Principal, slug: str, if_match: IfMatch = None
+    ) -> None:
+        """Archive a product; its history stays."""
+        authorize(principal, "product:archive")
+        await service.archive_product(session, slug, if_match=if_match)
+
+    @get("/{slug:str}/changes", operation_id="listProductChanges", summary="Stage and date history")
+    async def list_changes(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        slug: str,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+        field: Annotated[
+            TrackedField | None, Parameter(description="Only changes of this field")
+        ] = None,
+    ) -> Page[ProductChangeRead]:
+        """Every change of the product's stage and target launch date, with who and when."""
+        authorize(principal, "product:read")
+        window = await service.list_changes(
+            session, slug, field=field, cursor=cursor, limit=limit
+        )
+        return Page(
+            items=[ProductChangeRead.model_validate(row) for row in window.rows],
+            next_cursor=window.next_cursor,
+        )

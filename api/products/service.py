@@ -1,0 +1,256 @@
+"""Rules and queries for products: lifecycle stages and the history of launch dates."""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager, joinedload
+
+from api.auth import Principal
+from api.db import utcnow
+from api.errors import Conflict, FieldError, InvalidInput, NotFound
+from api.pagination import Window, count_rows, fetch_window
+from api.products.models import STAGE_ORDER, Product, ProductChange, Stage, TrackedField
+from api.products.schemas import ProductCreate, ProductsFilter, ProductUpdate
+from api.records import apply_changes, check_if_match, flush, text_search
+from api.teams.models import Team
+
+_REQUIRED = frozenset({"name", "summary", "team_id", "stage", "data_classification"})
+
+
+def check_stage_change(current: Stage, target: Stage) -> None:
+    """One step forward at a time; back, or to `retired`, at any time."""
+    if target == current or target == Stage.RETIRED:
+        return
+    position, wanted = STAGE_ORDER.index(current), STAGE_ORDER.index(target)
+    if wanted < position or wanted == position + 1:
+        return
+    following = STAGE_ORDER[position + 1] if position + 1 < len(STAGE_ORDER) else None
+    step = f"the next stage is {following.value!r}" if following else "it is the last stage"
+    raise Conflict(
+        f"a product at {current.value!r} cannot move to {target.value!r}: stages move one step "
+        f"forward at a time ({step}), or back, or to 'retired'",
+        [FieldError("stage", f"cannot move from {current.value!r} to {target.value!r}")],
+    )
+
+
+async def get_product(session: AsyncSession, slug: str) -> Product:
+    """A product by slug, archived or not, with its team loaded."""
+    product = await session.scalar(
+        select(Product).where(Product.slug == slug).options(joinedload(Product.team))  # type: ignore[arg-type]
+    )
+    if product is None:
+        raise NotFound(f"no product with slug {slug!r}")
+    return product
+
+
+async def get_products(
+    session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Product]:
+    """Many products by id, in one query."""
+    if not ids:
+        return {}
+    rows = await session.scalars(
+        select(Product).where(Product.id.in_(set(ids))).options(joinedload(Product.team))  # type: ignore[attr-defined,arg-type]
+    )
+    return {product.id: product for product in rows}
+
+
+def _filtered(filters: ProductsFilter) -> Select[tuple[Product]]:
+    statement = (
+        select(Product)
+        .join(Team, Product.team_id == Team.id)  # type: ignore[arg-type]
+        .options(contains_eager(Product.team))  # type: ignore[arg-type]
+    )
+    if not filters.include_archived:
+        statement = statement.where(Product.archived_at.is_(None))  # type: ignore[union-attr]
+    if filters.stage:
+        statement = statement.where(Product.stage == filters.stage.value)
+    if filters.team:
+        statement = statement.where(Team.slug == filters.team)
+    if filters.data_classification:
+        statement = statement.where(
+            Product.data_classification == filters.data_classification.value
+        )
+    if filters.org:
+        statement = statement.where(func.lower(Team.org) == filters.org.lower())
+    if filters.q:
+        statement = statement.where(
+            text_search(filters.q, Product.slug, Product.name, Product.summary)
+        )
+    return statement
+
+
+async def list_products(
+    session: AsyncSession, *, filters: ProductsFilter, cursor: str | None, limit: int
+) -> Window[Product]:
+    """One page of products matching the filters, oldest first, teams loaded."""
+    return await fetch_window(session, _filtered(filters), Product.id, cursor=cursor, limit=limit)
+
+
+async def count_products(session: AsyncSession, *, filters: ProductsFilter) -> int:
+    """How many products match the filters."""
+    return await count_rows(session, _filtered(filters))
+
+
+async def products_for_teams(
+    session: AsyncSession, team_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Product]]:
+    """The live products of many teams, in one query."""
+    grouped: dict[uuid.UUID, list[Product]] = {team_id: [] for team_id in team_ids}
+    if not team_ids:
+        return grouped
+    rows = await session.scalars(
+        select(Product)
+        .where(Product.team_id.in_(set(team_ids)), Product.archived_at.is_(None))  # type: ignore[attr-defined,union-attr]
+        .options(joinedload(Product.team))  # type: ignore[arg-type]
+        .order_by(Product.id)
+    )
+    for product in rows:
+        grouped[product.team_id].append(product)
+    return grouped
+
+
+async def _owning_team(session: AsyncSession, slug: str) -> Team:
+    team = await session.scalar(select(Team).where(Team.slug == slug))
+    if team is None:
+        raise InvalidInput.field("team", f"no team with slug {slug!r}")
+    if team.archived_at is not None:
+        raise InvalidInput.field("team", f"team {slug!r} is archived")
+    return team
+
+
+def _record_change(
+    session: AsyncSession, product: Product, field: TrackedField, old: Any, new: Any, actor: str
+) -> None:
+    session.add(
+        ProductChange(
+            product_id=product.id,
+            field=field.value,
+            old_value=None if old is None else str(old),
+            new_value=None if new is None else str(new),
+            changed_by=actor,
+        )
+    )
+
+
+async def create_product(
+    session: AsyncSession, *, data: ProductCreate, principal: Principal
+) -> Product:
+    """Add a product at the `idea` stage; the slug must be new and the team must exist."""
+    if await session.scalar(select(Product.id).where(Product.slug == data.slug)) is not None:
+        raise Conflict(
+            f"a product with slug {data.slug!r} already exists",
+            [FieldError("slug", "is already taken")],
+        )
+    team = await _owning_team(session, data.team)
+    product = Product(
+        slug=data.slug,
+        name=data.name,
+        summary=data.summary,
+        team_id=team.id,
+        stage=Stage.IDEA.value,
+        data_classification=data.data_classification.value,
+        target_launch_date=data.target_launch_date,
+    )
+    product.team = team
+    session.add(product)
+    await flush(session)
+    _record_change(session, product, TrackedField.STAGE, None, product.stage, principal.actor)
+    if product.target_launch_date is not None:
+        _record_change(
+            session,
+            product,
+            TrackedField.TARGET_LAUNCH_DATE,
+            None,
+            product.target_launch_date,
+            principal.actor,
+        )
+    await flush(session)
+    return product
+
+
+async def update_product(
+    session: AsyncSession,
+    slug: str,
+    *,
+    data: ProductUpdate,
+    if_match: str | None,
+    principal: Principal,
+) -> Product:
+    """Change some of a product's fields; stage and launch-date changes are kept as history."""
+    product = await get_product(session, slug)
+    check_if_match(product, if_match)
+    if product.archived_at is not None:
+        raise Conflict(f"product {slug!r} is archived and cannot change")
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True, mode="python")
+    if "stage" in changes and changes["stage"] is not None:
+        check_stage_change(Stage(product.stage), changes["stage"])
+        changes["stage"] = changes["stage"].value
+    if "data_classification" in changes and changes["data_classification"] is not None:
+        changes["data_classification"] = changes["data_classification"].value
+    if "team" in changes:
+        team_slug = changes.pop("team")
+        if team_slug is None:
+            raise InvalidInput.field("team", "may not be null")
+        if team_slug != product.team.slug:
+            team = await _owning_team(session, team_slug)
+            changes["team_id"] = team.id
+            product.team = team
+    changed = apply_changes(product, changes, required=_REQUIRED)
+    for field in TrackedField:
+        if field.value in changed:
+            old, new = changed[field.value]
+            _record_change(session, product, field, old, new, principal.actor)
+    await flush(session)
+    return product
+
+
+async def archive_product(session: AsyncSession, slug: str, *, if_match: str | None) -> Product:
+    """Archive a product; its history stays and lists leave it out."""
+    product = await get_product(session, slug)
+    check_if_match(product, if_match)
+    if product.archived_at is None:
+        product.archived_at = utcnow()
+        product.updated_at = product.archived_at
+        await flush(session)
+    return product
+
+
+def _changes(product: Product, field: TrackedField | None) -> Select[tuple[ProductChange]]:
+    statement = select(ProductChange).where(ProductChange.product_id == product.id)  # type: ignore[arg-type]
+    if field is not None:
+        statement = statement.where(ProductChange.field == field.value)
+    return statement
+
+
+async def list_changes(
+    session: AsyncSession,
+    slug: str,
+    *,
+    field: TrackedField | None,
+    cursor: str | None,
+    limit: int,
+) -> Window[ProductChange]:
+    """A product's stage and launch-date changes, oldest first."""
+    product = await get_product(session, slug)
+    return await fetch_window(
+        session, _changes(product, field), ProductChange.id, cursor=cursor, limit=limit
+    )
+
+
+async def changes_for_products(
+    session: AsyncSession, product_ids: Sequence[uuid.UUID], *, field: TrackedField | None
+) -> dict[uuid.UUID, list[ProductChange]]:
+    """The tracked changes of many products, in one query."""
+    grouped: dict[uuid.UUID, list[ProductChange]] = {pid: [] for pid in product_ids}
+    if not product_ids:
+        return grouped
+    statement = select(ProductChange).where(ProductChange.product_id.in_(set(product_ids)))  # type: ignore[attr-defined]
+    if field is not None:
+        statement = statement.where(ProductChange.field == field.value)
+    for change in await session.scalars(statement.order_by(ProductChange.id)):
+        grouped[change.product_id].append(change)
+    return grouped

@@ -1,0 +1,104 @@
+"""What every record shares: read fields, versions and ETags, patches, and safe flushing."""
+
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from sqlalchemy import ColumnElement, or_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from api.db import RecordBase, utcnow
+from api.errors import Conflict, InvalidInput, PreconditionFailed
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Org = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class InputModel(BaseModel):
+    """Request bodies: unknown fields are an error, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class RecordRead(BaseModel):
+    """Fields every record shows."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+def etag(record: RecordBase) -> str:
+    """The strong ETag of a record's current version."""
+    return f'"{record.id}:{record.version}"'
+
+
+_ETAG_RE = re.compile(r'^(?:W/)?"(?P<id>[0-9a-fA-F-]{36}):(?P<version>\d{1,18})"$')
+
+
+def check_if_match(record: RecordBase, if_match: str | None) -> None:
+    """Refuse a write whose `If-Match` names another version than the stored one (412)."""
+    if if_match is None:
+        return
+    candidates = [part.strip() for part in if_match.split(",") if part.strip()]
+    if "*" in candidates:
+        return
+    for candidate in candidates:
+        match = _ETAG_RE.match(candidate)
+        if (
+            match
+            and match["id"].lower() == str(record.id)
+            and int(match["version"]) == record.version
+        ):
+            return
+    raise PreconditionFailed(
+        f"If-Match does not match the current version {etag(record)}; read the record again"
+    )
+
+
+def apply_changes(
+    record: RecordBase, changes: Mapping[str, Any], *, required: frozenset[str]
+) -> dict[str, tuple[Any, Any]]:
+    """Set the given fields, refusing null for required ones; returns {field: (old, new)}."""
+    nulls = [name for name, value in changes.items() if value is None and name in required]
+    if nulls:
+        raise InvalidInput(
+            "; ".join(f"{name}: may not be null" for name in nulls),
+            [InvalidInput.field(name, "may not be null").errors[0] for name in nulls],
+        )
+    changed: dict[str, tuple[Any, Any]] = {}
+    for name, value in changes.items():
+        old = getattr(record, name)
+        if old != value:
+            setattr(record, name, value)
+            changed[name] = (old, value)
+    if changed:
+        record.updated_at = utcnow()
+    return changed
+
+
+async def flush(session: AsyncSession) -> None:
+    """Flush, turning a lost race into the error a client can act on."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("the change conflicts with another record (duplicate or missing)") from exc
+    except StaleDataError as exc:
+        raise PreconditionFailed("the record was changed by someone else; read it again") from exc
+
+
+def text_search(query: str, *columns: Any) -> ColumnElement[bool]:
+    """Case-insensitive substring match of `query` on any of the columns."""
+    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))

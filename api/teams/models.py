@@ -1,0 +1,59 @@
+"""Teams and their rosters (memberships with start and end dates)."""
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Uuid
+from sqlmodel import Field, Relationship
+
+from api.db import RecordBase, UTCDateTime
+from api.people.models import Person
+
+
+class TeamRole(StrEnum):
+    """What a member does on a team."""
+
+    LEAD = "lead"
+    ENGINEER = "engineer"
+    PRODUCT_MANAGER = "product_manager"
+    DESIGNER = "designer"
+    SECURITY_CHAMPION = "security_champion"
+    SPECIALIST = "specialist"
+    OTHER = "other"
+
+
+class Team(RecordBase, table=True):
+    """A small team that owns products; archived, never deleted."""
+
+    __tablename__ = "teams"
+
+    slug: str = Field(sa_type=String(63), unique=True)
+    name: str = Field(sa_type=String(200))
+    mission: str = Field(default="", sa_type=String(2000))
+    org: str = Field(sa_type=String(100), index=True)
+    archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Membership(RecordBase, table=True):
+    """One stint of one person on one team; ending it sets `end_date`, the row stays."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        CheckConstraint("allocation_percent BETWEEN 1 AND 100", name="allocation_range"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_in_order"),
+    )
+
+    team_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("teams.id"), nullable=False, index=True)
+    )
+    person_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("people.id"), nullable=False, index=True)
+    )
+    role: str = Field(sa_type=String(32))
+    allocation_percent: int = Field(default=100)
+    start_date: date
+    end_date: date | None = Field(default=None)
+
+    person: Person = Relationship(sa_relationship_kwargs={"lazy": "raise"})
+    team: Team = Relationship(sa_relationship_kwargs={"lazy": "raise"})

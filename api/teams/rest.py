@@ -1,0 +1,203 @@
+"""REST face of teams and rosters: /api/v1/teams."""
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth import Principal, authorize
+from api.pagination import DEFAULT_LIMIT, Page
+from api.people.schemas import PersonRead
+from api.rest_params import Cursor, IfMatch, IncludeArchived, Limit, TextQuery
+from api.records import etag
+from api.teams import service
+from api.teams.models import Membership, Team
+from api.teams.schemas import (
+    MembershipCreate,
+    MembershipRead,
+    MembershipUpdate,
+    RosterFilter,
+    TeamCreate,
+    TeamRead,
+    TeamsFilter,
+    TeamUpdate,
+)
+
+
+def membership_read(membership: Membership, team_slug: str) -> MembershipRead:
+    """The REST shape of a membership whose person is loaded."""
+    return MembershipRead(
+        id=membership.id,
+        created_at=membership.created_at,
+        updated_at=membership.updated_at,
+        version=membership.version,
+        team=team_slug,
+        person_id=membership.person_id,
+        person=PersonRead.model_validate(membership.person),
+        role=membership.role,  # type: ignore[arg-type]
+        allocation_percent=membership.allocation_percent,
+        start_date=membership.start_date,
+        end_date=membership.end_date,
+    )
+
+
+def _team_response(team: Team, status_code: int = 200) -> Response[TeamRead]:
+    headers = {"ETag": etag(team)}
+    if status_code == 201:
+        headers["Location"] = f"/api/v1/teams/{team.slug}"
+    return Response(TeamRead.model_validate(team), status_code=status_code, headers=headers)
+
+
+class TeamsController(Controller):
+    """Teams: small, cross-functional, owning products."""
+
+    path = "/teams"
+    tags = ["teams"]
+
+    @get("/", operation_id="listTeams", summary="List teams")
+    async def list_teams(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+        org: Annotated[str | None, Parameter(description="Owning org, case-insensitive")] = None,
+        q: TextQuery = None,
+        include_archived: IncludeArchived = False,
+    ) -> Page[TeamRead]:
+        """Teams, oldest first, filtered by org and free text on slug, name and mission."""
+        authorize(principal, "team:read")
+        filters = TeamsFilter(org=org, q=q, include_archived=include_archived)
+        window = await service.list_teams(session, filters=filters, cursor=cursor, limit=limit)
+        return Page(
+            items=[TeamRead.model_validate(row) for row in window.rows],
+            next_cursor=window.next_cursor,
+        )
+
+    @post("/", operation_id="createTeam", summary="Create a team")
+    async def create_team(
+        self, session: AsyncSession, principal: Principal, data: TeamCreate
+    ) -> Response[TeamRead]:
+        """Create a team; the slug must be new."""
+        authorize(principal, "team:create")
+        return _team_response(await service.create_team(session, data=data), 201)
+
+    @get("/{slug:str}", operation_id="getTeam", summary="Get a team")
+    async def get_team(self, session: AsyncSession, principal: Principal, slug: str) -> Response[TeamRead]:
+        """One team, with an ETag for conditional writes."""
+        authorize(principal, "team:read")
+        return _team_response(await service.get_team(session, slug))
+
+    @patch("/{slug:str}", operation_id="updateTeam", summary="Change a team")
+    async def update_team(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        slug: str,
+        data: TeamUpdate,
+        if_match: IfMatch = None,
+    ) -> Response[TeamRead]:
+        """Change the fields sent; `If-Match` makes it conditional (412 when stale)."""
+        authorize(principal, "team:update")
+        return _team_response(
+            await service.update_team(session, slug, data=data, if_match=if_match)
+        )
+
+    @delete("/{slug:str}", operation_id="archiveTeam", summary="Archive a team")
+    async def archive_team(
+        self, session: AsyncSession, principal: Principal, slug: str, if_match: IfMatch = None
+    ) -> None:
+        """Archive a team that owns no live products; its roster history stays."""
+        authorize(principal, "team:archive")
+        await service.archive_team(session, slug, if_match=if_match)
+
+
+class MembersController(Controller):
+    """A team's roster, with its history."""
+
+    path = "/teams/{slug:str}/members"
+    tags = ["teams"]
+
+    @get("/", operation_id="listTeamMembers", summary="List a team's members")
+    async def list_members(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        slug: str,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+        at: Annotated[
+            date | None, Parameter(description="Members on this past date (YYYY-MM-DD)")
+        ] = None,
+        include_ended: Annotated[
+            bool, Parameter(description="Every stint the team ever had, ended ones too")
+        ] = False,
+    ) -> Page[MembershipRead]:
+        """Current members by default; `at` gives the roster on a past day."""
+        authorize(principal, "team:read")
+        roster = RosterFilter(at=at, include_ended=include_ended)
+        team, window = await service.list_members(
+            session, slug, roster=roster, cursor=cursor, limit=limit
+        )
+        return Page(
+            items=[membership_read(row, team.slug) for row in window.rows],
+            next_cursor=window.next_cursor,
+        )
+
+    @post("/", operation_id="addTeamMember", summary="Add a member to a team")
+    async def add_member(
+        self, session: AsyncSession, principal: Principal, slug: str, data: MembershipCreate
+    ) -> Response[MembershipRead]:
+        """Put a person on the team; a person may be on several teams."""
+        authorize(principal, "team:update")
+        membership = await service.add_member(session, slug, data=data)
+        return Response(
+            membership_read(membership, slug),
+            status_code=201,
+            headers={
+                "Location": f"/api/v1/teams/{slug}/members/{membership.person_id}",
+                "ETag": etag(membership),
+            },
+        )
+
+    @get("/{person_id:uuid}", operation_id="getTeamMember", summary="Get a current membership")
+    async def get_member(
+        self, session: AsyncSession, principal: Principal, slug: str, person_id: uuid.UUID
+    ) -> Response[MembershipRead]:
+        """A person's current membership of the team."""
+        authorize(principal, "team:read")
+        membership = await service.get_member(session, slug, person_id)
+        return Response(membership_read(membership, slug), headers={"ETag": etag(membership)})
+
+    @patch("/{person_id:uuid}", operation_id="updateTeamMember", summary="Change a membership")
+    async def update_member(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        slug: str,
+        person_id: uuid.UUID,
+        data: MembershipUpdate,
+        if_match: IfMatch = None,
+    ) -> Response[MembershipRead]:
+        """Change a current member's role or allocation."""
+        authorize(principal, "team:update")
+        membership = await service.update_member(
+            session, slug, person_id, data=data, if_match=if_match
+        )
+        return Response(membership_read(membership, slug), headers={"ETag": etag(membership)})
+
+    @delete("/{person_id:uuid}", operation_id="endTeamMembership", summary="End a membership")
+    async def end_member(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        slug: str,
+        person_id: uuid.UUID,
+        if_match: IfMatch = None,
+    ) -> None:
+        """End the person's membership today; it stays in the roster's history."""
+        authorize(principal, "team:update")
+        await service.end_member(session, slug, person_id, if_match=if_match)

@@ -1,0 +1,86 @@
+"""Teams and memberships as clients send and see them."""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from api.people.schemas import PersonRead
+from api.records import InputModel, Name, Org, RecordRead, Slug
+from api.teams.models import TeamRole
+
+Mission = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Allocation = Annotated[int, Field(ge=1, le=100, description="Share of the person's time, 1–100")]
+
+
+class TeamCreate(InputModel):
+    """A new team."""
+
+    slug: Slug
+    name: Name
+    mission: Mission = ""
+    org: Org
+
+
+class TeamUpdate(InputModel):
+    """Fields to change; the slug is the team's address and does not change."""
+
+    name: Name | None = None
+    mission: Mission | None = None
+    org: Org | None = None
+
+
+class TeamRead(RecordRead):
+    """A team."""
+
+    slug: str
+    name: str
+    mission: str
+    org: str
+    archived_at: datetime | None
+
+
+class TeamsFilter(BaseModel):
+    """Filters for the team list."""
+
+    org: str | None = None
+    q: str | None = None
+    include_archived: bool = False
+
+
+class MembershipCreate(InputModel):
+    """Put a person on a team."""
+
+    person_id: uuid.UUID
+    role: TeamRole
+    allocation_percent: Allocation = 100
+    start_date: date | None = Field(
+        default=None, description="Defaults to today; may be in the past, not in the future"
+    )
+
+
+class MembershipUpdate(InputModel):
+    """Change a current member's role or allocation."""
+
+    role: TeamRole | None = None
+    allocation_percent: Allocation | None = None
+
+
+class MembershipRead(RecordRead):
+    """One stint of one person on one team."""
+
+    team: str = Field(description="The team's slug")
+    person_id: uuid.UUID
+    person: PersonRead
+    role: TeamRole
+    allocation_percent: int
+    start_date: date
+    end_date: date | None = Field(description="The first day the person was no longer a member")
+
+
+class RosterFilter(BaseModel):
+    """Which memberships a roster query returns."""
+
+    at: date | None = None
+    include_ended: bool = False
