@@ -46,9 +46,19 @@ def etag(record: RecordBase) -> str:
 _ETAG_RE = re.compile(r'^(?:W/)?"(?P<id>[0-9a-fA-F-]{36}):(?P<version>\d{1,18})"$')
 
 
-def check_if_match(record: RecordBase, if_match: str | None) -> None:
-    """Refuse a write whose `If-Match` names another version than the stored one (412)."""
+# What a write may be conditional on: an `If-Match` header (REST) or an expected version (GraphQL).
+Precondition = str | int | None
+
+
+def check_if_match(record: RecordBase, if_match: Precondition) -> None:
+    """Refuse a write whose `If-Match` (or expected version) is not the stored one (412)."""
     if if_match is None:
+        return
+    if isinstance(if_match, int):
+        if if_match != record.version:
+            raise PreconditionFailed(
+                f"expected version {if_match} but the record is at version {record.version}"
+            )
         return
     candidates = [part.strip() for part in if_match.split(",") if part.strip()]
     if "*" in candidates:

@@ -11,7 +11,7 @@ from api.errors import Conflict, FieldError, NotFound
 from api.pagination import Window, count_rows, fetch_window
 from api.people.models import Person
 from api.people.schemas import PeopleFilter, PersonCreate, PersonUpdate
-from api.records import apply_changes, check_if_match, flush, text_search
+from api.records import Precondition, apply_changes, check_if_match, flush, text_search
 from api.teams.models import Membership
 from api.teams.service import end_open_memberships
 
@@ -91,7 +91,7 @@ async def create_person(session: AsyncSession, *, data: PersonCreate) -> Person:
 
 
 async def update_person(
-    session: AsyncSession, person_id: uuid.UUID, *, data: PersonUpdate, if_match: str | None
+    session: AsyncSession, person_id: uuid.UUID, *, data: PersonUpdate, if_match: Precondition
 ) -> Person:
     """Change some of a person's fields."""
     person = await get_person(session, person_id)
@@ -105,7 +105,7 @@ async def update_person(
 
 
 async def archive_person(
-    session: AsyncSession, person_id: uuid.UUID, *, if_match: str | None
+    session: AsyncSession, person_id: uuid.UUID, *, if_match: Precondition
 ) -> Person:
     """Archive a person and end the memberships they still hold; history stays."""
     person = await get_person(session, person_id)

@@ -14,7 +14,7 @@ from api.errors import Conflict, FieldError, InvalidInput, NotFound
 from api.pagination import Window, count_rows, fetch_window
 from api.products.models import STAGE_ORDER, Product, ProductChange, Stage, TrackedField
 from api.products.schemas import ProductCreate, ProductsFilter, ProductUpdate
-from api.records import apply_changes, check_if_match, flush, text_search
+from api.records import Precondition, apply_changes, check_if_match, flush, text_search
 from api.teams.models import Team
 
 _REQUIRED = frozenset({"name", "summary", "team_id", "stage", "data_classification"})
@@ -177,7 +177,7 @@ async def update_product(
     slug: str,
     *,
     data: ProductUpdate,
-    if_match: str | None,
+    if_match: Precondition,
     principal: Principal,
 ) -> Product:
     """Change some of a product's fields; stage and launch-date changes are kept as history."""
@@ -208,7 +208,7 @@ async def update_product(
     return product
 
 
-async def archive_product(session: AsyncSession, slug: str, *, if_match: str | None) -> Product:
+async def archive_product(session: AsyncSession, slug: str, *, if_match: Precondition) -> Product:
     """Archive a product; its history stays and lists leave it out."""
     product = await get_product(session, slug)
     check_if_match(product, if_match)

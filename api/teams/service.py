@@ -13,7 +13,7 @@ from api.errors import Conflict, FieldError, InvalidInput, NotFound
 from api.pagination import Window, count_rows, fetch_window
 from api.people.models import Person
 from api.products.models import Product
-from api.records import apply_changes, check_if_match, flush, text_search
+from api.records import Precondition, apply_changes, check_if_match, flush, text_search
 from api.teams.models import Membership, Team
 from api.teams.schemas import (
     MembershipCreate,
@@ -98,7 +98,7 @@ def _check_not_archived(team: Team) -> None:
 
 
 async def update_team(
-    session: AsyncSession, slug: str, *, data: TeamUpdate, if_match: str | None
+    session: AsyncSession, slug: str, *, data: TeamUpdate, if_match: Precondition
 ) -> Team:
     """Change some of a team's fields."""
     team = await get_team(session, slug)
@@ -109,7 +109,7 @@ async def update_team(
     return team
 
 
-async def archive_team(session: AsyncSession, slug: str, *, if_match: str | None) -> Team:
+async def archive_team(session: AsyncSession, slug: str, *, if_match: Precondition) -> Team:
     """Archive a team that owns no live products, ending its current memberships."""
     team = await get_team(session, slug)
     check_if_match(team, if_match)
@@ -240,7 +240,7 @@ async def update_member(
     person_id: uuid.UUID,
     *,
     data: MembershipUpdate,
-    if_match: str | None,
+    if_match: Precondition,
 ) -> Membership:
     """Change a current member's role or allocation."""
     membership = await get_member(session, slug, person_id)
@@ -253,7 +253,7 @@ async def update_member(
 
 
 async def end_member(
-    session: AsyncSession, slug: str, person_id: uuid.UUID, *, if_match: str | None
+    session: AsyncSession, slug: str, person_id: uuid.UUID, *, if_match: Precondition
 ) -> Membership:
     """End a current membership today; the stint stays in the roster's history."""
     membership = await get_member(session, slug, person_id)
