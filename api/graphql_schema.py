@@ -1,15 +1,107 @@
-"""Placeholder until the GraphQL layer lands."""
+"""Assembles the domains' GraphQL types into one schema, and mounts it at /graphql."""
 
-from typing import Any
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
 
+import strawberry
+from graphql import GraphQLError
+from litestar import Controller
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.litestar import make_graphql_controller
+from strawberry.types import ExecutionContext
+
+from api.auth import Principal
 from api.config import Settings
+from api.graphql_core import Context, DomainErrors
+from api.people.graphql import PeopleMutation, PeopleQuery
+from api.people.loaders import person_loader
+from api.people.models import Person
+from api.products.graphql import ProductsMutation, ProductsQuery
+from api.products.loaders import ChangesKey, changes_loader, team_products_loader
+from api.products.models import Product, ProductChange
+from api.teams.graphql import TeamsMutation, TeamsQuery
+from api.teams.loaders import person_memberships_loader, roster_loader, team_loader
+from api.teams.models import Membership, Team
 
 
-def graphql_controller(settings: Settings) -> Any:
-    from litestar import get
+@dataclass
+class Loaders:
+    """Every DataLoader, created fresh for each request so nothing is cached across callers."""
 
-    @get("/graphql-placeholder")
-    async def placeholder() -> str:
-        return "x"
+    session: AsyncSession
+    person: DataLoader[uuid.UUID, Person] = field(init=False)
+    team: DataLoader[uuid.UUID, Team] = field(init=False)
+    roster: DataLoader[tuple[uuid.UUID, date | None], list[Membership]] = field(init=False)
+    memberships_by_person: DataLoader[uuid.UUID, list[Membership]] = field(init=False)
+    products_by_team: DataLoader[uuid.UUID, list[Product]] = field(init=False)
+    changes: DataLoader[ChangesKey, list[ProductChange]] = field(init=False)
 
-    return placeholder
+    def __post_init__(self) -> None:
+        self.person = person_loader(self.session)
+        self.team = team_loader(self.session)
+        self.roster = roster_loader(self.session)
+        self.memberships_by_person = person_memberships_loader(self.session)
+        self.products_by_team = team_products_loader(self.session)
+        self.changes = changes_loader(self.session)
+
+
+@strawberry.type
+class Query(ProductsQuery, TeamsQuery, PeopleQuery):
+    """Everything a portal can read."""
+
+
+@strawberry.type
+class Mutation(ProductsMutation, TeamsMutation, PeopleMutation):
+    """Every change a portal can make; each takes an `input` and returns the changed record."""
+
+
+class PizzaboxSchema(strawberry.Schema):
+    """A schema that logs only unexpected errors; a client's mistake is not the server's."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # DomainErrors has already logged and masked unexpected errors; the rest are expected.
+        return None
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema, with limits that refuse abusive queries before any resolver runs."""
+    settings = settings or Settings()
+    extensions: list[SchemaExtension | type[SchemaExtension]] = [
+        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        DomainErrors,
+    ]
+    if not settings.graphql_introspection:
+        extensions.append(DisableIntrospection)
+    return PizzaboxSchema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+# The schema as clients see it (extensions do not change the SDL); `export-schema` prints this.
+schema = build_schema()
+
+
+async def provide_context(session: AsyncSession, principal: Principal) -> Context:
+    """The per-request context: the request's session, its caller, and fresh DataLoaders."""
+    return Context(session=session, principal=principal, loaders=Loaders(session))
+
+
+def graphql_controller(settings: Settings) -> type[Controller]:
+    """The /graphql endpoint: POST and GET queries, GraphiQL for browsers on GET."""
+    return make_graphql_controller(
+        build_schema(settings),
+        path="/graphql",
+        context_getter=provide_context,
+        graphql_ide="graphiql",
+    )

@@ -1,0 +1,194 @@
+"""What every domain's GraphQL face shares: context, connections, inputs, errors, mutations."""
+
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.extensions import SchemaExtension
+from strawberry.litestar import BaseContext
+from strawberry.types import Info
+from strawberry.types.unset import UnsetType
+
+from api.auth import Principal
+from api.errors import FieldError, InvalidInput, PizzaboxError
+from api.pagination import DEFAULT_LIMIT, Window, check_limit, encode_cursor
+
+logger = logging.getLogger("api.graphql")
+
+NodeT = TypeVar("NodeT")
+RowT = TypeVar("RowT")
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class Context(BaseContext, kw_only=True):
+    """Per-request GraphQL context: one session, the caller, and fresh DataLoaders."""
+
+    session: AsyncSession
+    principal: Principal
+    loaders: Any  # api.graphql_schema.Loaders; typed loosely to keep domains independent
+
+
+GraphQLInfo = Info[Context, None]
+
+
+@strawberry.type
+class PageInfo:
+    """Where a page sits in its list."""
+
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    """One item of a connection, with the cursor that points just after it."""
+
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    """A Relay-style page of a list."""
+
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+    count_rows: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items the whole filtered list has; counted on demand.")
+    async def total_count(self) -> int:
+        return await self.count_rows()
+
+
+def connection(
+    window: Window[RowT],
+    *,
+    node: Callable[[RowT], NodeT],
+    after: str | None,
+    count_rows: Callable[[], Awaitable[int]],
+) -> Connection[NodeT]:
+    """A connection over one window of rows that a service returned."""
+    edges = [Edge(cursor=encode_cursor(row.id), node=node(row)) for row in window.rows]  # type: ignore[attr-defined]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=window.next_cursor is not None,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        count_rows=count_rows,
+    )
+
+
+def page_size(first: int | None) -> int:
+    """The page size asked for with `first`, checked before any SQL runs."""
+    return check_limit(DEFAULT_LIMIT if first is None else first, field="first")
+
+
+_CAMEL_BOUNDARY = re.compile(r"_([a-z0-9])")
+
+
+def camel(name: str) -> str:
+    """The GraphQL spelling of a Python field name."""
+    return _CAMEL_BOUNDARY.sub(lambda match: match.group(1).upper(), name)
+
+
+def provided(value: object) -> dict[str, Any]:
+    """The fields of a Strawberry input that the client actually sent."""
+    return {
+        key: item
+        for key, item in vars(value).items()
+        if not isinstance(item, UnsetType) and not key.startswith("_")
+    }
+
+
+def parse_input(model: type[ModelT], fields: dict[str, Any]) -> ModelT:
+    """Validate GraphQL input with the same rules as REST, naming bad fields in camelCase."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        errors = [
+            FieldError(
+                camel(".".join(str(part) for part in error["loc"])) or "input", error["msg"]
+            )
+            for error in exc.errors()
+        ]
+        raise InvalidInput(
+            "; ".join(f"{error.field}: {error.message}" for error in errors), errors
+        ) from exc
+
+
+@asynccontextmanager
+async def mutation(info: GraphQLInfo) -> AsyncIterator[AsyncSession]:
+    """Run one mutation in a savepoint: if it fails, neither its change nor its side effects stay.
+
+    Strawberry answers 200 and reports errors in the body, so the request's own commit would
+    otherwise keep whatever a failed mutation had flushed.
+    """
+    session = info.context.session
+    async with session.begin_nested():
+        yield session
+
+
+def _graphql_error(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, PizzaboxError):
+        extensions: dict[str, Any] = {"code": original.code}
+        if original.errors:
+            extensions["errors"] = [
+                {"field": camel(item.field), "message": item.message} for item in original.errors
+            ]
+        return GraphQLError(
+            original.detail, nodes=error.nodes, path=error.path, extensions=extensions
+        )
+    if original is None:
+        # Parse and validation errors: the query itself is wrong.
+        return GraphQLError(
+            error.message,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "BAD_USER_INPUT", **(error.extensions or {})},
+        )
+    logger.error("unexpected error in GraphQL resolver", exc_info=original)
+    return GraphQLError(
+        "Internal server error",
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": "INTERNAL_SERVER_ERROR"},
+    )
+
+
+class DomainErrors(SchemaExtension):
+    """Give every GraphQL error an `extensions.code`, and mask unexpected ones."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [_graphql_error(error) for error in result.errors]
+
+
+def by_key(keys: Sequence[Any], found: dict[Any, Any], describe: str) -> list[Any]:
+    """DataLoader results in key order; a missing key is an error for that key alone."""
+    return [
+        found[key] if key in found else LookupError(f"{describe} {key} not found") for key in keys
+    ]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Settings that bound abusive queries."""
+
+    max_depth: int
+    max_aliases: int
+    max_tokens: int

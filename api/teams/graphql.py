@@ -1,0 +1,271 @@
+"""GraphQL face of teams and rosters."""
+
+import uuid
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from api.auth import authorize
+from api.errors import InvalidInput
+from api.graphql_core import (
+    Connection,
+    GraphQLInfo,
+    connection,
+    mutation,
+    page_size,
+    parse_input,
+    provided,
+)
+from api.people.graphql import PersonType
+from api.teams import service
+from api.teams.models import Membership, Team, TeamRole
+from api.teams.schemas import (
+    MembershipCreate,
+    MembershipUpdate,
+    TeamCreate,
+    TeamsFilter,
+    TeamUpdate,
+)
+
+if TYPE_CHECKING:
+    from api.products.graphql import ProductType
+
+TeamRoleEnum = strawberry.enum(TeamRole, name="TeamRole")
+
+
+@strawberry.type(name="Team", description="A small team that owns products.")
+class TeamType:
+    id: uuid.UUID
+    slug: str
+    name: str
+    mission: str
+    org: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    archived_at: datetime | None
+
+    @classmethod
+    def from_model(cls, team: Team) -> "TeamType":
+        """The GraphQL view of a stored team."""
+        return cls(
+            id=team.id,
+            slug=team.slug,
+            name=team.name,
+            mission=team.mission,
+            org=team.org,
+            created_at=team.created_at,
+            updated_at=team.updated_at,
+            version=team.version,
+            archived_at=team.archived_at,
+        )
+
+    @strawberry.field(description="Members today, or on a past day given as `at`.")
+    async def members(self, info: GraphQLInfo, at: date | None = None) -> list["MembershipType"]:
+        if at is not None and at > service.today():
+            raise InvalidInput.field("at", "must not be in the future")
+        memberships = await info.context.loaders.roster.load((self.id, at))
+        return [MembershipType.from_model(membership) for membership in memberships]
+
+    @strawberry.field(description="The team's live products.")
+    async def products(
+        self, info: GraphQLInfo
+    ) -> list[Annotated["ProductType", strawberry.lazy("api.products.graphql")]]:
+        from api.products.graphql import ProductType  # noqa: PLC0415 - the types refer to each other
+
+        products = await info.context.loaders.products_by_team.load(self.id)
+        return [ProductType.from_model(product) for product in products]
+
+
+@strawberry.type(name="Membership", description="One stint of one person on one team.")
+class MembershipType:
+    id: uuid.UUID
+    role: TeamRoleEnum  # type: ignore[valid-type]
+    allocation_percent: int
+    start_date: date
+    end_date: date | None = strawberry.field(
+        description="The first day the person was no longer a member."
+    )
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    team_id: strawberry.Private[uuid.UUID]
+    person_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_model(cls, membership: Membership) -> "MembershipType":
+        """The GraphQL view of a stored membership."""
+        return cls(
+            id=membership.id,
+            role=TeamRole(membership.role),
+            allocation_percent=membership.allocation_percent,
+            start_date=membership.start_date,
+            end_date=membership.end_date,
+            created_at=membership.created_at,
+            updated_at=membership.updated_at,
+            version=membership.version,
+            team_id=membership.team_id,
+            person_id=membership.person_id,
+        )
+
+    @strawberry.field
+    async def person(self, info: GraphQLInfo) -> PersonType:
+        return PersonType.from_model(await info.context.loaders.person.load(self.person_id))
+
+    @strawberry.field
+    async def team(self, info: GraphQLInfo) -> TeamType:
+        return TeamType.from_model(await info.context.loaders.team.load(self.team_id))
+
+
+@strawberry.input(description="Filters for the team list.")
+class TeamsFilterInput:
+    org: str | None = None
+    q: str | None = None
+    include_archived: bool = False
+
+
+@strawberry.input
+class CreateTeamInput:
+    slug: str
+    name: str
+    mission: str = ""
+    org: str
+
+
+@strawberry.input
+class UpdateTeamInput:
+    slug: str
+    expected_version: int | None = strawberry.UNSET
+    name: str | None = strawberry.UNSET
+    mission: str | None = strawberry.UNSET
+    org: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class ArchiveTeamInput:
+    slug: str
+    expected_version: int | None = None
+
+
+@strawberry.input
+class AddTeamMemberInput:
+    team: str = strawberry.field(description="The team's slug")
+    person_id: uuid.UUID
+    role: TeamRoleEnum  # type: ignore[valid-type]
+    allocation_percent: int = 100
+    start_date: date | None = None
+
+
+@strawberry.input
+class UpdateTeamMemberInput:
+    team: str = strawberry.field(description="The team's slug")
+    person_id: uuid.UUID
+    expected_version: int | None = strawberry.UNSET
+    role: TeamRoleEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    allocation_percent: int | None = strawberry.UNSET
+
+
+@strawberry.input
+class EndTeamMembershipInput:
+    team: str = strawberry.field(description="The team's slug")
+    person_id: uuid.UUID
+    expected_version: int | None = None
+
+
+@strawberry.type
+class TeamsQuery:
+    @strawberry.field(description="A team by slug, archived or not.")
+    async def team(self, info: GraphQLInfo, slug: str) -> TeamType:
+        authorize(info.context.principal, "team:read")
+        return TeamType.from_model(await service.get_team(info.context.session, slug))
+
+    @strawberry.field(description="Teams, oldest first.")
+    async def teams(
+        self,
+        info: GraphQLInfo,
+        first: int | None = None,
+        after: str | None = None,
+        filter: TeamsFilterInput | None = None,
+    ) -> Connection[TeamType]:
+        authorize(info.context.principal, "team:read")
+        limit = page_size(first)
+        filters = parse_input(TeamsFilter, provided(filter) if filter else {})
+        session = info.context.session
+        window = await service.list_teams(session, filters=filters, cursor=after, limit=limit)
+        return connection(
+            window,
+            node=TeamType.from_model,
+            after=after,
+            count_rows=lambda: service.count_teams(session, filters=filters),
+        )
+
+
+def _split(fields: dict[str, object], *keys: str) -> list[object]:
+    return [fields.pop(key, None) for key in keys]
+
+
+@strawberry.type
+class TeamsMutation:
+    @strawberry.mutation(description="Create a team; the slug must be new.")
+    async def create_team(self, info: GraphQLInfo, input: CreateTeamInput) -> TeamType:
+        authorize(info.context.principal, "team:create")
+        data = parse_input(TeamCreate, provided(input))
+        async with mutation(info) as session:
+            return TeamType.from_model(await service.create_team(session, data=data))
+
+    @strawberry.mutation(description="Change the fields given.")
+    async def update_team(self, info: GraphQLInfo, input: UpdateTeamInput) -> TeamType:
+        authorize(info.context.principal, "team:update")
+        fields = provided(input)
+        slug, expected = _split(fields, "slug", "expected_version")
+        data = parse_input(TeamUpdate, fields)
+        async with mutation(info) as session:
+            team = await service.update_team(session, str(slug), data=data, if_match=expected)  # type: ignore[arg-type]
+            return TeamType.from_model(team)
+
+    @strawberry.mutation(description="Archive a team that owns no live products.")
+    async def archive_team(self, info: GraphQLInfo, input: ArchiveTeamInput) -> TeamType:
+        authorize(info.context.principal, "team:archive")
+        async with mutation(info) as session:
+            team = await service.archive_team(
+                session, input.slug, if_match=input.expected_version
+            )
+            return TeamType.from_model(team)
+
+    @strawberry.mutation(description="Put a person on a team.")
+    async def add_team_member(
+        self, info: GraphQLInfo, input: AddTeamMemberInput
+    ) -> MembershipType:
+        authorize(info.context.principal, "team:update")
+        fields = provided(input)
+        (slug,) = _split(fields, "team")
+        data = parse_input(MembershipCreate, fields)
+        async with mutation(info) as session:
+            membership = await service.add_member(session, str(slug), data=data)
+            return MembershipType.from_model(membership)
+
+    @strawberry.mutation(description="Change a current member's role or allocation.")
+    async def update_team_member(
+        self, info: GraphQLInfo, input: UpdateTeamMemberInput
+    ) -> MembershipType:
+        authorize(info.context.principal, "team:update")
+        fields = provided(input)
+        slug, person_id, expected = _split(fields, "team", "person_id", "expected_version")
+        data = parse_input(MembershipUpdate, fields)
+        async with mutation(info) as session:
+            membership = await service.update_member(
+                session, str(slug), person_id, data=data, if_match=expected  # type: ignore[arg-type]
+            )
+            return MembershipType.from_model(membership)
+
+    @strawberry.mutation(description="End a person's membership today; history keeps it.")
+    async def end_team_membership(
+        self, info: GraphQLInfo, input: EndTeamMembershipInput
+    ) -> MembershipType:
+        authorize(info.context.principal, "team:update")
+        async with mutation(info) as session:
+            membership = await service.end_member(
+                session, input.team, input.person_id, if_match=input.expected_version
+            )
+            return MembershipType.from_model(membership)
