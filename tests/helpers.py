@@ -1,0 +1,97 @@
+"""Shared test helpers: the HTTP client type, problem checks, and an SQL statement counter."""
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from litestar import Litestar
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+Client = httpx.AsyncClient
+
+API = "/api/v1"
+
+# Transaction control and connection set-up are not the queries a test wants to count.
+_NOT_COUNTED = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)\b", re.IGNORECASE)
+
+
+@dataclass
+class StatementCounter:
+    """The SQL statements a block of code ran, transaction control left out."""
+
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """How many statements ran."""
+        return len(self.statements)
+
+
+@contextmanager
+def count_statements(engine: AsyncEngine) -> Iterator[StatementCounter]:
+    """Count the statements `engine` runs inside the block."""
+    counter = StatementCounter()
+
+    def before_cursor_execute(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
+        if not _NOT_COUNTED.match(statement):
+            counter.statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield counter
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", before_cursor_execute)
+
+
+def app_engine(app: Litestar) -> AsyncEngine:
+    """The engine of a running app (its lifespan has started)."""
+    engine: AsyncEngine = app.state.engine
+    return engine
+
+
+def assert_problem(
+    response: httpx.Response, status: int | tuple[int, ...], *, field: str | None = None
+) -> dict[str, Any]:
+    """Check the response is an RFC 9457 problem with the status, naming `field` if given."""
+    statuses = (status,) if isinstance(status, int) else status
+    assert response.status_code in statuses, (response.status_code, response.text)
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem: dict[str, Any] = response.json()
+    assert problem["status"] == response.status_code
+    assert isinstance(problem["type"], str)
+    assert problem["type"]
+    assert isinstance(problem["title"], str)
+    assert problem["title"]
+    assert isinstance(problem["detail"], str)
+    assert problem["detail"]
+    if field is not None:
+        errors = problem.get("errors")
+        assert isinstance(errors, list), problem
+        assert all(set(error) >= {"field", "message"} for error in errors), errors
+        fields = [error["field"] for error in errors]
+        assert any(name == field or name.endswith(f".{field}") for name in fields), (
+            field,
+            problem,
+        )
+    return problem
+
+
+async def list_all(client: Client, path: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item of a list, following `next_cursor` to the last page."""
+    items: list[dict[str, Any]] = []
+    query = dict(params)
+    for _ in range(1000):
+        response = await client.get(path, params=query)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        items.extend(page["items"])
+        if page["next_cursor"] is None:
+            return items
+        query["cursor"] = page["next_cursor"]
+    raise AssertionError(f"{path} never reached its last page")
