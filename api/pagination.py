@@ -46,7 +46,11 @@ def decode_cursor(cursor: str, *, field: str = "cursor") -> uuid.UUID:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         payload: Any = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        return uuid.UUID(payload["after"])
+        after = payload["after"]
+        # uuid.UUID(123) raises AttributeError, not ValueError; a forged cursor is still a 400.
+        if not isinstance(after, str):
+            raise TypeError("the cursor's position is not a string")
+        return uuid.UUID(after)
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeEncodeError) as exc:
         raise BadRequest.field(field, "is not a cursor this API issued") from exc
 
@@ -79,5 +83,6 @@ async def fetch_window(
 
 async def count_rows(session: AsyncSession, statement: Select[Any]) -> int:
     """How many rows a filtered list has in all."""
-    total = await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    counted = select(func.count()).select_from(statement.order_by(None).subquery())
+    total = await session.scalar(counted)
     return int(total or 0)
