@@ -5,14 +5,19 @@ import time
 import uuid
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from litestar import Request
 from litestar.datastructures import State
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import declared_attr
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import QueryableAttribute, declared_attr
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -55,6 +60,12 @@ def uuid7() -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
+def relation(attribute: object) -> QueryableAttribute[Any]:
+    """A model relationship as SQLAlchemy's loader options expect it (SQLModel types it as the
+    related model, the way `sqlmodel.col` exists for columns)."""
+    return cast("QueryableAttribute[Any]", attribute)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp that is always stored and returned in UTC, on SQLite as on PostgreSQL."""
 
@@ -86,7 +97,7 @@ class RecordBase(SQLModel):
     # SQLAlchemy adds `WHERE version = :old` to every UPDATE, so two writers that read the same
     # version cannot both win, even across instances.
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+    def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
     sensitive_fields: ClassVar[frozenset[str]] = frozenset()

@@ -1,8 +1,10 @@
 """Assembles the domains' GraphQL types into one schema, and mounts it at /graphql."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
 import strawberry
 from graphql import GraphQLError
@@ -77,10 +79,10 @@ class PizzaboxSchema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema, with limits that refuse abusive queries before any resolver runs."""
     settings = settings or Settings()
-    extensions: list[SchemaExtension | type[SchemaExtension]] = [
-        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
-        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        partial(QueryDepthLimiter, max_depth=settings.graphql_max_depth),
+        partial(MaxAliasesLimiter, max_alias_count=settings.graphql_max_aliases),
+        partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
         DomainErrors,
     ]
     if not settings.graphql_introspection:

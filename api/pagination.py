@@ -64,7 +64,7 @@ def check_limit(limit: int, *, field: str = "limit") -> int:
 
 async def fetch_window(
     session: AsyncSession,
-    statement: Select[tuple[RowT]],
+    statement: Select[RowT],
     id_column: Any,
     *,
     cursor: str | None,

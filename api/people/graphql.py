@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from api.auth import authorize
+from api.errors import InvalidInput
 from api.graphql_core import (
     Connection,
     GraphQLInfo,
@@ -16,7 +17,6 @@ from api.graphql_core import (
     parse_input,
     provided,
 )
-from api.errors import InvalidInput
 from api.people import service
 from api.people.models import JobFamily, Person
 from api.people.schemas import PeopleFilter, PersonCreate, PersonUpdate
@@ -58,7 +58,7 @@ class PersonType:
     async def teams(
         self, info: GraphQLInfo
     ) -> list[Annotated["MembershipType", strawberry.lazy("api.teams.graphql")]]:
-        from api.teams.graphql import MembershipType  # noqa: PLC0415 - the types refer to each other
+        from api.teams.graphql import MembershipType  # the types refer to each other
 
         memberships = await info.context.loaders.memberships_by_person.load(self.id)
         return [MembershipType.from_model(membership) for membership in memberships]
@@ -84,7 +84,7 @@ class CreatePersonInput:
 class UpdatePersonInput:
     id: uuid.UUID
     expected_version: int | None = strawberry.field(
-        default=strawberry.UNSET, description="Fail with CONFLICT unless the person is at this version"
+        default=strawberry.UNSET, description="Fail with CONFLICT unless this is the version"
     )
     email: str | None = strawberry.UNSET
     name: str | None = strawberry.UNSET

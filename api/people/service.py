@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.db import utcnow
 from api.errors import Conflict, FieldError, NotFound
@@ -28,7 +29,7 @@ async def get_person(session: AsyncSession, person_id: uuid.UUID) -> Person:
 
 async def get_person_by_email(session: AsyncSession, email: str) -> Person:
     """A person by email, matched case-insensitively."""
-    person = await session.scalar(select(Person).where(Person.email == email.strip().lower()))
+    person = await session.scalar(select(Person).where(col(Person.email) == email.strip().lower()))
     if person is None:
         raise NotFound(f"no person with email {email}")
     return person
@@ -38,32 +39,32 @@ async def get_people(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uu
     """Many people by id, in one query."""
     if not ids:
         return {}
-    rows = await session.scalars(select(Person).where(Person.id.in_(set(ids))))  # type: ignore[attr-defined]
+    rows = await session.scalars(select(Person).where(col(Person.id).in_(set(ids))))
     return {person.id: person for person in rows}
 
 
 async def _check_email_free(
     session: AsyncSession, email: str, *, other_than: uuid.UUID | None = None
 ) -> None:
-    statement = select(Person.id).where(Person.email == email)
+    statement = select(col(Person.id)).where(col(Person.email) == email)
     if other_than is not None:
-        statement = statement.where(Person.id != other_than)
+        statement = statement.where(col(Person.id) != other_than)
     if await session.scalar(statement) is not None:
         raise Conflict(
             f"a person with email {email} already exists", [FieldError("email", "is already taken")]
         )
 
 
-def _filtered(filters: PeopleFilter) -> Select[tuple[Person]]:
+def _filtered(filters: PeopleFilter) -> Select[Person]:
     statement = select(Person)
     if not filters.include_archived:
-        statement = statement.where(Person.archived_at.is_(None))  # type: ignore[union-attr]
+        statement = statement.where(col(Person.archived_at).is_(None))
     if filters.org:
-        statement = statement.where(func.lower(Person.home_org) == filters.org.lower())
+        statement = statement.where(func.lower(col(Person.home_org)) == filters.org.lower())
     if filters.job_family:
-        statement = statement.where(Person.job_family == filters.job_family.value)
+        statement = statement.where(col(Person.job_family) == filters.job_family.value)
     if filters.q:
-        statement = statement.where(text_search(filters.q, Person.name, Person.email))
+        statement = statement.where(text_search(filters.q, col(Person.name), col(Person.email)))
     return statement
 
 
@@ -115,6 +116,6 @@ async def archive_person(
     now = utcnow()
     person.archived_at = now
     person.updated_at = now
-    await end_open_memberships(session, Membership.person_id == person.id, on=now.date())
+    await end_open_memberships(session, col(Membership.person_id) == person.id, on=now.date())
     await flush(session)
     return person

@@ -7,9 +7,10 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload
+from sqlmodel import col
 
 from api.auth import Principal
-from api.db import utcnow
+from api.db import relation, utcnow
 from api.errors import Conflict, FieldError, InvalidInput, NotFound
 from api.pagination import Window, count_rows, fetch_window
 from api.products.models import STAGE_ORDER, Product, ProductChange, Stage, TrackedField
@@ -39,7 +40,7 @@ def check_stage_change(current: Stage, target: Stage) -> None:
 async def get_product(session: AsyncSession, slug: str) -> Product:
     """A product by slug, archived or not, with its team loaded."""
     product = await session.scalar(
-        select(Product).where(Product.slug == slug).options(joinedload(Product.team))  # type: ignore[arg-type]
+        select(Product).where(col(Product.slug) == slug).options(joinedload(relation(Product.team)))
     )
     if product is None:
         raise NotFound(f"no product with slug {slug!r}")
@@ -53,29 +54,29 @@ async def get_products(
     if not ids:
         return {}
     rows = await session.scalars(
-        select(Product).where(Product.id.in_(set(ids))).options(joinedload(Product.team))  # type: ignore[attr-defined,arg-type]
+        select(Product).where(col(Product.id).in_(set(ids))).options(joinedload(relation(Product.team)))
     )
     return {product.id: product for product in rows}
 
 
-def _filtered(filters: ProductsFilter) -> Select[tuple[Product]]:
+def _filtered(filters: ProductsFilter) -> Select[Product]:
     statement = (
         select(Product)
-        .join(Team, Product.team_id == Team.id)  # type: ignore[arg-type]
-        .options(contains_eager(Product.team))  # type: ignore[arg-type]
+        .join(Team, col(Product.team_id) == col(Team.id))
+        .options(contains_eager(relation(Product.team)))
     )
     if not filters.include_archived:
-        statement = statement.where(Product.archived_at.is_(None))  # type: ignore[union-attr]
+        statement = statement.where(col(Product.archived_at).is_(None))
     if filters.stage:
-        statement = statement.where(Product.stage == filters.stage.value)
+        statement = statement.where(col(Product.stage) == filters.stage.value)
     if filters.team:
-        statement = statement.where(Team.slug == filters.team)
+        statement = statement.where(col(Team.slug) == filters.team)
     if filters.data_classification:
         statement = statement.where(
-            Product.data_classification == filters.data_classification.value
+            col(Product.data_classification) == filters.data_classification.value
         )
     if filters.org:
-        statement = statement.where(func.lower(Team.org) == filters.org.lower())
+        statement = statement.where(func.lower(col(Team.org)) == filters.org.lower())
     if filters.q:
         statement = statement.where(
             text_search(filters.q, Product.slug, Product.name, Product.summary)
@@ -104,9 +105,9 @@ async def products_for_teams(
         return grouped
     rows = await session.scalars(
         select(Product)
-        .where(Product.team_id.in_(set(team_ids)), Product.archived_at.is_(None))  # type: ignore[attr-defined,union-attr]
-        .options(joinedload(Product.team))  # type: ignore[arg-type]
-        .order_by(Product.id)
+        .where(col(Product.team_id).in_(set(team_ids)), col(Product.archived_at).is_(None))
+        .options(joinedload(relation(Product.team)))
+        .order_by(col(Product.id))
     )
     for product in rows:
         grouped[product.team_id].append(product)
@@ -114,7 +115,7 @@ async def products_for_teams(
 
 
 async def _owning_team(session: AsyncSession, slug: str) -> Team:
-    team = await session.scalar(select(Team).where(Team.slug == slug))
+    team = await session.scalar(select(Team).where(col(Team.slug) == slug))
     if team is None:
         raise InvalidInput.field("team", f"no team with slug {slug!r}")
     if team.archived_at is not None:
@@ -140,7 +141,8 @@ async def create_product(
     session: AsyncSession, *, data: ProductCreate, principal: Principal
 ) -> Product:
     """Add a product at the `idea` stage; the slug must be new and the team must exist."""
-    if await session.scalar(select(Product.id).where(Product.slug == data.slug)) is not None:
+    taken = await session.scalar(select(col(Product.id)).where(col(Product.slug) == data.slug))
+    if taken is not None:
         raise Conflict(
             f"a product with slug {data.slug!r} already exists",
             [FieldError("slug", "is already taken")],
@@ -219,10 +221,10 @@ async def archive_product(session: AsyncSession, slug: str, *, if_match: Precond
     return product
 
 
-def _changes(product: Product, field: TrackedField | None) -> Select[tuple[ProductChange]]:
-    statement = select(ProductChange).where(ProductChange.product_id == product.id)  # type: ignore[arg-type]
+def _changes(product: Product, field: TrackedField | None) -> Select[ProductChange]:
+    statement = select(ProductChange).where(col(ProductChange.product_id) == product.id)
     if field is not None:
-        statement = statement.where(ProductChange.field == field.value)
+        statement = statement.where(col(ProductChange.field) == field.value)
     return statement
 
 
@@ -248,9 +250,9 @@ async def changes_for_products(
     grouped: dict[uuid.UUID, list[ProductChange]] = {pid: [] for pid in product_ids}
     if not product_ids:
         return grouped
-    statement = select(ProductChange).where(ProductChange.product_id.in_(set(product_ids)))  # type: ignore[attr-defined]
+    statement = select(ProductChange).where(col(ProductChange.product_id).in_(set(product_ids)))
     if field is not None:
-        statement = statement.where(ProductChange.field == field.value)
-    for change in await session.scalars(statement.order_by(ProductChange.id)):
+        statement = statement.where(col(ProductChange.field) == field.value)
+    for change in await session.scalars(statement.order_by(col(ProductChange.id))):
         grouped[change.product_id].append(change)
     return grouped

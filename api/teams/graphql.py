@@ -72,7 +72,7 @@ class TeamType:
     async def products(
         self, info: GraphQLInfo
     ) -> list[Annotated["ProductType", strawberry.lazy("api.products.graphql")]]:
-        from api.products.graphql import ProductType  # noqa: PLC0415 - the types refer to each other
+        from api.products.graphql import ProductType  # the types refer to each other
 
         products = await info.context.loaders.products_by_team.load(self.id)
         return [ProductType.from_model(product) for product in products]

@@ -11,7 +11,7 @@ from api.records import InputModel, Name, Org, RecordRead, Slug
 from api.teams.models import TeamRole
 
 Mission = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-Allocation = Annotated[int, Field(ge=1, le=100, description="Share of the person's time, 1–100")]
+Allocation = Annotated[int, Field(ge=1, le=100, description="Share of the person's time, 1 to 100")]
 
 
 class TeamCreate(InputModel):

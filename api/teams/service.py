@@ -4,11 +4,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
+from sqlmodel import col
 
-from api.db import utcnow
+from api.db import relation, utcnow
 from api.errors import Conflict, FieldError, InvalidInput, NotFound
 from api.pagination import Window, count_rows, fetch_window
 from api.people.models import Person
@@ -33,17 +34,17 @@ def today() -> date:
     return utcnow().date()
 
 
-def active_on(day: date) -> Sequence[object]:
+def active_on(day: date) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """Conditions for a membership that is in force on `day` (end dates are exclusive)."""
     return (
-        Membership.start_date <= day,  # type: ignore[operator]
-        or_(Membership.end_date.is_(None), Membership.end_date > day),  # type: ignore[union-attr,operator]
+        col(Membership.start_date) <= day,
+        or_(col(Membership.end_date).is_(None), col(Membership.end_date) > day),
     )
 
 
 async def get_team(session: AsyncSession, slug: str) -> Team:
     """A team by slug, archived or not."""
-    team = await session.scalar(select(Team).where(Team.slug == slug))
+    team = await session.scalar(select(Team).where(col(Team.slug) == slug))
     if team is None:
         raise NotFound(f"no team with slug {slug!r}")
     return team
@@ -53,18 +54,20 @@ async def get_teams(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uui
     """Many teams by id, in one query."""
     if not ids:
         return {}
-    rows = await session.scalars(select(Team).where(Team.id.in_(set(ids))))  # type: ignore[attr-defined]
+    rows = await session.scalars(select(Team).where(col(Team.id).in_(set(ids))))
     return {team.id: team for team in rows}
 
 
-def _filtered(filters: TeamsFilter) -> Select[tuple[Team]]:
+def _filtered(filters: TeamsFilter) -> Select[Team]:
     statement = select(Team)
     if not filters.include_archived:
-        statement = statement.where(Team.archived_at.is_(None))  # type: ignore[union-attr]
+        statement = statement.where(col(Team.archived_at).is_(None))
     if filters.org:
-        statement = statement.where(func.lower(Team.org) == filters.org.lower())
+        statement = statement.where(func.lower(col(Team.org)) == filters.org.lower())
     if filters.q:
-        statement = statement.where(text_search(filters.q, Team.slug, Team.name, Team.mission))
+        statement = statement.where(
+            text_search(filters.q, col(Team.slug), col(Team.name), col(Team.mission))
+        )
     return statement
 
 
@@ -82,9 +85,10 @@ async def count_teams(session: AsyncSession, *, filters: TeamsFilter) -> int:
 
 async def create_team(session: AsyncSession, *, data: TeamCreate) -> Team:
     """Add a team; the slug must be new."""
-    if await session.scalar(select(Team.id).where(Team.slug == data.slug)) is not None:
+    if await session.scalar(select(col(Team.id)).where(col(Team.slug) == data.slug)) is not None:
         raise Conflict(
-            f"a team with slug {data.slug!r} already exists", [FieldError("slug", "is already taken")]
+            f"a team with slug {data.slug!r} already exists",
+            [FieldError("slug", "is already taken")],
         )
     team = Team(slug=data.slug, name=data.name, mission=data.mission, org=data.org)
     session.add(team)
@@ -118,7 +122,7 @@ async def archive_team(session: AsyncSession, slug: str, *, if_match: Preconditi
     live_products = await session.scalar(
         select(func.count())
         .select_from(Product)
-        .where(Product.team_id == team.id, Product.archived_at.is_(None))  # type: ignore[union-attr]
+        .where(col(Product.team_id) == team.id, col(Product.archived_at).is_(None))
     )
     if live_products:
         raise Conflict(
@@ -127,30 +131,32 @@ async def archive_team(session: AsyncSession, slug: str, *, if_match: Preconditi
     now = utcnow()
     team.archived_at = now
     team.updated_at = now
-    await end_open_memberships(session, Membership.team_id == team.id, on=now.date())
+    await end_open_memberships(session, col(Membership.team_id) == team.id, on=now.date())
     await flush(session)
     return team
 
 
-async def end_open_memberships(session: AsyncSession, condition: object, *, on: date) -> None:
+async def end_open_memberships(
+    session: AsyncSession, condition: ColumnElement[bool], *, on: date
+) -> None:
     """End, on `on`, every open membership that matches `condition`."""
     await session.execute(
         update(Membership)
-        .where(condition)  # type: ignore[arg-type]
-        .where(Membership.end_date.is_(None))  # type: ignore[union-attr]
-        .values(end_date=on, updated_at=utcnow(), version=Membership.version + 1)
+        .where(condition)
+        .where(col(Membership.end_date).is_(None))
+        .values(end_date=on, updated_at=utcnow(), version=col(Membership.version) + 1)
     )
 
 
-def _roster(team: Team, roster: RosterFilter) -> Select[tuple[Membership]]:
+def _roster(team: Team, roster: RosterFilter) -> Select[Membership]:
     statement = (
         select(Membership)
-        .where(Membership.team_id == team.id)  # type: ignore[arg-type]
-        .options(joinedload(Membership.person))  # type: ignore[arg-type]
+        .where(col(Membership.team_id) == team.id)
+        .options(joinedload(relation(Membership.person)))
     )
     if roster.include_ended and roster.at is None:
         return statement
-    return statement.where(*active_on(roster.at or today()))  # type: ignore[arg-type]
+    return statement.where(*active_on(roster.at or today()))
 
 
 async def list_members(
@@ -181,9 +187,9 @@ async def _current_membership(
 ) -> Membership | None:
     return await session.scalar(
         select(Membership)
-        .where(Membership.team_id == team.id, Membership.person_id == person_id)  # type: ignore[arg-type]
-        .where(*active_on(today()))  # type: ignore[arg-type]
-        .options(joinedload(Membership.person))  # type: ignore[arg-type]
+        .where(col(Membership.team_id) == team.id, col(Membership.person_id) == person_id)
+        .where(*active_on(today()))
+        .options(joinedload(relation(Membership.person)))
     )
 
 
@@ -209,10 +215,10 @@ async def add_member(session: AsyncSession, slug: str, *, data: MembershipCreate
     if person.archived_at is not None:
         raise InvalidInput.field("person_id", "the person is archived")
     overlapping = await session.scalar(
-        select(Membership.id).where(
-            Membership.team_id == team.id,  # type: ignore[arg-type]
-            Membership.person_id == person.id,  # type: ignore[arg-type]
-            or_(Membership.end_date.is_(None), Membership.end_date > start),  # type: ignore[union-attr,operator]
+        select(col(Membership.id)).where(
+            col(Membership.team_id) == team.id,
+            col(Membership.person_id) == person.id,
+            or_(col(Membership.end_date).is_(None), col(Membership.end_date) > start),
         )
     )
     if overlapping is not None:
@@ -273,10 +279,10 @@ async def memberships_for_teams(
         return grouped
     rows = await session.scalars(
         select(Membership)
-        .where(Membership.team_id.in_(set(team_ids)))  # type: ignore[attr-defined]
-        .where(*active_on(on or today()))  # type: ignore[arg-type]
-        .options(joinedload(Membership.person))  # type: ignore[arg-type]
-        .order_by(Membership.id)
+        .where(col(Membership.team_id).in_(set(team_ids)))
+        .where(*active_on(on or today()))
+        .options(joinedload(relation(Membership.person)))
+        .order_by(col(Membership.id))
     )
     for membership in rows:
         grouped[membership.team_id].append(membership)
@@ -292,10 +298,10 @@ async def memberships_for_people(
         return grouped
     rows = await session.scalars(
         select(Membership)
-        .where(Membership.person_id.in_(set(person_ids)))  # type: ignore[attr-defined]
-        .where(*active_on(on or today()))  # type: ignore[arg-type]
-        .options(joinedload(Membership.team))  # type: ignore[arg-type]
-        .order_by(Membership.id)
+        .where(col(Membership.person_id).in_(set(person_ids)))
+        .where(*active_on(on or today()))
+        .options(joinedload(relation(Membership.team)))
+        .order_by(col(Membership.id))
     )
     for membership in rows:
         grouped[membership.person_id].append(membership)
