@@ -1,0 +1,175 @@
+"""The `pizzabox` command: serve the API, manage the database, export the contract files."""
+
+import asyncio
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import click
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from api import migrate
+from api.config import Settings, get_settings
+from api.errors import PizzaboxError
+
+T = TypeVar("T")
+
+
+@contextmanager
+def _failures_as_messages(doing: str) -> Iterator[None]:
+    """Turn the errors a user can cause (bad URL, unreachable database, unknown revision) into a
+    one-line message and exit status 1, instead of a traceback."""
+    try:
+        yield
+    except CommandError as exc:
+        raise click.ClickException(f"{doing} failed: {exc}") from exc
+    except SQLAlchemyError as exc:
+        # The first line names the problem; the rest is SQL and driver detail.
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise click.ClickException(f"{doing} failed: {reason}") from exc
+    except (OSError, PizzaboxError) as exc:
+        raise click.ClickException(f"{doing} failed: {exc}") from exc
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"PIZZABOX_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise click.ClickException(f"bad configuration: {problems}") from exc
+
+
+def _run(doing: str, action: Callable[[], T]) -> T:
+    with _failures_as_messages(doing):
+        return action()
+
+
+@click.group()
+@click.version_option(package_name="pizzabox")
+def main() -> None:
+    """Pizzabox: products, their two-pizza teams, and whether each is safe to launch."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--demo", is_flag=True, help="Load a demo portfolio into an empty database first.")
+def serve(host: str, port: int, demo: bool) -> None:
+    """Apply migrations, then serve the API with uvicorn."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings()
+    click.echo(f"Migrating {_safe_url(settings)} to the latest revision")
+    _run("migrating the database", lambda: migrate.upgrade(settings.database_url))
+    if demo:
+        _run("loading the demo portfolio", lambda: asyncio.run(_load_demo(settings)))
+        # The identity issue adds an admin token for the demo here, printed as the last line.
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+
+
+async def _load_demo(settings: Settings) -> None:
+    from api.db import create_engine, create_sessionmaker
+    from api.demo import load_demo, portfolio_size
+
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            existing = await portfolio_size(session)
+            if not existing.is_empty:
+                click.echo(
+                    f"The database already holds {existing.teams} teams, {existing.products} "
+                    f"products and {existing.people} people; not loading the demo portfolio."
+                )
+                return
+            summary = await load_demo(session)
+            await session.commit()
+        click.echo(f"Loaded the demo portfolio: {summary.describe()}.")
+    finally:
+        await engine.dispose()
+
+
+def _safe_url(settings: Settings) -> str:
+    """The database URL without its password, fit for a terminal or a log."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(settings.database_url).render_as_string(hide_password=True)
+    except SQLAlchemyError:
+        return "the configured database"
+
+
+@main.group()
+def db() -> None:
+    """Database migrations (Alembic), against PIZZABOX_DATABASE_URL."""
+
+
+@db.command()
+@click.argument("revision", default="head")
+def upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    settings = _settings()
+    _run("upgrading the database", lambda: migrate.upgrade(settings.database_url, revision))
+    click.echo(f"{_safe_url(settings)} is at {_describe_revision(settings)}")
+
+
+@db.command()
+@click.argument("revision")
+def downgrade(revision: str) -> None:
+    """Undo migrations down to REVISION (`base` removes every table)."""
+    settings = _settings()
+    _run("downgrading the database", lambda: migrate.downgrade(settings.database_url, revision))
+    click.echo(f"{_safe_url(settings)} is at {_describe_revision(settings)}")
+
+
+@db.command()
+def current() -> None:
+    """Print the revision the database is at."""
+    click.echo(_describe_revision(_settings()))
+
+
+def _describe_revision(settings: Settings) -> str:
+    def read() -> str:
+        revision = migrate.current(settings.database_url)
+        if revision is None:
+            return "base (no migrations applied)"
+        head = ScriptDirectory.from_config(
+            migrate.alembic_config(settings.database_url)
+        ).get_current_head()
+        return f"{revision} (head)" if revision == head else f"{revision} (head is {head})"
+
+    return _run("reading the database revision", read)
+
+
+@main.command("export-schema")
+@click.option(
+    "--out",
+    default="schema",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for openapi.json and schema.graphql.",
+)
+@click.option("--check", is_flag=True, help="Write nothing; fail if the files are out of date.")
+def export_schema(out: Path, check: bool) -> None:
+    """Write schema/openapi.json and schema/schema.graphql from the live app."""
+    from api.schema_export import stale_files, write_files
+
+    settings = _settings()
+    if check:
+        stale = _run("rendering the schema", lambda: stale_files(out, settings))
+        if stale:
+            raise click.ClickException(
+                f"out of date in {out}/: {', '.join(stale)}; run `pizzabox export-schema`"
+            )
+        click.echo(f"{out}/ matches the app")
+        return
+    for path in _run("writing the schema", lambda: write_files(out, settings)):
+        click.echo(f"wrote {path}")
