@@ -63,7 +63,11 @@ class Query(ProductsQuery, TeamsQuery, PeopleQuery):
 
 @strawberry.type
 class Mutation(ProductsMutation, TeamsMutation, PeopleMutation):
-    """Every change a portal can make; each takes an `input` and returns the changed record."""
+    """Every change a portal can make; each takes an `input` and returns the changed record.
+
+    Results are nullable so a failed mutation nulls only its own field: the mutations after it
+    still run, and a client still sees the ones before it that succeeded.
+    """
 
 
 class PizzaboxSchema(strawberry.Schema):

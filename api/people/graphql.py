@@ -141,14 +141,14 @@ class PeopleQuery:
 @strawberry.type
 class PeopleMutation:
     @strawberry.mutation(description="Add a person; the email must not be taken.")
-    async def create_person(self, info: GraphQLInfo, input: CreatePersonInput) -> PersonType:
+    async def create_person(self, info: GraphQLInfo, input: CreatePersonInput) -> PersonType | None:
         authorize(info.context.principal, "person:create")
         data = parse_input(PersonCreate, provided(input))
         async with mutation(info) as session:
             return PersonType.from_model(await service.create_person(session, data=data))
 
     @strawberry.mutation(description="Change the fields given.")
-    async def update_person(self, info: GraphQLInfo, input: UpdatePersonInput) -> PersonType:
+    async def update_person(self, info: GraphQLInfo, input: UpdatePersonInput) -> PersonType | None:
         authorize(info.context.principal, "person:update")
         fields = provided(input)
         person_id, expected = fields.pop("id"), fields.pop("expected_version", None)
@@ -158,7 +158,7 @@ class PeopleMutation:
             return PersonType.from_model(person)
 
     @strawberry.mutation(description="Archive a person and end their current memberships.")
-    async def archive_person(self, info: GraphQLInfo, input: ArchivePersonInput) -> PersonType:
+    async def archive_person(self, info: GraphQLInfo, input: ArchivePersonInput) -> PersonType | None:
         authorize(info.context.principal, "person:archive")
         async with mutation(info) as session:
             person = await service.archive_person(

@@ -136,7 +136,7 @@ class ArchiveProductInput:
 @strawberry.type
 class ProductsQuery:
     @strawberry.field(description="A product by slug, archived or not.")
-    async def product(self, info: GraphQLInfo, slug: str) -> ProductType:
+    async def product(self, info: GraphQLInfo, slug: str) -> ProductType | None:
         authorize(info.context.principal, "product:read")
         return ProductType.from_model(await service.get_product(info.context.session, slug))
 
@@ -164,7 +164,7 @@ class ProductsQuery:
 @strawberry.type
 class ProductsMutation:
     @strawberry.mutation(description="Create a product at the IDEA stage.")
-    async def create_product(self, info: GraphQLInfo, input: CreateProductInput) -> ProductType:
+    async def create_product(self, info: GraphQLInfo, input: CreateProductInput) -> ProductType | None:
         principal = info.context.principal
         authorize(principal, "product:create")
         data = parse_input(ProductCreate, provided(input))
@@ -173,7 +173,7 @@ class ProductsMutation:
             return ProductType.from_model(product)
 
     @strawberry.mutation(description="Change the fields given; stage changes follow the lifecycle.")
-    async def update_product(self, info: GraphQLInfo, input: UpdateProductInput) -> ProductType:
+    async def update_product(self, info: GraphQLInfo, input: UpdateProductInput) -> ProductType | None:
         principal = info.context.principal
         authorize(principal, "product:update")
         fields = provided(input)
@@ -187,7 +187,7 @@ class ProductsMutation:
             return ProductType.from_model(product)
 
     @strawberry.mutation(description="Archive a product; its history stays.")
-    async def archive_product(self, info: GraphQLInfo, input: ArchiveProductInput) -> ProductType:
+    async def archive_product(self, info: GraphQLInfo, input: ArchiveProductInput) -> ProductType | None:
         authorize(info.context.principal, "product:archive")
         async with mutation(info) as session:
             product = await service.archive_product(

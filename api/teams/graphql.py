@@ -176,7 +176,7 @@ class EndTeamMembershipInput:
 @strawberry.type
 class TeamsQuery:
     @strawberry.field(description="A team by slug, archived or not.")
-    async def team(self, info: GraphQLInfo, slug: str) -> TeamType:
+    async def team(self, info: GraphQLInfo, slug: str) -> TeamType | None:
         authorize(info.context.principal, "team:read")
         return TeamType.from_model(await service.get_team(info.context.session, slug))
 
@@ -208,14 +208,14 @@ def _split(fields: dict[str, object], *keys: str) -> list[object]:
 @strawberry.type
 class TeamsMutation:
     @strawberry.mutation(description="Create a team; the slug must be new.")
-    async def create_team(self, info: GraphQLInfo, input: CreateTeamInput) -> TeamType:
+    async def create_team(self, info: GraphQLInfo, input: CreateTeamInput) -> TeamType | None:
         authorize(info.context.principal, "team:create")
         data = parse_input(TeamCreate, provided(input))
         async with mutation(info) as session:
             return TeamType.from_model(await service.create_team(session, data=data))
 
     @strawberry.mutation(description="Change the fields given.")
-    async def update_team(self, info: GraphQLInfo, input: UpdateTeamInput) -> TeamType:
+    async def update_team(self, info: GraphQLInfo, input: UpdateTeamInput) -> TeamType | None:
         authorize(info.context.principal, "team:update")
         fields = provided(input)
         slug, expected = _split(fields, "slug", "expected_version")
@@ -225,7 +225,7 @@ class TeamsMutation:
             return TeamType.from_model(team)
 
     @strawberry.mutation(description="Archive a team that owns no live products.")
-    async def archive_team(self, info: GraphQLInfo, input: ArchiveTeamInput) -> TeamType:
+    async def archive_team(self, info: GraphQLInfo, input: ArchiveTeamInput) -> TeamType | None:
         authorize(info.context.principal, "team:archive")
         async with mutation(info) as session:
             team = await service.archive_team(
@@ -236,7 +236,7 @@ class TeamsMutation:
     @strawberry.mutation(description="Put a person on a team.")
     async def add_team_member(
         self, info: GraphQLInfo, input: AddTeamMemberInput
-    ) -> MembershipType:
+    ) -> MembershipType | None:
         authorize(info.context.principal, "team:update")
         fields = provided(input)
         (slug,) = _split(fields, "team")
@@ -248,7 +248,7 @@ class TeamsMutation:
     @strawberry.mutation(description="Change a current member's role or allocation.")
     async def update_team_member(
         self, info: GraphQLInfo, input: UpdateTeamMemberInput
-    ) -> MembershipType:
+    ) -> MembershipType | None:
         authorize(info.context.principal, "team:update")
         fields = provided(input)
         slug, person_id, expected = _split(fields, "team", "person_id", "expected_version")
@@ -262,7 +262,7 @@ class TeamsMutation:
     @strawberry.mutation(description="End a person's membership today; history keeps it.")
     async def end_team_membership(
         self, info: GraphQLInfo, input: EndTeamMembershipInput
-    ) -> MembershipType:
+    ) -> MembershipType | None:
         authorize(info.context.principal, "team:update")
         async with mutation(info) as session:
             membership = await service.end_member(
