@@ -18,7 +18,7 @@ from api.db import create_engine, create_sessionmaker, provide_session
 from api.errors import exception_handlers
 from api.graphql_schema import graphql_controller
 from api.health import healthz, readyz
-from api.middleware import request_id_middleware
+from api.middleware import allow_header_middleware, request_id_middleware
 from api.people.rest import PeopleController
 from api.products.rest import ProductsController
 from api.teams.rest import MembersController, TeamsController
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "principal": Provide(provide_principal),
         },
         lifespan=[database],
-        middleware=[request_id_middleware],
+        middleware=[request_id_middleware, allow_header_middleware],
         exception_handlers=exception_handlers,
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=settings.cors_origin_list)

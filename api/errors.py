@@ -9,12 +9,36 @@ from typing import Any, ClassVar
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+
+from api.middleware import REQUEST_ID_HEADER, request_id_of
 
 logger = logging.getLogger("api")
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class FieldProblem(BaseModel):
+    """What is wrong with one input field (a body field, or a query, path or header parameter)."""
+
+    field: str = Field(description="The field or parameter, dotted for nested body fields")
+    message: str
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem document, the body of every error response."""
+
+    type: str = Field(description="URI of the kind of problem, e.g. urn:pizzabox:problem:conflict")
+    title: str = Field(description="The HTTP status phrase")
+    status: int = Field(description="The HTTP status code")
+    detail: str = Field(description="What went wrong, for a human")
+    instance: str = Field(description="The request path")
+    request_id: str = Field(description="The request's X-Request-ID; quote it when reporting")
+    errors: list[FieldProblem] = Field(
+        default_factory=list, description="One entry per bad field; present only for bad input"
+    )
 
 
 @dataclass(frozen=True)
@@ -116,19 +140,25 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
 ) -> Response[dict[str, Any]]:
     """An RFC 9457 problem document."""
+    request_id = request_id_of(request.scope)
     body: dict[str, Any] = {
         "type": problem_type(slug),
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": request.scope["path"],
+        "request_id": request_id,
     }
     if errors:
         body["errors"] = list(errors)
-    request_id = request.scope.get("state", {}).get("request_id")
-    if request_id:
-        body["request_id"] = request_id
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    # Routing errors (404, 405) never pass through the request id middleware, so the problem
+    # carries the header itself; the middleware does not add a second one.
+    return Response(
+        body,
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers={**(headers or {}), REQUEST_ID_HEADER: request_id},
+    )
 
 
 def _domain_error(request: Request[Any, Any, Any], exc: PizzaboxError) -> Response[Any]:
@@ -191,8 +221,7 @@ def _stale_error(request: Request[Any, Any, Any], exc: StaleDataError) -> Respon
 
 
 def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    request_id = request.scope.get("state", {}).get("request_id")
-    logger.exception("unhandled error (request_id=%s)", request_id)
+    logger.exception("unhandled error (request_id=%s)", request_id_of(request.scope))
     return problem_response(
         request, status=500, slug="internal-error",
         detail="an unexpected error occurred; quote the request id when reporting it",
