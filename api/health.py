@@ -1,8 +1,8 @@
 """Liveness and readiness probes; open to everyone, no token."""
 
 from litestar import MediaType, Response, get
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -34,5 +34,7 @@ async def readyz(state: State) -> Response[HealthStatus]:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
     except Exception:  # any failure to reach the database means "not ready"
-        return Response(HealthStatus(status="unavailable"), status_code=503, media_type=MediaType.JSON)
+        return Response(
+            HealthStatus(status="unavailable"), status_code=503, media_type=MediaType.JSON
+        )
     return Response(HealthStatus(status="ok"))

@@ -8,42 +8,64 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Principal, authorize
-from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from api.pagination import DEFAULT_LIMIT, Page
 from api.people import service
 from api.people.models import JobFamily
 from api.people.schemas import PeopleFilter, PersonCreate, PersonRead, PersonUpdate
 from api.records import etag
-from api.rest_params import IfMatch, Limit, Cursor, IncludeArchived, TextQuery
+from api.rest_params import (
+    CREATE_PROBLEMS,
+    ETAG,
+    LIST_PROBLEMS,
+    UPDATE_PROBLEMS,
+    Cursor,
+    IfMatch,
+    IncludeArchived,
+    Limit,
+    TextQuery,
+    created_headers,
+    problems,
+)
 
 
 class PeopleController(Controller):
     """People who can be on teams."""
 
     path = "/people"
-    tags = ["people"]
+    tags = ("people",)
 
-    @get("/", operation_id="listPeople", summary="List people")
+    @get("/", operation_id="listPeople", summary="List people", responses=LIST_PROBLEMS)
     async def list_people(
         self,
         session: AsyncSession,
         principal: Principal,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
-        org: Annotated[str | None, Parameter(description="Home org, case-insensitive")] = None,
+        org: Annotated[
+            str | None, Parameter(max_length=100, description="Home org, case-insensitive")
+        ] = None,
         job_family: Annotated[JobFamily | None, Parameter(description="Job family")] = None,
         q: TextQuery = None,
         include_archived: IncludeArchived = False,
     ) -> Page[PersonRead]:
         """People, oldest first, filtered by org, job family and free text on name and email."""
         authorize(principal, "person:read")
-        filters = PeopleFilter(org=org, job_family=job_family, q=q, include_archived=include_archived)
+        filters = PeopleFilter(
+            org=org, job_family=job_family, q=q, include_archived=include_archived
+        )
         window = await service.list_people(session, filters=filters, cursor=cursor, limit=limit)
         return Page(
             items=[PersonRead.model_validate(row) for row in window.rows],
             next_cursor=window.next_cursor,
         )
 
-    @post("/", operation_id="createPerson", summary="Add a person")
+    @post(
+        "/",
+        operation_id="createPerson",
+        summary="Add a person",
+        responses=CREATE_PROBLEMS,
+        response_headers=created_headers(),
+    )
     async def create_person(
         self, session: AsyncSession, principal: Principal, data: PersonCreate
     ) -> Response[PersonRead]:
@@ -56,7 +78,13 @@ class PeopleController(Controller):
             headers={"Location": f"/api/v1/people/{person.id}", "ETag": etag(person)},
         )
 
-    @get("/{person_id:uuid}", operation_id="getPerson", summary="Get a person")
+    @get(
+        "/{person_id:uuid}",
+        operation_id="getPerson",
+        summary="Get a person",
+        responses=problems(404),
+        response_headers=[ETAG],
+    )
     async def get_person(
         self, session: AsyncSession, principal: Principal, person_id: uuid.UUID
     ) -> Response[PersonRead]:
@@ -65,7 +93,13 @@ class PeopleController(Controller):
         person = await service.get_person(session, person_id)
         return Response(PersonRead.model_validate(person), headers={"ETag": etag(person)})
 
-    @patch("/{person_id:uuid}", operation_id="updatePerson", summary="Change a person")
+    @patch(
+        "/{person_id:uuid}",
+        operation_id="updatePerson",
+        summary="Change a person",
+        responses=UPDATE_PROBLEMS,
+        response_headers=[ETAG],
+    )
     async def update_person(
         self,
         session: AsyncSession,
@@ -79,7 +113,12 @@ class PeopleController(Controller):
         person = await service.update_person(session, person_id, data=data, if_match=if_match)
         return Response(PersonRead.model_validate(person), headers={"ETag": etag(person)})
 
-    @delete("/{person_id:uuid}", operation_id="archivePerson", summary="Archive a person")
+    @delete(
+        "/{person_id:uuid}",
+        operation_id="archivePerson",
+        summary="Archive a person",
+        responses=problems(404, 409, 412, 422),
+    )
     async def archive_person(
         self,
         session: AsyncSession,

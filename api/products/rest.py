@@ -18,7 +18,22 @@ from api.products.schemas import (
     ProductUpdate,
 )
 from api.records import etag
-from api.rest_params import Cursor, IfMatch, IncludeArchived, Limit, TextQuery
+from api.rest_params import (
+    ARCHIVE_PROBLEMS,
+    CREATE_PROBLEMS,
+    ETAG,
+    LIST_PROBLEMS,
+    NESTED_LIST_PROBLEMS,
+    READ_PROBLEMS,
+    UPDATE_PROBLEMS,
+    Cursor,
+    IfMatch,
+    IncludeArchived,
+    Limit,
+    ProductSlug,
+    TextQuery,
+    created_headers,
+)
 
 
 def product_read(product: Product) -> ProductRead:
@@ -50,9 +65,9 @@ class ProductsController(Controller):
     """Products through their lifecycle."""
 
     path = "/products"
-    tags = ["products"]
+    tags = ("products",)
 
-    @get("/", operation_id="listProducts", summary="List products")
+    @get("/", operation_id="listProducts", summary="List products", responses=LIST_PROBLEMS)
     async def list_products(
         self,
         session: AsyncSession,
@@ -60,12 +75,15 @@ class ProductsController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
         stage: Annotated[Stage | None, Parameter(description="Lifecycle stage")] = None,
-        team: Annotated[str | None, Parameter(description="Owning team's slug")] = None,
+        team: Annotated[
+            str | None, Parameter(max_length=63, description="Owning team's slug")
+        ] = None,
         data_classification: Annotated[
             DataClassification | None, Parameter(description="Data classification")
         ] = None,
         org: Annotated[
-            str | None, Parameter(description="Owning team's org, case-insensitive")
+            str | None,
+            Parameter(max_length=100, description="Owning team's org, case-insensitive"),
         ] = None,
         q: TextQuery = None,
         include_archived: IncludeArchived = False,
@@ -81,9 +99,17 @@ class ProductsController(Controller):
             include_archived=include_archived,
         )
         window = await service.list_products(session, filters=filters, cursor=cursor, limit=limit)
-        return Page(items=[product_read(row) for row in window.rows], next_cursor=window.next_cursor)
+        return Page(
+            items=[product_read(row) for row in window.rows], next_cursor=window.next_cursor
+        )
 
-    @post("/", operation_id="createProduct", summary="Create a product")
+    @post(
+        "/",
+        operation_id="createProduct",
+        summary="Create a product",
+        responses=CREATE_PROBLEMS,
+        response_headers=created_headers(),
+    )
     async def create_product(
         self, session: AsyncSession, principal: Principal, data: ProductCreate
     ) -> Response[ProductRead]:
@@ -92,20 +118,32 @@ class ProductsController(Controller):
         product = await service.create_product(session, data=data, principal=principal)
         return _product_response(product, 201)
 
-    @get("/{slug:str}", operation_id="getProduct", summary="Get a product")
+    @get(
+        "/{slug:str}",
+        operation_id="getProduct",
+        summary="Get a product",
+        responses=READ_PROBLEMS,
+        response_headers=[ETAG],
+    )
     async def get_product(
-        self, session: AsyncSession, principal: Principal, slug: str
+        self, session: AsyncSession, principal: Principal, slug: ProductSlug
     ) -> Response[ProductRead]:
         """One product, with an ETag for conditional writes."""
         authorize(principal, "product:read")
         return _product_response(await service.get_product(session, slug))
 
-    @patch("/{slug:str}", operation_id="updateProduct", summary="Change a product")
+    @patch(
+        "/{slug:str}",
+        operation_id="updateProduct",
+        summary="Change a product",
+        responses=UPDATE_PROBLEMS,
+        response_headers=[ETAG],
+    )
     async def update_product(
         self,
         session: AsyncSession,
         principal: Principal,
-        slug: str,
+        slug: ProductSlug,
         data: ProductUpdate,
         if_match: IfMatch = None,
     ) -> Response[ProductRead]:
@@ -116,20 +154,34 @@ class ProductsController(Controller):
         )
         return _product_response(product)
 
-    @delete("/{slug:str}", operation_id="archiveProduct", summary="Archive a product")
+    @delete(
+        "/{slug:str}",
+        operation_id="archiveProduct",
+        summary="Archive a product",
+        responses=ARCHIVE_PROBLEMS,
+    )
     async def archive_product(
-        self, session: AsyncSession, principal: Principal, slug: str, if_match: IfMatch = None
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        slug: ProductSlug,
+        if_match: IfMatch = None,
     ) -> None:
         """Archive a product; its history stays."""
         authorize(principal, "product:archive")
         await service.archive_product(session, slug, if_match=if_match)
 
-    @get("/{slug:str}/changes", operation_id="listProductChanges", summary="Stage and date history")
+    @get(
+        "/{slug:str}/changes",
+        operation_id="listProductChanges",
+        summary="Stage and date history",
+        responses=NESTED_LIST_PROBLEMS,
+    )
     async def list_changes(
         self,
         session: AsyncSession,
         principal: Principal,
-        slug: str,
+        slug: ProductSlug,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
         field: Annotated[

@@ -11,8 +11,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth import Principal, authorize
 from api.pagination import DEFAULT_LIMIT, Page
 from api.people.schemas import PersonRead
-from api.rest_params import Cursor, IfMatch, IncludeArchived, Limit, TextQuery
 from api.records import etag
+from api.rest_params import (
+    ARCHIVE_PROBLEMS,
+    CREATE_PROBLEMS,
+    ETAG,
+    LIST_PROBLEMS,
+    NESTED_LIST_PROBLEMS,
+    READ_PROBLEMS,
+    UPDATE_PROBLEMS,
+    Cursor,
+    IfMatch,
+    IncludeArchived,
+    Limit,
+    TeamSlug,
+    TextQuery,
+    created_headers,
+    problems,
+)
 from api.teams import service
 from api.teams.models import Membership, Team
 from api.teams.schemas import (
@@ -37,7 +53,7 @@ def membership_read(membership: Membership, team_slug: str) -> MembershipRead:
         team=team_slug,
         person_id=membership.person_id,
         person=PersonRead.model_validate(membership.person),
-        role=membership.role,  # type: ignore[arg-type]
+        role=membership.role,
         allocation_percent=membership.allocation_percent,
         start_date=membership.start_date,
         end_date=membership.end_date,
@@ -55,16 +71,18 @@ class TeamsController(Controller):
     """Teams: small, cross-functional, owning products."""
 
     path = "/teams"
-    tags = ["teams"]
+    tags = ("teams",)
 
-    @get("/", operation_id="listTeams", summary="List teams")
+    @get("/", operation_id="listTeams", summary="List teams", responses=LIST_PROBLEMS)
     async def list_teams(
         self,
         session: AsyncSession,
         principal: Principal,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
-        org: Annotated[str | None, Parameter(description="Owning org, case-insensitive")] = None,
+        org: Annotated[
+            str | None, Parameter(max_length=100, description="Owning org, case-insensitive")
+        ] = None,
         q: TextQuery = None,
         include_archived: IncludeArchived = False,
     ) -> Page[TeamRead]:
@@ -77,7 +95,13 @@ class TeamsController(Controller):
             next_cursor=window.next_cursor,
         )
 
-    @post("/", operation_id="createTeam", summary="Create a team")
+    @post(
+        "/",
+        operation_id="createTeam",
+        summary="Create a team",
+        responses=CREATE_PROBLEMS,
+        response_headers=created_headers(),
+    )
     async def create_team(
         self, session: AsyncSession, principal: Principal, data: TeamCreate
     ) -> Response[TeamRead]:
@@ -85,18 +109,32 @@ class TeamsController(Controller):
         authorize(principal, "team:create")
         return _team_response(await service.create_team(session, data=data), 201)
 
-    @get("/{slug:str}", operation_id="getTeam", summary="Get a team")
-    async def get_team(self, session: AsyncSession, principal: Principal, slug: str) -> Response[TeamRead]:
+    @get(
+        "/{slug:str}",
+        operation_id="getTeam",
+        summary="Get a team",
+        responses=READ_PROBLEMS,
+        response_headers=[ETAG],
+    )
+    async def get_team(
+        self, session: AsyncSession, principal: Principal, slug: TeamSlug
+    ) -> Response[TeamRead]:
         """One team, with an ETag for conditional writes."""
         authorize(principal, "team:read")
         return _team_response(await service.get_team(session, slug))
 
-    @patch("/{slug:str}", operation_id="updateTeam", summary="Change a team")
+    @patch(
+        "/{slug:str}",
+        operation_id="updateTeam",
+        summary="Change a team",
+        responses=UPDATE_PROBLEMS,
+        response_headers=[ETAG],
+    )
     async def update_team(
         self,
         session: AsyncSession,
         principal: Principal,
-        slug: str,
+        slug: TeamSlug,
         data: TeamUpdate,
         if_match: IfMatch = None,
     ) -> Response[TeamRead]:
@@ -106,9 +144,14 @@ class TeamsController(Controller):
             await service.update_team(session, slug, data=data, if_match=if_match)
         )
 
-    @delete("/{slug:str}", operation_id="archiveTeam", summary="Archive a team")
+    @delete(
+        "/{slug:str}",
+        operation_id="archiveTeam",
+        summary="Archive a team",
+        responses=ARCHIVE_PROBLEMS,
+    )
     async def archive_team(
-        self, session: AsyncSession, principal: Principal, slug: str, if_match: IfMatch = None
+        self, session: AsyncSession, principal: Principal, slug: TeamSlug, if_match: IfMatch = None
     ) -> None:
         """Archive a team that owns no live products; its roster history stays."""
         authorize(principal, "team:archive")
@@ -119,14 +162,19 @@ class MembersController(Controller):
     """A team's roster, with its history."""
 
     path = "/teams/{slug:str}/members"
-    tags = ["teams"]
+    tags = ("teams",)
 
-    @get("/", operation_id="listTeamMembers", summary="List a team's members")
+    @get(
+        "/",
+        operation_id="listTeamMembers",
+        summary="List a team's members",
+        responses=NESTED_LIST_PROBLEMS,
+    )
     async def list_members(
         self,
         session: AsyncSession,
         principal: Principal,
-        slug: str,
+        slug: TeamSlug,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
         at: Annotated[
@@ -147,9 +195,15 @@ class MembersController(Controller):
             next_cursor=window.next_cursor,
         )
 
-    @post("/", operation_id="addTeamMember", summary="Add a member to a team")
+    @post(
+        "/",
+        operation_id="addTeamMember",
+        summary="Add a member to a team",
+        responses=problems(404, 409, 413, 422),
+        response_headers=created_headers(),
+    )
     async def add_member(
-        self, session: AsyncSession, principal: Principal, slug: str, data: MembershipCreate
+        self, session: AsyncSession, principal: Principal, slug: TeamSlug, data: MembershipCreate
     ) -> Response[MembershipRead]:
         """Put a person on the team; a person may be on several teams."""
         authorize(principal, "team:update")
@@ -163,21 +217,33 @@ class MembersController(Controller):
             },
         )
 
-    @get("/{person_id:uuid}", operation_id="getTeamMember", summary="Get a current membership")
+    @get(
+        "/{person_id:uuid}",
+        operation_id="getTeamMember",
+        summary="Get a current membership",
+        responses=READ_PROBLEMS,
+        response_headers=[ETAG],
+    )
     async def get_member(
-        self, session: AsyncSession, principal: Principal, slug: str, person_id: uuid.UUID
+        self, session: AsyncSession, principal: Principal, slug: TeamSlug, person_id: uuid.UUID
     ) -> Response[MembershipRead]:
         """A person's current membership of the team."""
         authorize(principal, "team:read")
         membership = await service.get_member(session, slug, person_id)
         return Response(membership_read(membership, slug), headers={"ETag": etag(membership)})
 
-    @patch("/{person_id:uuid}", operation_id="updateTeamMember", summary="Change a membership")
+    @patch(
+        "/{person_id:uuid}",
+        operation_id="updateTeamMember",
+        summary="Change a membership",
+        responses=UPDATE_PROBLEMS,
+        response_headers=[ETAG],
+    )
     async def update_member(
         self,
         session: AsyncSession,
         principal: Principal,
-        slug: str,
+        slug: TeamSlug,
         person_id: uuid.UUID,
         data: MembershipUpdate,
         if_match: IfMatch = None,
@@ -189,12 +255,17 @@ class MembersController(Controller):
         )
         return Response(membership_read(membership, slug), headers={"ETag": etag(membership)})
 
-    @delete("/{person_id:uuid}", operation_id="endTeamMembership", summary="End a membership")
+    @delete(
+        "/{person_id:uuid}",
+        operation_id="endTeamMembership",
+        summary="End a membership",
+        responses=ARCHIVE_PROBLEMS,
+    )
     async def end_member(
         self,
         session: AsyncSession,
         principal: Principal,
-        slug: str,
+        slug: TeamSlug,
         person_id: uuid.UUID,
         if_match: IfMatch = None,
     ) -> None:
