@@ -118,9 +118,7 @@ def parse_input(model: type[ModelT], fields: dict[str, Any]) -> ModelT:
         return model.model_validate(fields)
     except ValidationError as exc:
         errors = [
-            FieldError(
-                camel(".".join(str(part) for part in error["loc"])) or "input", error["msg"]
-            )
+            FieldError(camel(".".join(str(part) for part in error["loc"])) or "input", error["msg"])
             for error in exc.errors()
         ]
         raise InvalidInput(
@@ -151,8 +149,8 @@ def _graphql_error(error: GraphQLError) -> GraphQLError:
         return GraphQLError(
             original.detail, nodes=error.nodes, path=error.path, extensions=extensions
         )
-    if original is None:
-        # Parse and validation errors: the query itself is wrong.
+    if original is None or error.path is None:
+        # Parse, validation and variable errors (no path: no resolver ran): the request is wrong.
         return GraphQLError(
             error.message,
             nodes=error.nodes,

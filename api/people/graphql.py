@@ -158,7 +158,9 @@ class PeopleMutation:
             return PersonType.from_model(person)
 
     @strawberry.mutation(description="Archive a person and end their current memberships.")
-    async def archive_person(self, info: GraphQLInfo, input: ArchivePersonInput) -> PersonType | None:
+    async def archive_person(
+        self, info: GraphQLInfo, input: ArchivePersonInput
+    ) -> PersonType | None:
         authorize(info.context.principal, "person:archive")
         async with mutation(info) as session:
             person = await service.archive_person(

@@ -86,7 +86,9 @@ class ProductType:
 
     @strawberry.field(description="Every change of the stage and target launch date, oldest first.")
     async def changes(
-        self, info: GraphQLInfo, field: TrackedFieldEnum | None = None  # type: ignore[valid-type]
+        self,
+        info: GraphQLInfo,
+        field: TrackedFieldEnum | None = None,  # type: ignore[valid-type]
     ) -> list[ProductChangeType]:
         rows = await info.context.loaders.changes.load((self.id, field))
         return [ProductChangeType.from_model(row) for row in rows]
@@ -164,7 +166,9 @@ class ProductsQuery:
 @strawberry.type
 class ProductsMutation:
     @strawberry.mutation(description="Create a product at the IDEA stage.")
-    async def create_product(self, info: GraphQLInfo, input: CreateProductInput) -> ProductType | None:
+    async def create_product(
+        self, info: GraphQLInfo, input: CreateProductInput
+    ) -> ProductType | None:
         principal = info.context.principal
         authorize(principal, "product:create")
         data = parse_input(ProductCreate, provided(input))
@@ -173,7 +177,9 @@ class ProductsMutation:
             return ProductType.from_model(product)
 
     @strawberry.mutation(description="Change the fields given; stage changes follow the lifecycle.")
-    async def update_product(self, info: GraphQLInfo, input: UpdateProductInput) -> ProductType | None:
+    async def update_product(
+        self, info: GraphQLInfo, input: UpdateProductInput
+    ) -> ProductType | None:
         principal = info.context.principal
         authorize(principal, "product:update")
         fields = provided(input)
@@ -187,7 +193,9 @@ class ProductsMutation:
             return ProductType.from_model(product)
 
     @strawberry.mutation(description="Archive a product; its history stays.")
-    async def archive_product(self, info: GraphQLInfo, input: ArchiveProductInput) -> ProductType | None:
+    async def archive_product(
+        self, info: GraphQLInfo, input: ArchiveProductInput
+    ) -> ProductType | None:
         authorize(info.context.principal, "product:archive")
         async with mutation(info) as session:
             product = await service.archive_product(

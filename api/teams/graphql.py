@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -201,7 +201,7 @@ class TeamsQuery:
         )
 
 
-def _split(fields: dict[str, object], *keys: str) -> list[object]:
+def _split(fields: dict[str, Any], *keys: str) -> list[Any]:
     return [fields.pop(key, None) for key in keys]
 
 
@@ -221,16 +221,14 @@ class TeamsMutation:
         slug, expected = _split(fields, "slug", "expected_version")
         data = parse_input(TeamUpdate, fields)
         async with mutation(info) as session:
-            team = await service.update_team(session, str(slug), data=data, if_match=expected)  # type: ignore[arg-type]
+            team = await service.update_team(session, str(slug), data=data, if_match=expected)
             return TeamType.from_model(team)
 
     @strawberry.mutation(description="Archive a team that owns no live products.")
     async def archive_team(self, info: GraphQLInfo, input: ArchiveTeamInput) -> TeamType | None:
         authorize(info.context.principal, "team:archive")
         async with mutation(info) as session:
-            team = await service.archive_team(
-                session, input.slug, if_match=input.expected_version
-            )
+            team = await service.archive_team(session, input.slug, if_match=input.expected_version)
             return TeamType.from_model(team)
 
     @strawberry.mutation(description="Put a person on a team.")
@@ -255,7 +253,11 @@ class TeamsMutation:
         data = parse_input(MembershipUpdate, fields)
         async with mutation(info) as session:
             membership = await service.update_member(
-                session, str(slug), person_id, data=data, if_match=expected  # type: ignore[arg-type]
+                session,
+                str(slug),
+                person_id,
+                data=data,
+                if_match=expected,
             )
             return MembershipType.from_model(membership)
 
