@@ -3,8 +3,9 @@
 import secrets
 import time
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterable
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, ClassVar, cast
 
 from litestar import Request
@@ -58,6 +59,12 @@ def uuid7() -> uuid.UUID:
     rand_b = secrets.randbits(62)
     value = (millis & ((1 << 48) - 1)) << 80 | 0x7 << 76 | counter << 64 | 0b10 << 62 | rand_b
     return uuid.UUID(int=value)
+
+
+def in_values(column: str, allowed: Iterable[StrEnum]) -> str:
+    """SQL that keeps `column` to an enum's values, so the database refuses what the API would."""
+    quoted = ", ".join(f"'{member.value}'" for member in allowed)
+    return f"{column} IN ({quoted})"
 
 
 def relation(attribute: object) -> QueryableAttribute[Any]:

@@ -3,10 +3,10 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import String
+from sqlalchemy import CheckConstraint, String
 from sqlmodel import Field
 
-from api.db import RecordBase, UTCDateTime
+from api.db import RecordBase, UTCDateTime, in_values
 
 
 class JobFamily(StrEnum):
@@ -30,6 +30,7 @@ class Person(RecordBase, table=True):
     """A person; the email is stored lower-cased, which makes it unique case-insensitively."""
 
     __tablename__ = "people"
+    __table_args__ = (CheckConstraint(in_values("job_family", JobFamily), name="job_family"),)
 
     email: str = Field(sa_type=String(254), unique=True)
     name: str = Field(sa_type=String(200))

@@ -4,10 +4,10 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, String, Uuid
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Uuid
 from sqlmodel import Field, Relationship
 
-from api.db import RecordBase, UTCDateTime
+from api.db import RecordBase, UTCDateTime, in_values
 from api.teams.models import Team
 
 
@@ -46,6 +46,12 @@ class Product(RecordBase, table=True):
     """A product owned by one team; archived, never deleted."""
 
     __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint(in_values("stage", Stage), name="stage"),
+        CheckConstraint(
+            in_values("data_classification", DataClassification), name="classification"
+        ),
+    )
 
     slug: str = Field(sa_type=String(63), unique=True)
     name: str = Field(sa_type=String(200))
@@ -65,6 +71,7 @@ class ProductChange(RecordBase, table=True):
     """One change of a tracked product field: a slipped launch date stays visible."""
 
     __tablename__ = "product_changes"
+    __table_args__ = (CheckConstraint(in_values("field", TrackedField), name="field"),)
 
     product_id: uuid.UUID = Field(
         sa_column=Column(Uuid, ForeignKey("products.id"), nullable=False, index=True)

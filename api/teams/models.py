@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Uuid
 from sqlmodel import Field, Relationship
 
-from api.db import RecordBase, UTCDateTime
+from api.db import RecordBase, UTCDateTime, in_values
 from api.people.models import Person
 
 
@@ -42,6 +42,7 @@ class Membership(RecordBase, table=True):
     __table_args__ = (
         CheckConstraint("allocation_percent BETWEEN 1 AND 100", name="allocation_range"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_in_order"),
+        CheckConstraint(in_values("role", TeamRole), name="role"),
     )
 
     team_id: uuid.UUID = Field(
