@@ -100,7 +100,12 @@ async def test_unknown_team_is_bad_input_and_creates_nothing(client: Client) -> 
         client,
         CREATE,
         "BAD_USER_INPUT",
-        input={"slug": "orphan", "name": "Orphan", "team": "nobody", "dataClassification": "PUBLIC"},
+        input={
+            "slug": "orphan",
+            "name": "Orphan",
+            "team": "nobody",
+            "dataClassification": "PUBLIC",
+        },
     )
     assert error_fields(error) == ["team"]
     assert (await client.get(f"{API}/products/orphan")).status_code == 404
@@ -127,7 +132,9 @@ async def test_invalid_fields_are_named_in_camel_case(client: Client) -> None:
 async def test_stale_expected_version_is_a_conflict(client: Client) -> None:
     team = await create_team_via_api(client)
     await _product(client, team["slug"])
-    await gql_data(client, UPDATE, input={"slug": "rocket", "name": "Rocket 2", "expectedVersion": 1})
+    await gql_data(
+        client, UPDATE, input={"slug": "rocket", "name": "Rocket 2", "expectedVersion": 1}
+    )
 
     await gql_error(
         client, UPDATE, "CONFLICT", input={"slug": "rocket", "name": "Lost", "expectedVersion": 1}
