@@ -1,8 +1,16 @@
 """Small factories that create records through the REST API, as a client would."""
 
 import itertools
+import uuid
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
+from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import SQLModel
+
+from api.models import Membership, Person, Product, ProductChange, Team
 from tests.helpers import API, Client
 
 _sequence = itertools.count(1)
@@ -68,3 +76,75 @@ async def add_member(
     assert response.status_code == 201, response.text
     membership: dict[str, Any] = response.json()
     return membership
+
+
+# Bulk seeding straight through the models, for tests that need hundreds of rows quickly
+# (statement counts); everything a test asserts on still goes through HTTP.
+
+
+async def seed_people(app: Litestar, count: int, *, org: str = "platform") -> list[uuid.UUID]:
+    """Add `count` people in one transaction; returns their ids."""
+    people = [
+        Person(
+            email=f"{unique('seeded')}@example.com",
+            name="Seeded Person",
+            job_family="engineering",
+            home_org=org,
+        )
+        for _ in range(count)
+    ]
+    await _add_all(app, people)
+    return [person.id for person in people]
+
+
+async def seed_teams(app: Litestar, count: int, *, org: str = "platform") -> list[uuid.UUID]:
+    """Add `count` teams in one transaction; returns their ids."""
+    teams = [Team(slug=unique("seeded"), name="Seeded Team", org=org) for _ in range(count)]
+    await _add_all(app, teams)
+    return [team.id for team in teams]
+
+
+async def seed_members(app: Litestar, team_id: uuid.UUID, person_ids: list[uuid.UUID]) -> None:
+    """Put the people on the team from a past day."""
+    start = date(2024, 1, 1)
+    await _add_all(
+        app,
+        [
+            Membership(team_id=team_id, person_id=person_id, role="engineer", start_date=start)
+            for person_id in person_ids
+        ],
+    )
+
+
+async def seed_products(app: Litestar, team_id: uuid.UUID, count: int) -> list[uuid.UUID]:
+    """Add `count` products owned by the team; returns their ids."""
+    products = [
+        Product(slug=unique("seeded"), name="Seeded", team_id=team_id, data_classification="public")
+        for _ in range(count)
+    ]
+    await _add_all(app, products)
+    return [product.id for product in products]
+
+
+async def seed_changes(app: Litestar, product_id: uuid.UUID, count: int) -> None:
+    """Add `count` launch-date changes to the product's history."""
+    await _add_all(
+        app,
+        [
+            ProductChange(
+                product_id=product_id,
+                field="target_launch_date",
+                old_value=None,
+                new_value=f"2027-01-{1 + n % 28:02d}",
+                changed_by="seed",
+            )
+            for n in range(count)
+        ],
+    )
+
+
+async def _add_all(app: Litestar, records: Sequence[SQLModel]) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    async with sessionmaker() as session:
+        session.add_all(records)
+        await session.commit()

@@ -95,3 +95,17 @@ async def list_all(client: Client, path: str, **params: Any) -> list[dict[str, A
             return items
         query["cursor"] = page["next_cursor"]
     raise AssertionError(f"{path} never reached its last page")
+
+
+async def list_statements(
+    client: Client, engine: AsyncEngine, path: str, *, expect_items: int, **params: Any
+) -> int:
+    """How many SQL statements one page of a list costs, checking the page holds every row."""
+    # A first call warms connections and caches so only the list's own queries are counted.
+    await client.get(path, params={"limit": 200, **params})
+    with count_statements(engine) as counter:
+        response = await client.get(path, params={"limit": 200, **params})
+    assert response.status_code == 200, response.text
+    assert len(response.json()["items"]) == expect_items
+    assert counter.count > 0, "the counter saw no statements; is it listening to the app's engine?"
+    return counter.count
