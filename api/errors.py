@@ -171,20 +171,19 @@ def _domain_error(request: Request[Any, Any, Any], exc: PizzaboxError) -> Respon
     )
 
 
-def _field_name(entry: Mapping[str, Any]) -> str:
+def _field_error(entry: Mapping[str, Any]) -> dict[str, str]:
     key = entry.get("key")
-    if key:
-        return str(key)
-    return str(entry.get("source") or "body")
+    source = entry.get("source")
+    # Litestar names a missing request body after the handler's `data` argument.
+    if key == "data" and source == "body":
+        return {"field": "body", "message": "is required: send a JSON object"}
+    field = str(key) if key else str(source or "body")
+    return {"field": field, "message": str(entry.get("message", "is invalid"))}
 
 
 def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     extra = exc.extra if isinstance(exc.extra, list) else []
-    errors = [
-        {"field": _field_name(entry), "message": str(entry.get("message", "is invalid"))}
-        for entry in extra
-        if isinstance(entry, Mapping)
-    ]
+    errors = [_field_error(entry) for entry in extra if isinstance(entry, Mapping)]
     # Body and parameter validation: the input was readable but wrong, so 422 names the fields;
     # a body that is not JSON at all has no fields and stays a plain 400.
     status = 422 if errors else 400
@@ -220,6 +219,19 @@ def _stale_error(request: Request[Any, Any, Any], exc: StaleDataError) -> Respon
     )
 
 
+def _recursion_error(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    # msgspec gives up on JSON nested thousands of levels deep: the client sent it, so it is a 400.
+    if "deserializing" in str(exc):
+        return problem_response(
+            request,
+            status=400,
+            slug="bad-request",
+            detail="the JSON body is nested too deeply",
+            errors=[{"field": "body", "message": "is nested too deeply"}],
+        )
+    return _unexpected_error(request, exc)
+
+
 def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.exception("unhandled error (request_id=%s)", request_id_of(request.scope))
     return problem_response(
@@ -234,5 +246,6 @@ exception_handlers: ExceptionHandlersMap = {
     HTTPException: _http_error,
     IntegrityError: _integrity_error,
     StaleDataError: _stale_error,
+    RecursionError: _recursion_error,
     Exception: _unexpected_error,
 }

@@ -1,15 +1,63 @@
 """What many REST routes share, documented once: parameters, response headers, problem responses."""
 
+import re
 from collections.abc import Mapping
-from typing import Annotated
+from datetime import date
+from enum import Enum
+from typing import Annotated, Any, TypeVar
 
 from litestar.datastructures import ResponseHeader
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
-from api.errors import PROBLEM_JSON, ProblemDetails
+from api.errors import PROBLEM_JSON, InvalidInput, ProblemDetails
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.records import SLUG_PATTERN
+
+
+def absent_or(schema_type: str = "string", **schema: Any) -> dict[str, Any]:
+    """`schema_extra` for an optional parameter: a client leaves it out, it is never `null`.
+
+    Litestar documents `X | None` as `oneOf: [X, null]`, but a query string or header has no
+    null; generated clients and fuzzers then send the text "null".
+    """
+    return {"oneOf": None, "type": schema_type, **schema}
+
+
+def one_of(enum: type[Enum]) -> dict[str, Any]:
+    """`schema_extra` for an optional parameter that takes one of an enum's values."""
+    return absent_or(enum=[member.value for member in enum])
+
+
+# Optional enum and date query parameters arrive as text and are read here, not by Litestar:
+# its lax conversion reads the text "null" as None for `Stage | None`, so `?stage=null` would
+# silently mean "any stage" instead of being refused like any other value outside the enum.
+EnumT = TypeVar("EnumT", bound=Enum)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def choice(enum: type[EnumT], value: str | None, *, field: str) -> EnumT | None:
+    """The member of `enum` a query parameter names, None when absent; 422 for anything else."""
+    if value is None:
+        return None
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(str(member.value) for member in enum)
+        raise InvalidInput.field(field, f"must be one of: {allowed}") from None
+
+
+def day(value: str | None, *, field: str) -> date | None:
+    """The date a query parameter names (YYYY-MM-DD), None when absent; 422 for anything else."""
+    if value is None:
+        return None
+    try:
+        # fromisoformat alone would also take 20200101 and 2020-W01-1, which the docs do not offer.
+        if _DATE.match(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise InvalidInput.field(field, "must be a date as YYYY-MM-DD")
 
 Limit = Annotated[
     int,
@@ -19,10 +67,23 @@ Limit = Annotated[
 ]
 Cursor = Annotated[
     str | None,
-    Parameter(max_length=512, description="`next_cursor` from the previous page"),
+    Parameter(
+        max_length=512,
+        description="`next_cursor` from the previous page",
+        schema_extra=absent_or(),
+    ),
 ]
 TextQuery = Annotated[
-    str | None, Parameter(max_length=200, description="Free text, matched case-insensitively")
+    str | None,
+    Parameter(
+        max_length=200,
+        description="Free text, matched case-insensitively",
+        schema_extra=absent_or(),
+    ),
+]
+Org = Annotated[
+    str | None,
+    Parameter(max_length=100, description="Org, case-insensitive", schema_extra=absent_or()),
 ]
 IncludeArchived = Annotated[bool, Parameter(description="Include archived records")]
 IfMatch = Annotated[
@@ -33,6 +94,7 @@ IfMatch = Annotated[
         description=(
             "ETag from a previous read (or `*`); the write fails with 412 if the record changed"
         ),
+        schema_extra=absent_or(),
     ),
 ]
 TeamSlug = Annotated[str, Parameter(pattern=SLUG_PATTERN, description="The team's slug")]

@@ -22,8 +22,11 @@ from api.rest_params import (
     IfMatch,
     IncludeArchived,
     Limit,
+    Org,
     TextQuery,
+    choice,
     created_headers,
+    one_of,
     problems,
 )
 
@@ -41,17 +44,20 @@ class PeopleController(Controller):
         principal: Principal,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
-        org: Annotated[
-            str | None, Parameter(max_length=100, description="Home org, case-insensitive")
+        org: Org = None,
+        job_family: Annotated[
+            str | None, Parameter(description="Job family", schema_extra=one_of(JobFamily))
         ] = None,
-        job_family: Annotated[JobFamily | None, Parameter(description="Job family")] = None,
         q: TextQuery = None,
         include_archived: IncludeArchived = False,
     ) -> Page[PersonRead]:
         """People, oldest first, filtered by org, job family and free text on name and email."""
         authorize(principal, "person:read")
         filters = PeopleFilter(
-            org=org, job_family=job_family, q=q, include_archived=include_archived
+            org=org,
+            job_family=choice(JobFamily, job_family, field="job_family"),
+            q=q,
+            include_archived=include_archived,
         )
         window = await service.list_people(session, filters=filters, cursor=cursor, limit=limit)
         return Page(

@@ -30,9 +30,13 @@ from api.rest_params import (
     IfMatch,
     IncludeArchived,
     Limit,
+    Org,
     ProductSlug,
     TextQuery,
+    absent_or,
+    choice,
     created_headers,
+    one_of,
 )
 
 
@@ -74,26 +78,31 @@ class ProductsController(Controller):
         principal: Principal,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
-        stage: Annotated[Stage | None, Parameter(description="Lifecycle stage")] = None,
+        stage: Annotated[
+            str | None, Parameter(description="Lifecycle stage", schema_extra=one_of(Stage))
+        ] = None,
         team: Annotated[
-            str | None, Parameter(max_length=63, description="Owning team's slug")
+            str | None,
+            Parameter(max_length=63, description="Owning team's slug", schema_extra=absent_or()),
         ] = None,
         data_classification: Annotated[
-            DataClassification | None, Parameter(description="Data classification")
-        ] = None,
-        org: Annotated[
             str | None,
-            Parameter(max_length=100, description="Owning team's org, case-insensitive"),
+            Parameter(
+                description="Data classification", schema_extra=one_of(DataClassification)
+            ),
         ] = None,
+        org: Org = None,
         q: TextQuery = None,
         include_archived: IncludeArchived = False,
     ) -> Page[ProductRead]:
         """Products, oldest first, filtered by stage, team, classification, org and free text."""
         authorize(principal, "product:read")
         filters = ProductsFilter(
-            stage=stage,
+            stage=choice(Stage, stage, field="stage"),
             team=team,
-            data_classification=data_classification,
+            data_classification=choice(
+                DataClassification, data_classification, field="data_classification"
+            ),
             org=org,
             q=q,
             include_archived=include_archived,
@@ -185,13 +194,20 @@ class ProductsController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
         field: Annotated[
-            TrackedField | None, Parameter(description="Only changes of this field")
+            str | None,
+            Parameter(
+                description="Only changes of this field", schema_extra=one_of(TrackedField)
+            ),
         ] = None,
     ) -> Page[ProductChangeRead]:
         """Every change of the product's stage and target launch date, with who and when."""
         authorize(principal, "product:read")
         window = await service.list_changes(
-            session, slug, field=field, cursor=cursor, limit=limit
+            session,
+            slug,
+            field=choice(TrackedField, field, field="field"),
+            cursor=cursor,
+            limit=limit,
         )
         return Page(
             items=[ProductChangeRead.model_validate(row) for row in window.rows],

@@ -1,7 +1,6 @@
 """REST face of teams and rosters: /api/v1/teams."""
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
@@ -24,9 +23,12 @@ from api.rest_params import (
     IfMatch,
     IncludeArchived,
     Limit,
+    Org,
     TeamSlug,
     TextQuery,
+    absent_or,
     created_headers,
+    day,
     problems,
 )
 from api.teams import service
@@ -80,9 +82,7 @@ class TeamsController(Controller):
         principal: Principal,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
-        org: Annotated[
-            str | None, Parameter(max_length=100, description="Owning org, case-insensitive")
-        ] = None,
+        org: Org = None,
         q: TextQuery = None,
         include_archived: IncludeArchived = False,
     ) -> Page[TeamRead]:
@@ -178,7 +178,11 @@ class MembersController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
         at: Annotated[
-            date | None, Parameter(description="Members on this past date (YYYY-MM-DD)")
+            str | None,
+            Parameter(
+                description="Members on this date (YYYY-MM-DD), today or earlier",
+                schema_extra=absent_or(format="date"),
+            ),
         ] = None,
         include_ended: Annotated[
             bool, Parameter(description="Every stint the team ever had, ended ones too")
@@ -186,7 +190,7 @@ class MembersController(Controller):
     ) -> Page[MembershipRead]:
         """Current members by default; `at` gives the roster on a past day."""
         authorize(principal, "team:read")
-        roster = RosterFilter(at=at, include_ended=include_ended)
+        roster = RosterFilter(at=day(at, field="at"), include_ended=include_ended)
         team, window = await service.list_members(
             session, slug, roster=roster, cursor=cursor, limit=limit
         )
