@@ -209,7 +209,9 @@ async def add_member(session: AsyncSession, slug: str, *, data: MembershipCreate
     start = data.start_date or today()
     if start > today():
         raise InvalidInput.field("start_date", "must not be in the future")
-    person = await session.get(Person, data.person_id)
+    # Lock the person's row: two adds of one person (or an add racing their archiving) would
+    # otherwise both pass the overlap check below and both insert, on PostgreSQL.
+    person = await session.get(Person, data.person_id, with_for_update=True)
     if person is None:
         raise InvalidInput.field("person_id", f"no person with id {data.person_id}")
     if person.archived_at is not None:
