@@ -21,6 +21,7 @@ from api.health import healthz, readyz
 from api.middleware import allow_header_middleware, request_id_middleware
 from api.people.rest import PeopleController
 from api.products.rest import ProductsController
+from api.rest_params import ClosedInputSchemaPlugin
 from api.teams.rest import MembersController, TeamsController
 
 API_PREFIX = "/api/v1"
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[database],
         middleware=[request_id_middleware, allow_header_middleware],
         exception_handlers=exception_handlers,
+        plugins=[ClosedInputSchemaPlugin()],
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=settings.cors_origin_list)
         if settings.cors_origin_list

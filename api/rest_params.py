@@ -6,13 +6,18 @@ from datetime import date
 from enum import Enum
 from typing import Annotated, Any, TypeVar
 
+from litestar._openapi.schema_generation import SchemaCreator
 from litestar.datastructures import ResponseHeader
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Schema
 from litestar.params import Parameter
+from litestar.plugins import OpenAPISchemaPlugin
+from litestar.plugins.pydantic import PydanticSchemaPlugin
+from litestar.typing import FieldDefinition
 
 from api.errors import PROBLEM_JSON, InvalidInput, ProblemDetails
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from api.records import SLUG_PATTERN
+from api.records import SLUG_PATTERN, InputModel
 
 
 def absent_or(schema_type: str = "string", **schema: Any) -> dict[str, Any]:
@@ -154,3 +159,27 @@ CREATE_PROBLEMS = problems(409, 413, 422)
 READ_PROBLEMS = problems(404, 422)
 UPDATE_PROBLEMS = problems(404, 409, 412, 413, 422)
 ARCHIVE_PROBLEMS = problems(404, 409, 412, 422)
+
+
+class ClosedInputSchemaPlugin(OpenAPISchemaPlugin):
+    """Document request bodies as closed (`additionalProperties: false`), as they are.
+
+    Request models forbid unknown fields, so a typo is a 422; Litestar's pydantic schemas leave
+    that out, and generated clients and fuzzers then send extra fields the API refuses.
+    """
+
+    def __init__(self) -> None:
+        self._pydantic = PydanticSchemaPlugin()
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        """Request models only; every other pydantic model goes to Litestar's own plugin."""
+        annotation = field_definition.annotation
+        return isinstance(annotation, type) and issubclass(annotation, InputModel)
+
+    def to_openapi_schema(
+        self, field_definition: FieldDefinition, schema_creator: SchemaCreator
+    ) -> Schema:
+        """Litestar's schema for the model, closed to properties it does not name."""
+        schema = self._pydantic.to_openapi_schema(field_definition, schema_creator)
+        schema.additional_properties = False
+        return schema
