@@ -305,3 +305,29 @@ async def test_test_database_was_built_by_migrations(app: Litestar, client: Clie
     async with engine.connect() as connection:
         names = set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
     assert "alembic_version" in names
+
+
+async def _list_paths(client: Client) -> list[str]:
+    team = await create_team(client)
+    product = await create_product(client, team=team["slug"])
+    return [
+        f"{API}/people",
+        f"{API}/teams",
+        f"{API}/teams/{team['slug']}/members",
+        f"{API}/products",
+        f"{API}/products/{product['slug']}/changes",
+    ]
+
+
+async def test_every_list_bounds_its_limit(client: Client) -> None:
+    for path in await _list_paths(client):
+        for limit in ("0", "201"):
+            response = await client.get(path, params={"limit": limit})
+            assert_problem(response, (400, 422), field="limit")
+        assert (await client.get(path, params={"limit": "200"})).status_code == 200
+
+
+async def test_every_list_refuses_a_cursor_it_did_not_issue(client: Client) -> None:
+    for path in await _list_paths(client):
+        response = await client.get(path, params={"cursor": "not-a-cursor"})
+        assert_problem(response, 400, field="cursor")

@@ -219,3 +219,20 @@ async def test_same_email_reusable_only_by_nobody(client: Client) -> None:
     await client.delete(f"{PEOPLE}/{person['id']}")
     body = {"email": person["email"], "name": "New", "job_family": "sales", "home_org": "x"}
     assert_problem(await client.post(PEOPLE, json=body), 409, field="email")
+
+
+async def test_a_patch_that_changes_nothing_keeps_the_version(client: Client) -> None:
+    person = await create_person(client, name="Same")
+    response = await client.patch(f"{PEOPLE}/{person['id']}", json={"name": "Same"})
+    assert response.status_code == 200
+    assert response.json()["version"] == person["version"]
+    assert (await client.get(f"{PEOPLE}/{person['id']}")).json() == person
+
+
+async def test_stale_if_match_on_archive_is_412(client: Client) -> None:
+    person = await create_person(client)
+    path = f"{PEOPLE}/{person['id']}"
+    stale = (await client.get(path)).headers["etag"]
+    await client.patch(path, json={"name": "Changed"})
+    assert_problem(await client.delete(path, headers={"If-Match": stale}), 412)
+    assert (await client.get(path)).json()["archived_at"] is None

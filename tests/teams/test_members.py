@@ -203,3 +203,18 @@ async def test_roster_pagination_walks_every_member_once(client: Client) -> None
         ids.append((await add_member(client, team["slug"], person["id"]))["id"])
     seen = [m["id"] for m in await list_all(client, _members(team["slug"]), limit="2")]
     assert seen == ids
+
+
+async def test_stale_if_match_on_a_membership_is_412(client: Client) -> None:
+    team = await create_team(client)
+    person = await create_person(client)
+    await add_member(client, team["slug"], person["id"])
+    path = f"{_members(team['slug'])}/{person['id']}"
+    stale = (await client.get(path)).headers["etag"]
+    assert (await client.patch(path, json={"role": "lead"})).status_code == 200
+    assert_problem(
+        await client.patch(path, json={"role": "other"}, headers={"If-Match": stale}), 412
+    )
+    assert_problem(await client.delete(path, headers={"If-Match": stale}), 412)
+    current = (await client.get(path)).json()
+    assert (current["role"], current["end_date"]) == ("lead", None)
