@@ -220,8 +220,9 @@ def _stale_error(request: Request[Any, Any, Any], exc: StaleDataError) -> Respon
 
 
 def _recursion_error(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
-    # msgspec gives up on JSON nested thousands of levels deep: the client sent it, so it is a 400.
-    if "deserializing" in str(exc):
+    # JSON nested thousands of levels deep exhausts the parser (msgspec for REST: "while
+    # deserializing"; the json module for GraphQL: "while decoding"): the client sent it, a 400.
+    if any(word in str(exc) for word in ("deserializing", "decoding")):
         return problem_response(
             request,
             status=400,
