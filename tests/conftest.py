@@ -4,10 +4,8 @@ The database is `PIZZABOX_TEST_DATABASE_URL` (PostgreSQL in CI) or a fresh SQLit
 built by running the migrations, and every test that uses `client` starts with empty tables.
 """
 
-import asyncio
 import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,7 +19,7 @@ from api import migrate
 from api.app import create_app
 from api.config import Settings
 from api.models import metadata
-from tests.helpers import Client, app_engine
+from tests.helpers import Client, app_engine, running_lifespan
 
 TEST_DATABASE_ENV = "PIZZABOX_TEST_DATABASE_URL"
 
@@ -54,31 +52,6 @@ def migrated_database(database_url: str) -> str:
 def app(migrated_database: str) -> Litestar:
     """The app under test, configured explicitly for the test database."""
     return create_app(Settings(database_url=migrated_database, log_level="WARNING"))
-
-
-@asynccontextmanager
-async def running_lifespan(app: Litestar) -> AsyncIterator[None]:
-    """Start the app's lifespan and stop it on exit, as an ASGI server would."""
-    # The lifespan holds an anyio task group, which must be left by the task that entered it;
-    # pytest sets fixtures up and tears them down in different tasks, so one task owns it here.
-    started, stopping = asyncio.Event(), asyncio.Event()
-
-    async def serve() -> None:
-        async with app.lifespan():
-            started.set()
-            await stopping.wait()
-
-    task = asyncio.create_task(serve())
-    waiter = asyncio.create_task(started.wait())
-    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    if task.done():
-        waiter.cancel()
-        await task  # raises the start-up error
-    try:
-        yield
-    finally:
-        stopping.set()
-        await task
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,9 @@
 """Shared test helpers: the HTTP client type, problem checks, and an SQL statement counter."""
 
+import asyncio
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,3 +110,28 @@ async def list_statements(
     assert len(response.json()["items"]) == expect_items
     assert counter.count > 0, "the counter saw no statements; is it listening to the app's engine?"
     return counter.count
+
+
+@asynccontextmanager
+async def running_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """Start the app's lifespan and stop it on exit, as an ASGI server would."""
+    # The lifespan holds an anyio task group, which must be left by the task that entered it;
+    # pytest sets fixtures up and tears them down in different tasks, so one task owns it here.
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    async def serve() -> None:
+        async with app.lifespan():
+            started.set()
+            await stopping.wait()
+
+    task = asyncio.create_task(serve())
+    waiter = asyncio.create_task(started.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        waiter.cancel()
+        await task  # raises the start-up error
+    try:
+        yield
+    finally:
+        stopping.set()
+        await task
