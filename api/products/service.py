@@ -115,7 +115,13 @@ async def products_for_teams(
 
 
 async def _owning_team(session: AsyncSession, slug: str) -> Team:
-    team = await session.scalar(select(Team).where(col(Team.slug) == slug))
+    # FOR SHARE: a concurrent archive of the team waits for this product, then sees it.
+    team = await session.scalar(
+        select(Team)
+        .where(col(Team.slug) == slug)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
     if team is None:
         raise InvalidInput.field("team", f"no team with slug {slug!r}")
     if team.archived_at is not None:

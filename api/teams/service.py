@@ -116,6 +116,9 @@ async def update_team(
 async def archive_team(session: AsyncSession, slug: str, *, if_match: Precondition) -> Team:
     """Archive a team that owns no live products, ending its current memberships."""
     team = await get_team(session, slug)
+    # Lock the team before counting its products: a product being created for it concurrently
+    # holds the row (FOR SHARE) until it commits, so the count below cannot miss it.
+    await session.refresh(team, with_for_update=True)
     check_if_match(team, if_match)
     if team.archived_at is not None:
         return team
