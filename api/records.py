@@ -3,10 +3,17 @@
 import re
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +26,25 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Org = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+def _date_as_text(value: object) -> object:
+    # JSON has no date type: accept "YYYY-MM-DD" text only, not numbers read as epoch seconds.
+    if isinstance(value, str | date):
+        return value
+    raise ValueError("must be a date written as YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_date_as_text)]
+
+
+def omitted(description: str | None = None) -> Any:
+    """The default of a field in a partial update: may be left out, but is never null.
+
+    Typed `Any` because the field's own type (say `str`) does not admit the `None` that marks
+    "not sent"; services read only the fields a client set (`model_dump(exclude_unset=True)`).
+    """
+    return Field(default=None, description=description)
 
 
 class InputModel(BaseModel):

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, StringConstraints
 
 from api.people.models import JobFamily
-from api.records import InputModel, Name, Org, RecordRead
+from api.records import InputModel, Name, Org, RecordRead, omitted
 
 Email = Annotated[
     str,
@@ -31,10 +31,10 @@ class PersonCreate(InputModel):
 class PersonUpdate(InputModel):
     """Fields to change; leave out what stays."""
 
-    email: Email | None = None
-    name: Name | None = None
-    job_family: JobFamily | None = None
-    home_org: Org | None = None
+    email: Email = omitted()
+    name: Name = omitted()
+    job_family: JobFamily = omitted()
+    home_org: Org = omitted()
 
 
 class PersonRead(RecordRead):

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.products.models import DataClassification, Stage, TrackedField
-from api.records import InputModel, Name, RecordRead, Slug
+from api.records import InputModel, IsoDate, Name, RecordRead, Slug, omitted
 
 Summary = Annotated[
     str,
@@ -24,18 +24,20 @@ class ProductCreate(InputModel):
     summary: Summary = ""
     team: Slug = Field(description="Slug of the owning team")
     data_classification: DataClassification
-    target_launch_date: date | None = None
+    target_launch_date: IsoDate | None = None
 
 
 class ProductUpdate(InputModel):
     """Fields to change. `stage` moves one step forward, or back, or to `retired`."""
 
-    name: Name | None = None
-    summary: Summary | None = None
-    team: Slug | None = Field(default=None, description="Slug of the new owning team")
-    stage: Stage | None = None
-    data_classification: DataClassification | None = None
-    target_launch_date: date | None = None
+    name: Name = omitted()
+    summary: Summary = omitted()
+    team: Slug = omitted("Slug of the new owning team")
+    stage: Stage = omitted()
+    data_classification: DataClassification = omitted()
+    target_launch_date: IsoDate | None = Field(
+        default=None, description="Null clears the date; every change is kept as history"
+    )
 
 
 class ProductRead(RecordRead):

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from api.people.schemas import PersonRead
-from api.records import InputModel, Name, Org, RecordRead, Slug
+from api.records import InputModel, IsoDate, Name, Org, RecordRead, Slug, omitted
 from api.teams.models import TeamRole
 
 Mission = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -26,9 +26,9 @@ class TeamCreate(InputModel):
 class TeamUpdate(InputModel):
     """Fields to change; the slug is the team's address and does not change."""
 
-    name: Name | None = None
-    mission: Mission | None = None
-    org: Org | None = None
+    name: Name = omitted()
+    mission: Mission = omitted()
+    org: Org = omitted()
 
 
 class TeamRead(RecordRead):
@@ -55,7 +55,7 @@ class MembershipCreate(InputModel):
     person_id: uuid.UUID
     role: TeamRole
     allocation_percent: Allocation = 100
-    start_date: date | None = Field(
+    start_date: IsoDate | None = Field(
         default=None, description="Defaults to today; may be in the past, not in the future"
     )
 
@@ -63,8 +63,8 @@ class MembershipCreate(InputModel):
 class MembershipUpdate(InputModel):
     """Change a current member's role or allocation."""
 
-    role: TeamRole | None = None
-    allocation_percent: Allocation | None = None
+    role: TeamRole = omitted()
+    allocation_percent: Allocation = omitted()
 
 
 class MembershipRead(RecordRead):
