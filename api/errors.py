@@ -10,7 +10,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.middleware import REQUEST_ID_HEADER, request_id_of
@@ -212,6 +212,17 @@ def _integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Re
     )
 
 
+def _data_error(request: Request[Any, Any, Any], exc: DataError) -> Response[Any]:
+    # The database refused a value the API let through (PostgreSQL cannot store NUL in text,
+    # for one): the input is at fault, so say so instead of answering 500.
+    logger.info("data error mapped to 422: %s", exc.orig)
+    return problem_response(
+        request, status=422, slug="invalid-input",
+        detail="a value cannot be stored or compared (for example, it holds a NUL character)",
+        errors=[{"field": "input", "message": "holds a value the database cannot store"}],
+    )
+
+
 def _stale_error(request: Request[Any, Any, Any], exc: StaleDataError) -> Response[Any]:
     return problem_response(
         request, status=412, slug="precondition-failed",
@@ -246,6 +257,7 @@ exception_handlers: ExceptionHandlersMap = {
     ValidationException: _validation_error,
     HTTPException: _http_error,
     IntegrityError: _integrity_error,
+    DataError: _data_error,
     StaleDataError: _stale_error,
     RecursionError: _recursion_error,
     Exception: _unexpected_error,

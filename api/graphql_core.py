@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLError, Node, StringValueNode
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.extensions import SchemaExtension
 from strawberry.litestar import BaseContext
@@ -149,6 +151,14 @@ def _graphql_error(error: GraphQLError) -> GraphQLError:
         return GraphQLError(
             original.detail, nodes=error.nodes, path=error.path, extensions=extensions
         )
+    if isinstance(original, DataError):
+        # The database refused a value the client sent (a NUL character in text, say).
+        return GraphQLError(
+            "a value cannot be stored or compared (for example, it holds a NUL character)",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "BAD_USER_INPUT"},
+        )
     if original is None or error.path is None:
         # Parse, validation and variable errors (no path: no resolver ran): the request is wrong.
         return GraphQLError(
@@ -174,6 +184,48 @@ class DomainErrors(SchemaExtension):
         result = self.execution_context.result
         if result is not None and result.errors:
             result.errors = [_graphql_error(error) for error in result.errors]
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+class RefuseNulText(SchemaExtension):
+    """Refuse text holding NUL characters before any resolver runs.
+
+    PostgreSQL can neither store nor compare such text, so it would otherwise fail deep in a
+    query as a server error; REST refuses it in its parameter patterns and body validation.
+    """
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        literals = (
+            node.value
+            for node in _walk(context.graphql_document)
+            if isinstance(node, StringValueNode)
+        )
+        if _holds_nul(context.variables) or any(_holds_nul(text) for text in literals):
+            context.result = GraphQLExecutionResult(
+                data=None,
+                errors=[GraphQLError("text may not contain NUL characters (\\u0000)")],
+            )
+        yield
+
+
+def _walk(node: object) -> Iterator[Node]:
+    if isinstance(node, Node):
+        yield node
+        for key in node.keys:
+            yield from _walk(getattr(node, key, None))
+    elif isinstance(node, list | tuple):
+        for item in node:
+            yield from _walk(item)
 
 
 def by_key(keys: Sequence[Any], found: dict[Any, Any], describe: str) -> list[Any]:

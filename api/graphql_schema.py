@@ -23,7 +23,7 @@ from strawberry.types import ExecutionContext
 
 from api.auth import Principal
 from api.config import Settings
-from api.graphql_core import Context, DomainErrors
+from api.graphql_core import Context, DomainErrors, RefuseNulText
 from api.people.graphql import PeopleMutation, PeopleQuery
 from api.people.loaders import person_loader
 from api.people.models import Person
@@ -87,6 +87,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         partial(QueryDepthLimiter, max_depth=settings.graphql_max_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.graphql_max_aliases),
         partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
+        RefuseNulText,
         DomainErrors,
     ]
     if not settings.graphql_introspection:

@@ -19,6 +19,9 @@ from api.errors import PROBLEM_JSON, InvalidInput, ProblemDetails
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.records import SLUG_PATTERN, InputModel
 
+# Text that PostgreSQL can store and compare: no NUL characters.
+NO_NUL = r"^[^\x00]*$"
+
 
 def absent_or(schema_type: str = "string", **schema: Any) -> dict[str, Any]:
     """`schema_extra` for an optional parameter: a client leaves it out, it is never `null`.
@@ -82,13 +85,19 @@ TextQuery = Annotated[
     str | None,
     Parameter(
         max_length=200,
+        pattern=NO_NUL,
         description="Free text, matched case-insensitively",
         schema_extra=absent_or(),
     ),
 ]
 Org = Annotated[
     str | None,
-    Parameter(max_length=100, description="Org, case-insensitive", schema_extra=absent_or()),
+    Parameter(
+        max_length=100,
+        pattern=NO_NUL,
+        description="Org, case-insensitive",
+        schema_extra=absent_or(),
+    ),
 ]
 IncludeArchived = Annotated[bool, Parameter(description="Include archived records")]
 IfMatch = Annotated[

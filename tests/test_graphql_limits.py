@@ -63,3 +63,10 @@ async def test_graphiql_page_is_served_to_browsers(client: Client) -> None:
     response = await client.get("/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()
+
+
+async def test_text_the_database_cannot_store_is_bad_input(client: Client) -> None:
+    await gql_error(client, '{ product(slug: "nul\\u0000") { slug } }', "BAD_USER_INPUT")
+    await gql_error(
+        client, '{ products(filter: {q: "a\\u0000"}) { totalCount } }', "BAD_USER_INPUT"
+    )

@@ -24,6 +24,7 @@ from api.rest_params import (
     ETAG,
     LIST_PROBLEMS,
     NESTED_LIST_PROBLEMS,
+    NO_NUL,
     READ_PROBLEMS,
     UPDATE_PROBLEMS,
     Cursor,
@@ -83,7 +84,12 @@ class ProductsController(Controller):
         ] = None,
         team: Annotated[
             str | None,
-            Parameter(max_length=63, description="Owning team's slug", schema_extra=absent_or()),
+            Parameter(
+                max_length=63,
+                pattern=NO_NUL,
+                description="Owning team's slug",
+                schema_extra=absent_or(),
+            ),
         ] = None,
         data_classification: Annotated[
             str | None,
