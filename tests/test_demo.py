@@ -1,0 +1,49 @@
+"""The demo portfolio a newcomer sees with `pizzabox serve --demo`."""
+
+from collections import Counter
+
+from litestar import Litestar
+
+from api.demo import load_demo, portfolio_size
+from tests.helpers import API, Client, list_all
+
+
+async def test_demo_portfolio_shows_every_stage_and_team_size(
+    app: Litestar, client: Client
+) -> None:
+    async with app.state.sessionmaker() as session:
+        assert (await portfolio_size(session)).is_empty
+        await load_demo(session)
+        await session.commit()
+
+    products = await list_all(client, f"{API}/products")
+    assert len(products) == 15
+    assert set(Counter(product["stage"] for product in products)) == {
+        "idea",
+        "prfaq_review",
+        "approved",
+        "building",
+        "launch_review",
+        "launched",
+        "retired",
+    }
+    teams = await list_all(client, f"{API}/teams")
+    assert len(teams) == 8
+    assert len({team["org"] for team in teams}) >= 3
+    people = await list_all(client, f"{API}/people")
+    assert len(people) == 40
+    assert len({person["job_family"] for person in people}) >= 6
+
+    sizes = [len(await list_all(client, f"{API}/teams/{team['slug']}/members")) for team in teams]
+    assert sum(size > 10 for size in sizes) >= 2
+    assert any(size < 3 for size in sizes)
+
+    slips = (
+        await client.get(
+            f"{API}/products/wallet-top-up/changes", params={"field": "target_launch_date"}
+        )
+    ).json()["items"]
+    assert len(slips) >= 3  # set once, then slipped twice
+
+    async with app.state.sessionmaker() as session:
+        assert not (await portfolio_size(session)).is_empty
