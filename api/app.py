@@ -3,6 +3,7 @@
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
@@ -12,15 +13,23 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 import api
+import api.models  # every model and the audit listener, before any request
 from api.auth import provide_principal
 from api.config import Settings, get_settings
 from api.db import create_engine, create_sessionmaker, provide_session
 from api.errors import exception_handlers
 from api.graphql_schema import graphql_controller
 from api.health import healthz, readyz
-from api.middleware import allow_header_middleware, request_id_middleware
+from api.identity.authentication import authentication_middleware
+from api.identity.rest import AuditEventsController, MeController, TokensController
+from api.middleware import (
+    allow_header_middleware,
+    request_id_middleware,
+    security_headers_middleware,
+)
 from api.people.rest import PeopleController
 from api.products.rest import ProductsController
+from api.rate_limit import rate_limit_config
 from api.rest_params import ClosedInputSchemaPlugin
 from api.teams.rest import MembersController, TeamsController
 
@@ -44,9 +53,27 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     api_router = Router(
         path=API_PREFIX,
-        route_handlers=[PeopleController, TeamsController, MembersController, ProductsController],
+        route_handlers=[
+            PeopleController,
+            TeamsController,
+            MembersController,
+            ProductsController,
+            TokensController,
+            MeController,
+            AuditEventsController,
+        ],
         security=[{"bearerAuth": []}],
     )
+    rate_limit = rate_limit_config(settings)
+    # Outermost first: ids and headers wrap everything, then who is calling, then how often.
+    middleware: list[Any] = [
+        request_id_middleware,
+        security_headers_middleware,
+        allow_header_middleware,
+        authentication_middleware,
+    ]
+    if rate_limit is not None:
+        middleware.append(rate_limit.middleware)
     return Litestar(
         route_handlers=[healthz, readyz, api_router, graphql_controller(settings)],
         dependencies={
@@ -54,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "principal": Provide(provide_principal),
         },
         lifespan=[database],
-        middleware=[request_id_middleware, allow_header_middleware],
+        middleware=middleware,
         exception_handlers=exception_handlers,
         plugins=[ClosedInputSchemaPlugin()],
         request_max_body_size=settings.max_body_bytes,

@@ -33,6 +33,12 @@ def _failures_as_messages(doing: str) -> Iterator[None]:
         raise click.ClickException(f"{doing} failed: {reason}") from exc
     except (OSError, PizzaboxError) as exc:
         raise click.ClickException(f"{doing} failed: {exc}") from exc
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise click.ClickException(f"{doing} failed: {problems}") from exc
 
 
 def _settings() -> Settings:
@@ -72,7 +78,14 @@ def serve(host: str, port: int, demo: bool) -> None:
     _run("migrating the database", lambda: migrate.upgrade(settings.database_url))
     if demo:
         _run("loading the demo portfolio", lambda: asyncio.run(_load_demo(settings)))
-        # The identity issue adds an admin token for the demo here, printed as the last line.
+        secret = _run(
+            "creating the demo admin token",
+            lambda: asyncio.run(
+                _create_token(settings, name="demo-admin", role="admin", products=(), person=None)
+            ),
+        )
+        click.echo("Admin token for the demo (shown once; send it as `Authorization: Bearer …`):")
+        click.echo(secret)
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
 
 
@@ -95,6 +108,88 @@ async def _load_demo(settings: Settings) -> None:
         click.echo(f"Loaded the demo portfolio: {summary.describe()}.")
     finally:
         await engine.dispose()
+
+
+async def _create_token(
+    settings: Settings,
+    *,
+    name: str,
+    role: str,
+    products: tuple[str, ...],
+    person: str | None,
+    expires_in_days: int | None = None,
+) -> str:
+    from datetime import timedelta
+
+    from api.audit import attach_principal
+    from api.auth import SYSTEM
+    from api.db import create_engine, create_sessionmaker, utcnow
+    from api.identity.schemas import TokenCreate
+    from api.identity.service import create_token
+    from api.people.service import get_person_by_email
+
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            attach_principal(session.sync_session, SYSTEM)
+            person_id = (await get_person_by_email(session, person)).id if person else None
+            expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
+            data = TokenCreate.model_validate(
+                {
+                    "name": name,
+                    "role": role,
+                    "person_id": person_id,
+                    "products": list(products),
+                    "expires_at": expires_at,
+                }
+            )
+            _, secret = await create_token(session, data=data, principal=SYSTEM)
+            await session.commit()
+            return secret
+    finally:
+        await engine.dispose()
+
+
+@main.group()
+def token() -> None:
+    """API tokens: the first admin token comes from here."""
+
+
+@token.command("create")
+@click.option("--name", required=True, help="What the token is for, e.g. ci-payments.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["viewer", "contributor", "security_reviewer", "admin", "ci"]),
+)
+@click.option("--product", "products", multiple=True, help="A product a ci token may use.")
+@click.option("--person", default=None, help="Email of the person the token acts as.")
+@click.option("--expires-in-days", type=click.IntRange(1, 3650), default=None)
+def create_token_command(
+    name: str,
+    role: str,
+    products: tuple[str, ...],
+    person: str | None,
+    expires_in_days: int | None,
+) -> None:
+    """Create a token and print its secret, alone, as the last line (it is shown only once)."""
+    settings = _settings()
+    _run("migrating the database", lambda: migrate.upgrade(settings.database_url))
+    secret = _run(
+        "creating the token",
+        lambda: asyncio.run(
+            _create_token(
+                settings,
+                name=name,
+                role=role,
+                products=products,
+                person=person,
+                expires_in_days=expires_in_days,
+            )
+        ),
+    )
+    click.echo(f"Created {role} token {name!r}; store the secret now, it is not shown again:")
+    click.echo(secret)
 
 
 def _safe_url(settings: Settings) -> str:

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = Field(default=15, ge=1)
     graphql_max_tokens: int = Field(default=2000, ge=100)
     graphql_introspection: bool = True
+    # Requests per token (or per client address, without one) per minute, per instance; 0: off.
+    rate_limit_per_minute: int = Field(default=600, ge=0)
     # Comma-separated origins allowed by CORS; empty means CORS is off.
     cors_origins: str = ""
     debug: bool = False

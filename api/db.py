@@ -164,6 +164,8 @@ async def provide_session(
     """One session per request: commit when the handler returns, roll back when it raises."""
     sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
     async with sessionmaker() as session:
+        # The audit trail names whoever the authentication middleware found.
+        session.info["principal"] = request.scope.get("state", {}).get("principal")
         if request.method not in SAFE_METHODS:
             await session.connection(execution_options={WRITE_INTENT: True})
         try:
@@ -171,7 +173,4 @@ async def provide_session(
         except Exception:
             await session.rollback()
             raise
-        if session.info.get("rollback_only"):
-            await session.rollback()
-        else:
-            await session.commit()
+        await session.commit()

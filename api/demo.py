@@ -10,7 +10,9 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.audit import attach_principal
 from api.auth import Principal
+from api.identity.models import Role
 from api.people.models import JobFamily, Person
 from api.people.schemas import PersonCreate
 from api.people.service import create_person
@@ -21,7 +23,7 @@ from api.teams.models import Team, TeamRole
 from api.teams.schemas import MembershipCreate, TeamCreate
 from api.teams.service import add_member, create_team, end_member, today
 
-DEMO_PRINCIPAL = Principal(name="demo-loader", role="admin")
+DEMO_PRINCIPAL = Principal(name="demo-loader", role=Role.ADMIN)
 
 # (name, job family, home org); the email is derived from the name.
 _PEOPLE: tuple[tuple[str, JobFamily, str], ...] = (
@@ -304,6 +306,7 @@ def _days_from(day: date, offset: int) -> date:
 
 async def load_demo(session: AsyncSession) -> DemoSummary:
     """Fill an empty database with the demo portfolio; the caller commits."""
+    attach_principal(session.sync_session, DEMO_PRINCIPAL)
     day = today()
     people: dict[str, Person] = {}
     for name, job_family, org in _PEOPLE:
@@ -327,9 +330,12 @@ async def load_demo(session: AsyncSession) -> DemoSummary:
                     allocation_percent=allocation,
                     start_date=_days_from(day, -days_ago),
                 ),
+                principal=DEMO_PRINCIPAL,
             )
     for slug, first_name in _DEPARTURES:
-        await end_member(session, slug, people[first_name].id, if_match=None)
+        await end_member(
+            session, slug, people[first_name].id, if_match=None, principal=DEMO_PRINCIPAL
+        )
 
     for spec in _PRODUCTS:
         await _load_product(session, spec, day)

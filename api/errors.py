@@ -162,12 +162,19 @@ def problem_response(
 
 
 def _domain_error(request: Request[Any, Any, Any], exc: PizzaboxError) -> Response[Any]:
+    headers = {"WWW-Authenticate": 'Bearer realm="pizzabox"'} if exc.status == 401 else None
+    if request.scope["path"].rstrip("/") == "/graphql":
+        # Refused before GraphQL ran (no or bad token): answer in GraphQL's own shape, so a
+        # GraphQL client reads `extensions.code` as it does for every other error.
+        body = {"data": None, "errors": [{"message": exc.detail, "extensions": {"code": exc.code}}]}
+        return Response(body, status_code=exc.status, headers=headers)
     return problem_response(
         request,
         status=exc.status,
         slug=exc.slug,
         detail=exc.detail,
         errors=[error.as_dict() for error in exc.errors],
+        headers=headers,
     )
 
 
@@ -191,8 +198,11 @@ def _validation_error(request: Request[Any, Any, Any], exc: ValidationException)
         errors = [{"field": "body", "message": str(exc.detail)}]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem_response(
-        request, status=status, slug="invalid-input" if status == 422 else "bad-request",
-        detail=detail, errors=errors,
+        request,
+        status=status,
+        slug="invalid-input" if status == 422 else "bad-request",
+        detail=detail,
+        errors=errors,
     )
 
 
@@ -207,7 +217,9 @@ def _integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Re
     # Services check uniqueness first; this catches the race between two instances.
     logger.info("integrity error mapped to 409: %s", exc.orig)
     return problem_response(
-        request, status=409, slug="conflict",
+        request,
+        status=409,
+        slug="conflict",
         detail="the change conflicts with another record (a duplicate or a missing reference)",
     )
 
@@ -217,7 +229,9 @@ def _data_error(request: Request[Any, Any, Any], exc: DataError) -> Response[Any
     # for one): the input is at fault, so say so instead of answering 500.
     logger.info("data error mapped to 422: %s", exc.orig)
     return problem_response(
-        request, status=422, slug="invalid-input",
+        request,
+        status=422,
+        slug="invalid-input",
         detail="a value cannot be stored or compared (for example, it holds a NUL character)",
         errors=[{"field": "input", "message": "holds a value the database cannot store"}],
     )
@@ -225,7 +239,9 @@ def _data_error(request: Request[Any, Any, Any], exc: DataError) -> Response[Any
 
 def _stale_error(request: Request[Any, Any, Any], exc: StaleDataError) -> Response[Any]:
     return problem_response(
-        request, status=412, slug="precondition-failed",
+        request,
+        status=412,
+        slug="precondition-failed",
         detail="the record was changed by someone else; read it again and retry",
     )
 
@@ -247,7 +263,9 @@ def _recursion_error(request: Request[Any, Any, Any], exc: RecursionError) -> Re
 def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.exception("unhandled error (request_id=%s)", request_id_of(request.scope))
     return problem_response(
-        request, status=500, slug="internal-error",
+        request,
+        status=500,
+        slug="internal-error",
         detail="an unexpected error occurred; quote the request id when reporting it",
     )
 

@@ -13,12 +13,13 @@ from graphql import GraphQLError, Node, StringValueNode
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import FieldExtension, SchemaExtension
+from strawberry.extensions.field_extension import AsyncExtensionResolver, SyncExtensionResolver
 from strawberry.litestar import BaseContext
 from strawberry.types import Info
 from strawberry.types.unset import UnsetType
 
-from api.auth import Principal
+from api.auth import Action, Principal, authorize
 from api.errors import FieldError, InvalidInput, PizzaboxError
 from api.pagination import DEFAULT_LIMIT, Window, check_limit, encode_cursor
 
@@ -184,6 +185,27 @@ class DomainErrors(SchemaExtension):
         result = self.execution_context.result
         if result is not None and result.errors:
             result.errors = [_graphql_error(error) for error in result.errors]
+
+
+class Requires(FieldExtension):
+    """A field's permission: the caller's role must allow `action` before the resolver runs.
+
+    Record-level checks (own teams, a CI token's products) follow in the services.
+    """
+
+    def __init__(self, action: Action) -> None:
+        super().__init__()
+        self.action = action
+
+    def resolve(self, next_: SyncExtensionResolver, source: Any, info: Info, **kwargs: Any) -> Any:
+        authorize(info.context.principal, self.action)
+        return next_(source, info, **kwargs)
+
+    async def resolve_async(
+        self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        authorize(info.context.principal, self.action)
+        return await next_(source, info, **kwargs)
 
 
 def _holds_nul(value: object) -> bool:

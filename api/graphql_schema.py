@@ -24,6 +24,7 @@ from strawberry.types import ExecutionContext
 from api.auth import Principal
 from api.config import Settings
 from api.graphql_core import Context, DomainErrors, RefuseNulText
+from api.identity.graphql import IdentityQuery
 from api.people.graphql import PeopleMutation, PeopleQuery
 from api.people.loaders import person_loader
 from api.people.models import Person
@@ -57,8 +58,14 @@ class Loaders:
 
 
 @strawberry.type
-class Query(ProductsQuery, TeamsQuery, PeopleQuery):
-    """Everything a portal can read."""
+class Query(ProductsQuery, TeamsQuery, PeopleQuery, IdentityQuery):
+    """Everything a portal can read.
+
+    Root fields and relations that can fail on their own (a role that may not follow them, a bad
+    argument) are nullable: the error then nulls that field alone. A failure that propagated to
+    a non-null parent would make graphql-core cancel the sibling resolvers mid-query, leaving
+    the request's database connection unusable.
+    """
 
 
 @strawberry.type

@@ -90,3 +90,54 @@ def allow_header_middleware(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, send_with_allow)
 
     return middleware
+
+
+# An API answers data, never pages to frame or scripts to run.
+_API_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"strict-transport-security", b"max-age=63072000; includeSubDomains"),
+)
+_API_CSP = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+# GraphiQL and the OpenAPI pages load their scripts and styles from public CDNs.
+_DOCS_CSP = (
+    b"default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com "
+    b"https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://unpkg.com "
+    b"https://cdn.jsdelivr.net https://fonts.googleapis.com; font-src 'self' data: "
+    b"https://fonts.gstatic.com https://cdn.jsdelivr.net; img-src 'self' data: https:; "
+    b"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def security_headers_middleware(app: ASGIApp) -> ASGIApp:
+    """Security headers on every response; a strict CSP except on the HTML docs pages."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        api_call = scope["path"].startswith("/api/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                content_type = next(
+                    (value for name, value in headers if name.lower() == b"content-type"), b""
+                )
+                extra = list(_API_HEADERS)
+                html = content_type.startswith(b"text/html")
+                extra.append((b"content-security-policy", _DOCS_CSP if html else _API_CSP))
+                if api_call:
+                    # Answers carry records and, once, token secrets: no shared cache keeps them.
+                    extra.append((b"cache-control", b"no-store"))
+                headers.extend(item for item in extra if item[0] not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return middleware

@@ -1,8 +1,20 @@
 """The one hub that imports every domain's models, for Alembic, tests and start-up."""
 
+import api.audit  # noqa: F401  (registers the audit trail's flush listener)
 from api.db import metadata
+from api.identity.models import ApiToken, AuditEvent, TokenProduct
 from api.people.models import Person
 from api.products.models import Product, ProductChange
 from api.teams.models import Membership, Team
 
-__all__ = ["Membership", "Person", "Product", "ProductChange", "Team", "metadata"]
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Membership",
+    "Person",
+    "Product",
+    "ProductChange",
+    "Team",
+    "TokenProduct",
+    "metadata",
+]

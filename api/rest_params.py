@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any, TypeVar
 
@@ -66,6 +66,22 @@ def day(value: str | None, *, field: str) -> date | None:
     except ValueError:
         pass
     raise InvalidInput.field(field, "must be a date as YYYY-MM-DD")
+
+
+def moment(value: str | None, *, field: str) -> datetime | None:
+    """The instant a query parameter names (RFC 3339, with an offset or Z); 422 otherwise."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise InvalidInput.field(
+            field, "must be an RFC 3339 time with an offset, e.g. 2027-01-31T09:00:00Z"
+        )
+    return parsed
+
 
 Limit = Annotated[
     int,
@@ -146,11 +162,13 @@ _PROBLEMS: Mapping[int, str] = {
     412: "`If-Match` no longer matches the record; nothing changed",
     413: "Request body too large",
     422: "Input that breaks a rule; `errors` names each field or parameter",
+    429: "Too many requests for this token; retry after `Retry-After` seconds",
 }
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """Problem+json responses for the given statuses, plus the 400, 401 and 403 of every route."""
+    """Problem+json responses for the given statuses, plus the 400, 401, 403 and 429 that any
+    route can answer."""
     return {
         status: ResponseSpec(
             data_container=ProblemDetails,
@@ -158,7 +176,7 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
             description=_PROBLEMS[status],
             generate_examples=False,
         )
-        for status in sorted({400, 401, 403, *statuses})
+        for status in sorted({400, 401, 403, 429, *statuses})
     }
 
 

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api import migrate
 from api.app import create_app
 from api.config import Settings
+from api.identity.models import Role
 from api.models import metadata
-from tests.helpers import Client, app_engine, running_lifespan
+from tests.helpers import Client, app_engine, issue_token, running_lifespan
 
 TEST_DATABASE_ENV = "PIZZABOX_TEST_DATABASE_URL"
 
@@ -51,7 +52,10 @@ def migrated_database(database_url: str) -> str:
 @pytest.fixture(scope="session")
 def app(migrated_database: str) -> Litestar:
     """The app under test, configured explicitly for the test database."""
-    return create_app(Settings(database_url=migrated_database, log_level="WARNING"))
+    # Rate limiting is tested with an app of its own; here it would only slow bulk tests down.
+    return create_app(
+        Settings(database_url=migrated_database, log_level="WARNING", rate_limit_per_minute=0)
+    )
 
 
 @pytest.fixture(scope="session")
@@ -94,6 +98,7 @@ async def empty_tables(engine: AsyncEngine, tables: list[Table]) -> None:
 
 @pytest.fixture
 async def client(app: Litestar, running_client: Client, tables: list[Table]) -> Client:
-    """A client against an app whose database is empty."""
+    """An admin's client against an app whose database is empty (but for the admin's token)."""
     await empty_tables(app_engine(app), tables)
+    running_client.headers["Authorization"] = f"Bearer {await issue_token(app, Role.ADMIN)}"
     return running_client

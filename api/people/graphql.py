@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from api.auth import authorize
+from api.auth import Action
 from api.errors import InvalidInput
 from api.graphql_core import (
     Connection,
     GraphQLInfo,
+    Requires,
     connection,
     mutation,
     page_size,
@@ -54,10 +55,13 @@ class PersonType:
             archived_at=person.archived_at,
         )
 
-    @strawberry.field(description="The person's current memberships, with their teams.")
+    @strawberry.field(
+        extensions=[Requires(Action.TEAM_READ)],
+        description="The person's current memberships, with their teams.",
+    )
     async def teams(
         self, info: GraphQLInfo
-    ) -> list[Annotated["MembershipType", strawberry.lazy("api.teams.graphql")]]:
+    ) -> list[Annotated["MembershipType", strawberry.lazy("api.teams.graphql")]] | None:
         from api.teams.graphql import MembershipType  # the types refer to each other
 
         memberships = await info.context.loaders.memberships_by_person.load(self.id)
@@ -104,11 +108,13 @@ def _filter(value: PeopleFilterInput | None) -> PeopleFilter:
 
 @strawberry.type
 class PeopleQuery:
-    @strawberry.field(description="A person by id or by email (exactly one of them).")
+    @strawberry.field(
+        extensions=[Requires(Action.PERSON_READ)],
+        description="A person by id or by email (exactly one of them).",
+    )
     async def person(
         self, info: GraphQLInfo, id: uuid.UUID | None = None, email: str | None = None
     ) -> PersonType | None:
-        authorize(info.context.principal, "person:read")
         if (id is None) == (email is None):
             raise InvalidInput.field("id", "give exactly one of id and email")
         session = info.context.session
@@ -117,15 +123,16 @@ class PeopleQuery:
         assert email is not None
         return PersonType.from_model(await service.get_person_by_email(session, email))
 
-    @strawberry.field(description="People, oldest first.")
+    @strawberry.field(
+        extensions=[Requires(Action.PERSON_READ)], description="People, oldest first."
+    )
     async def people(
         self,
         info: GraphQLInfo,
         first: int | None = None,
         after: str | None = None,
         filter: PeopleFilterInput | None = None,
-    ) -> Connection[PersonType]:
-        authorize(info.context.principal, "person:read")
+    ) -> Connection[PersonType] | None:
         limit = page_size(first)
         filters = _filter(filter)
         session = info.context.session
@@ -140,16 +147,19 @@ class PeopleQuery:
 
 @strawberry.type
 class PeopleMutation:
-    @strawberry.mutation(description="Add a person; the email must not be taken.")
+    @strawberry.mutation(
+        extensions=[Requires(Action.PERSON_WRITE)],
+        description="Add a person; the email must not be taken.",
+    )
     async def create_person(self, info: GraphQLInfo, input: CreatePersonInput) -> PersonType | None:
-        authorize(info.context.principal, "person:create")
         data = parse_input(PersonCreate, provided(input))
         async with mutation(info) as session:
             return PersonType.from_model(await service.create_person(session, data=data))
 
-    @strawberry.mutation(description="Change the fields given.")
+    @strawberry.mutation(
+        extensions=[Requires(Action.PERSON_WRITE)], description="Change the fields given."
+    )
     async def update_person(self, info: GraphQLInfo, input: UpdatePersonInput) -> PersonType | None:
-        authorize(info.context.principal, "person:update")
         fields = provided(input)
         person_id, expected = fields.pop("id"), fields.pop("expected_version", None)
         data = parse_input(PersonUpdate, fields)
@@ -157,11 +167,13 @@ class PeopleMutation:
             person = await service.update_person(session, person_id, data=data, if_match=expected)
             return PersonType.from_model(person)
 
-    @strawberry.mutation(description="Archive a person and end their current memberships.")
+    @strawberry.mutation(
+        extensions=[Requires(Action.PERSON_WRITE)],
+        description="Archive a person and end their current memberships.",
+    )
     async def archive_person(
         self, info: GraphQLInfo, input: ArchivePersonInput
     ) -> PersonType | None:
-        authorize(info.context.principal, "person:archive")
         async with mutation(info) as session:
             person = await service.archive_person(
                 session, input.id, if_match=input.expected_version

@@ -7,7 +7,7 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Principal, authorize
+from api.auth import Action, Principal, allow
 from api.pagination import DEFAULT_LIMIT, Page
 from api.people import service
 from api.people.models import JobFamily
@@ -37,7 +37,13 @@ class PeopleController(Controller):
     path = "/people"
     tags = ("people",)
 
-    @get("/", operation_id="listPeople", summary="List people", responses=LIST_PROBLEMS)
+    @get(
+        "/",
+        operation_id="listPeople",
+        guards=[allow(Action.PERSON_READ)],
+        summary="List people",
+        responses=LIST_PROBLEMS,
+    )
     async def list_people(
         self,
         session: AsyncSession,
@@ -52,7 +58,6 @@ class PeopleController(Controller):
         include_archived: IncludeArchived = False,
     ) -> Page[PersonRead]:
         """People, oldest first, filtered by org, job family and free text on name and email."""
-        authorize(principal, "person:read")
         filters = PeopleFilter(
             org=org,
             job_family=choice(JobFamily, job_family, field="job_family"),
@@ -68,6 +73,7 @@ class PeopleController(Controller):
     @post(
         "/",
         operation_id="createPerson",
+        guards=[allow(Action.PERSON_WRITE)],
         summary="Add a person",
         responses=CREATE_PROBLEMS,
         response_headers=created_headers(),
@@ -76,7 +82,6 @@ class PeopleController(Controller):
         self, session: AsyncSession, principal: Principal, data: PersonCreate
     ) -> Response[PersonRead]:
         """Add a person; the email must not be taken (case-insensitively)."""
-        authorize(principal, "person:create")
         person = await service.create_person(session, data=data)
         return Response(
             PersonRead.model_validate(person),
@@ -87,6 +92,7 @@ class PeopleController(Controller):
     @get(
         "/{person_id:uuid}",
         operation_id="getPerson",
+        guards=[allow(Action.PERSON_READ)],
         summary="Get a person",
         responses=problems(404),
         response_headers=[ETAG],
@@ -95,13 +101,13 @@ class PeopleController(Controller):
         self, session: AsyncSession, principal: Principal, person_id: uuid.UUID
     ) -> Response[PersonRead]:
         """One person, with an ETag for conditional writes."""
-        authorize(principal, "person:read")
         person = await service.get_person(session, person_id)
         return Response(PersonRead.model_validate(person), headers={"ETag": etag(person)})
 
     @patch(
         "/{person_id:uuid}",
         operation_id="updatePerson",
+        guards=[allow(Action.PERSON_WRITE)],
         summary="Change a person",
         responses=UPDATE_PROBLEMS,
         response_headers=[ETAG],
@@ -115,13 +121,13 @@ class PeopleController(Controller):
         if_match: IfMatch = None,
     ) -> Response[PersonRead]:
         """Change the fields sent; `If-Match` makes it conditional (412 when stale)."""
-        authorize(principal, "person:update")
         person = await service.update_person(session, person_id, data=data, if_match=if_match)
         return Response(PersonRead.model_validate(person), headers={"ETag": etag(person)})
 
     @delete(
         "/{person_id:uuid}",
         operation_id="archivePerson",
+        guards=[allow(Action.PERSON_WRITE)],
         summary="Archive a person",
         responses=problems(404, 409, 412, 422),
     )
@@ -133,5 +139,4 @@ class PeopleController(Controller):
         if_match: IfMatch = None,
     ) -> None:
         """Archive a person and end their current memberships; nothing is destroyed."""
-        authorize(principal, "person:archive")
         await service.archive_person(session, person_id, if_match=if_match)

@@ -5,16 +5,18 @@ from datetime import date, datetime
 
 import strawberry
 
-from api.auth import authorize
+from api.auth import Action
 from api.graphql_core import (
     Connection,
     GraphQLInfo,
+    Requires,
     connection,
     mutation,
     page_size,
     parse_input,
     provided,
 )
+from api.identity.graphql import AuditEventType, history_connection
 from api.products import service
 from api.products.models import DataClassification, Product, ProductChange, Stage, TrackedField
 from api.products.schemas import ProductCreate, ProductsFilter, ProductUpdate
@@ -80,8 +82,8 @@ class ProductType:
             team_id=product.team_id,
         )
 
-    @strawberry.field(description="The owning team.")
-    async def team(self, info: GraphQLInfo) -> TeamType:
+    @strawberry.field(extensions=[Requires(Action.TEAM_READ)], description="The owning team.")
+    async def team(self, info: GraphQLInfo) -> TeamType | None:
         return TeamType.from_model(await info.context.loaders.team.load(self.team_id))
 
     @strawberry.field(description="Every change of the stage and target launch date, oldest first.")
@@ -89,9 +91,18 @@ class ProductType:
         self,
         info: GraphQLInfo,
         field: TrackedFieldEnum | None = None,  # type: ignore[valid-type]
-    ) -> list[ProductChangeType]:
+    ) -> list[ProductChangeType] | None:
         rows = await info.context.loaders.changes.load((self.id, field))
         return [ProductChangeType.from_model(row) for row in rows]
+
+    @strawberry.field(
+        extensions=[Requires(Action.HISTORY_READ)],
+        description="Every change of the product, from the audit trail, oldest first.",
+    )
+    async def history(
+        self, info: GraphQLInfo, first: int | None = None, after: str | None = None
+    ) -> Connection[AuditEventType] | None:
+        return await history_connection(info, self.id, first, after)
 
 
 @strawberry.input(description="Filters for the product list.")
@@ -137,51 +148,64 @@ class ArchiveProductInput:
 
 @strawberry.type
 class ProductsQuery:
-    @strawberry.field(description="A product by slug, archived or not.")
+    @strawberry.field(
+        extensions=[Requires(Action.PRODUCT_READ)],
+        description="A product by slug, archived or not.",
+    )
     async def product(self, info: GraphQLInfo, slug: str) -> ProductType | None:
-        authorize(info.context.principal, "product:read")
-        return ProductType.from_model(await service.get_product(info.context.session, slug))
+        return ProductType.from_model(
+            await service.get_product(info.context.session, slug, principal=info.context.principal)
+        )
 
-    @strawberry.field(description="Products, oldest first.")
+    @strawberry.field(
+        extensions=[Requires(Action.PRODUCT_READ)], description="Products, oldest first."
+    )
     async def products(
         self,
         info: GraphQLInfo,
         first: int | None = None,
         after: str | None = None,
         filter: ProductsFilterInput | None = None,
-    ) -> Connection[ProductType]:
-        authorize(info.context.principal, "product:read")
+    ) -> Connection[ProductType] | None:
         limit = page_size(first)
         filters = parse_input(ProductsFilter, provided(filter) if filter else {})
-        session = info.context.session
-        window = await service.list_products(session, filters=filters, cursor=after, limit=limit)
+        session, principal = info.context.session, info.context.principal
+        window = await service.list_products(
+            session, filters=filters, principal=principal, cursor=after, limit=limit
+        )
         return connection(
             window,
             node=ProductType.from_model,
             after=after,
-            count_rows=lambda: service.count_products(session, filters=filters),
+            count_rows=lambda: service.count_products(
+                session, filters=filters, principal=principal
+            ),
         )
 
 
 @strawberry.type
 class ProductsMutation:
-    @strawberry.mutation(description="Create a product at the IDEA stage.")
+    @strawberry.mutation(
+        extensions=[Requires(Action.PRODUCT_CREATE)],
+        description="Create a product at the IDEA stage.",
+    )
     async def create_product(
         self, info: GraphQLInfo, input: CreateProductInput
     ) -> ProductType | None:
         principal = info.context.principal
-        authorize(principal, "product:create")
         data = parse_input(ProductCreate, provided(input))
         async with mutation(info) as session:
             product = await service.create_product(session, data=data, principal=principal)
             return ProductType.from_model(product)
 
-    @strawberry.mutation(description="Change the fields given; stage changes follow the lifecycle.")
+    @strawberry.mutation(
+        extensions=[Requires(Action.PRODUCT_WRITE)],
+        description="Change the fields given; stage changes follow the lifecycle.",
+    )
     async def update_product(
         self, info: GraphQLInfo, input: UpdateProductInput
     ) -> ProductType | None:
         principal = info.context.principal
-        authorize(principal, "product:update")
         fields = provided(input)
         slug = fields.pop("slug")
         expected = fields.pop("expected_version", None)
@@ -192,13 +216,18 @@ class ProductsMutation:
             )
             return ProductType.from_model(product)
 
-    @strawberry.mutation(description="Archive a product; its history stays.")
+    @strawberry.mutation(
+        extensions=[Requires(Action.PRODUCT_WRITE)],
+        description="Archive a product; its history stays.",
+    )
     async def archive_product(
         self, info: GraphQLInfo, input: ArchiveProductInput
     ) -> ProductType | None:
-        authorize(info.context.principal, "product:archive")
         async with mutation(info) as session:
             product = await service.archive_product(
-                session, input.slug, if_match=input.expected_version
+                session,
+                input.slug,
+                if_match=input.expected_version,
+                principal=info.context.principal,
             )
             return ProductType.from_model(product)

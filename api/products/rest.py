@@ -6,7 +6,11 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Principal, authorize
+from api.auth import Action, Principal, allow
+from api.identity import service as identity_service
+from api.identity.rest import audit_page
+from api.identity.schemas import AuditEventRead
+from api.identity.service import record_history
 from api.pagination import DEFAULT_LIMIT, Page
 from api.products import service
 from api.products.models import DataClassification, Product, Stage, TrackedField
@@ -72,7 +76,13 @@ class ProductsController(Controller):
     path = "/products"
     tags = ("products",)
 
-    @get("/", operation_id="listProducts", summary="List products", responses=LIST_PROBLEMS)
+    @get(
+        "/",
+        operation_id="listProducts",
+        guards=[allow(Action.PRODUCT_READ)],
+        summary="List products",
+        responses=LIST_PROBLEMS,
+    )
     async def list_products(
         self,
         session: AsyncSession,
@@ -93,16 +103,13 @@ class ProductsController(Controller):
         ] = None,
         data_classification: Annotated[
             str | None,
-            Parameter(
-                description="Data classification", schema_extra=one_of(DataClassification)
-            ),
+            Parameter(description="Data classification", schema_extra=one_of(DataClassification)),
         ] = None,
         org: Org = None,
         q: TextQuery = None,
         include_archived: IncludeArchived = False,
     ) -> Page[ProductRead]:
         """Products, oldest first, filtered by stage, team, classification, org and free text."""
-        authorize(principal, "product:read")
         filters = ProductsFilter(
             stage=choice(Stage, stage, field="stage"),
             team=team,
@@ -113,7 +120,9 @@ class ProductsController(Controller):
             q=q,
             include_archived=include_archived,
         )
-        window = await service.list_products(session, filters=filters, cursor=cursor, limit=limit)
+        window = await service.list_products(
+            session, filters=filters, principal=principal, cursor=cursor, limit=limit
+        )
         return Page(
             items=[product_read(row) for row in window.rows], next_cursor=window.next_cursor
         )
@@ -121,6 +130,7 @@ class ProductsController(Controller):
     @post(
         "/",
         operation_id="createProduct",
+        guards=[allow(Action.PRODUCT_CREATE)],
         summary="Create a product",
         responses=CREATE_PROBLEMS,
         response_headers=created_headers(),
@@ -129,13 +139,13 @@ class ProductsController(Controller):
         self, session: AsyncSession, principal: Principal, data: ProductCreate
     ) -> Response[ProductRead]:
         """Create a product at the `idea` stage, owned by an existing team."""
-        authorize(principal, "product:create")
         product = await service.create_product(session, data=data, principal=principal)
         return _product_response(product, 201)
 
     @get(
         "/{slug:str}",
         operation_id="getProduct",
+        guards=[allow(Action.PRODUCT_READ)],
         summary="Get a product",
         responses=READ_PROBLEMS,
         response_headers=[ETAG],
@@ -144,12 +154,12 @@ class ProductsController(Controller):
         self, session: AsyncSession, principal: Principal, slug: ProductSlug
     ) -> Response[ProductRead]:
         """One product, with an ETag for conditional writes."""
-        authorize(principal, "product:read")
-        return _product_response(await service.get_product(session, slug))
+        return _product_response(await service.get_product(session, slug, principal=principal))
 
     @patch(
         "/{slug:str}",
         operation_id="updateProduct",
+        guards=[allow(Action.PRODUCT_WRITE)],
         summary="Change a product",
         responses=UPDATE_PROBLEMS,
         response_headers=[ETAG],
@@ -163,7 +173,6 @@ class ProductsController(Controller):
         if_match: IfMatch = None,
     ) -> Response[ProductRead]:
         """Change the fields sent. A stage moves one step forward, or back, or to `retired`."""
-        authorize(principal, "product:update")
         product = await service.update_product(
             session, slug, data=data, if_match=if_match, principal=principal
         )
@@ -172,6 +181,7 @@ class ProductsController(Controller):
     @delete(
         "/{slug:str}",
         operation_id="archiveProduct",
+        guards=[allow(Action.PRODUCT_WRITE)],
         summary="Archive a product",
         responses=ARCHIVE_PROBLEMS,
     )
@@ -183,12 +193,12 @@ class ProductsController(Controller):
         if_match: IfMatch = None,
     ) -> None:
         """Archive a product; its history stays."""
-        authorize(principal, "product:archive")
-        await service.archive_product(session, slug, if_match=if_match)
+        await service.archive_product(session, slug, if_match=if_match, principal=principal)
 
     @get(
         "/{slug:str}/changes",
         operation_id="listProductChanges",
+        guards=[allow(Action.PRODUCT_READ)],
         summary="Stage and date history",
         responses=NESTED_LIST_PROBLEMS,
     )
@@ -201,17 +211,15 @@ class ProductsController(Controller):
         cursor: Cursor = None,
         field: Annotated[
             str | None,
-            Parameter(
-                description="Only changes of this field", schema_extra=one_of(TrackedField)
-            ),
+            Parameter(description="Only changes of this field", schema_extra=one_of(TrackedField)),
         ] = None,
     ) -> Page[ProductChangeRead]:
         """Every change of the product's stage and target launch date, with who and when."""
-        authorize(principal, "product:read")
         window = await service.list_changes(
             session,
             slug,
             field=choice(TrackedField, field, field="field"),
+            principal=principal,
             cursor=cursor,
             limit=limit,
         )
@@ -219,3 +227,25 @@ class ProductsController(Controller):
             items=[ProductChangeRead.model_validate(row) for row in window.rows],
             next_cursor=window.next_cursor,
         )
+
+    @get(
+        "/{slug:str}/history",
+        operation_id="listProductHistory",
+        guards=[allow(Action.HISTORY_READ)],
+        summary="A product's audit history",
+        responses=NESTED_LIST_PROBLEMS,
+    )
+    async def history(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        slug: ProductSlug,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Page[AuditEventRead]:
+        """Every change of the product, with who made it and the values before and after."""
+        product = await service.get_product(session, slug, principal=principal)
+        window = await identity_service.list_audit_events(
+            session, filters=record_history(product.id), cursor=cursor, limit=limit
+        )
+        return audit_page(window)

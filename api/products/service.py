@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlmodel import col
 
-from api.auth import Principal
+from api.auth import Action, Principal, authorize, visible_products
 from api.db import relation, utcnow
 from api.errors import Conflict, FieldError, InvalidInput, NotFound
 from api.pagination import Window, count_rows, fetch_window
@@ -17,6 +17,7 @@ from api.products.models import STAGE_ORDER, Product, ProductChange, Stage, Trac
 from api.products.schemas import ProductCreate, ProductsFilter, ProductUpdate
 from api.records import Precondition, apply_changes, check_if_match, flush, text_search
 from api.teams.models import Team
+from api.teams.service import authorize_team_change
 
 _REQUIRED = frozenset({"name", "summary", "team_id", "stage", "data_classification"})
 
@@ -37,34 +38,38 @@ def check_stage_change(current: Stage, target: Stage) -> None:
     )
 
 
-async def get_product(session: AsyncSession, slug: str) -> Product:
-    """A product by slug, archived or not, with its team loaded."""
+async def get_product(session: AsyncSession, slug: str, *, principal: Principal) -> Product:
+    """A product by slug, archived or not, with its team loaded; a CI token sees only its own."""
     product = await session.scalar(
         select(Product).where(col(Product.slug) == slug).options(joinedload(relation(Product.team)))
     )
     if product is None:
         raise NotFound(f"no product with slug {slug!r}")
+    authorize(principal, Action.PRODUCT_READ, product_id=product.id)
     return product
 
 
-async def get_products(
-    session: AsyncSession, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Product]:
+async def get_products(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Product]:
     """Many products by id, in one query."""
     if not ids:
         return {}
     rows = await session.scalars(
-        select(Product).where(col(Product.id).in_(set(ids))).options(joinedload(relation(Product.team)))
+        select(Product)
+        .where(col(Product.id).in_(set(ids)))
+        .options(joinedload(relation(Product.team)))
     )
     return {product.id: product for product in rows}
 
 
-def _filtered(filters: ProductsFilter) -> Select[Product]:
+def _filtered(filters: ProductsFilter, principal: Principal) -> Select[Product]:
     statement = (
         select(Product)
         .join(Team, col(Product.team_id) == col(Team.id))
         .options(contains_eager(relation(Product.team)))
     )
+    visible = visible_products(principal)
+    if visible is not None:
+        statement = statement.where(col(Product.id).in_(visible))
     if not filters.include_archived:
         statement = statement.where(col(Product.archived_at).is_(None))
     if filters.stage:
@@ -85,15 +90,23 @@ def _filtered(filters: ProductsFilter) -> Select[Product]:
 
 
 async def list_products(
-    session: AsyncSession, *, filters: ProductsFilter, cursor: str | None, limit: int
+    session: AsyncSession,
+    *,
+    filters: ProductsFilter,
+    principal: Principal,
+    cursor: str | None,
+    limit: int,
 ) -> Window[Product]:
-    """One page of products matching the filters, oldest first, teams loaded."""
-    return await fetch_window(session, _filtered(filters), Product.id, cursor=cursor, limit=limit)
+    """One page of the products the caller may see that match the filters, oldest first."""
+    statement = _filtered(filters, principal)
+    return await fetch_window(session, statement, Product.id, cursor=cursor, limit=limit)
 
 
-async def count_products(session: AsyncSession, *, filters: ProductsFilter) -> int:
-    """How many products match the filters."""
-    return await count_rows(session, _filtered(filters))
+async def count_products(
+    session: AsyncSession, *, filters: ProductsFilter, principal: Principal
+) -> int:
+    """How many products the caller may see match the filters."""
+    return await count_rows(session, _filtered(filters, principal))
 
 
 async def products_for_teams(
@@ -154,6 +167,7 @@ async def create_product(
             [FieldError("slug", "is already taken")],
         )
     team = await _owning_team(session, data.team)
+    await authorize_team_change(session, principal, team, Action.PRODUCT_CREATE)
     product = Product(
         slug=data.slug,
         name=data.name,
@@ -189,7 +203,8 @@ async def update_product(
     principal: Principal,
 ) -> Product:
     """Change some of a product's fields; stage and launch-date changes are kept as history."""
-    product = await get_product(session, slug)
+    product = await get_product(session, slug, principal=principal)
+    await authorize_team_change(session, principal, product.team, Action.PRODUCT_WRITE)
     check_if_match(product, if_match)
     if product.archived_at is not None:
         raise Conflict(f"product {slug!r} is archived and cannot change")
@@ -205,6 +220,8 @@ async def update_product(
             raise InvalidInput.field("team", "may not be null")
         if team_slug != product.team.slug:
             team = await _owning_team(session, team_slug)
+            # Handing a product over takes a right on both teams.
+            await authorize_team_change(session, principal, team, Action.PRODUCT_WRITE)
             changes["team_id"] = team.id
             product.team = team
     changed = apply_changes(product, changes, required=_REQUIRED)
@@ -216,9 +233,12 @@ async def update_product(
     return product
 
 
-async def archive_product(session: AsyncSession, slug: str, *, if_match: Precondition) -> Product:
+async def archive_product(
+    session: AsyncSession, slug: str, *, if_match: Precondition, principal: Principal
+) -> Product:
     """Archive a product; its history stays and lists leave it out."""
-    product = await get_product(session, slug)
+    product = await get_product(session, slug, principal=principal)
+    await authorize_team_change(session, principal, product.team, Action.PRODUCT_WRITE)
     check_if_match(product, if_match)
     if product.archived_at is None:
         product.archived_at = utcnow()
@@ -239,11 +259,12 @@ async def list_changes(
     slug: str,
     *,
     field: TrackedField | None,
+    principal: Principal,
     cursor: str | None,
     limit: int,
 ) -> Window[ProductChange]:
     """A product's stage and launch-date changes, oldest first."""
-    product = await get_product(session, slug)
+    product = await get_product(session, slug, principal=principal)
     return await fetch_window(
         session, _changes(product, field), ProductChange.id, cursor=cursor, limit=limit
     )

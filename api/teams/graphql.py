@@ -6,17 +6,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from api.auth import authorize
+from api.auth import Action
 from api.errors import InvalidInput
 from api.graphql_core import (
     Connection,
     GraphQLInfo,
+    Requires,
     connection,
     mutation,
     page_size,
     parse_input,
     provided,
 )
+from api.identity.graphql import AuditEventType, history_connection
 from api.people.graphql import PersonType
 from api.teams import service
 from api.teams.models import Membership, Team, TeamRole
@@ -61,21 +63,37 @@ class TeamType:
             archived_at=team.archived_at,
         )
 
-    @strawberry.field(description="Members today, or on a past day given as `at`.")
-    async def members(self, info: GraphQLInfo, at: date | None = None) -> list["MembershipType"]:
+    @strawberry.field(
+        extensions=[Requires(Action.PERSON_READ)],
+        description="Members today, or on a past day given as `at`.",
+    )
+    async def members(
+        self, info: GraphQLInfo, at: date | None = None
+    ) -> list["MembershipType"] | None:
         if at is not None and at > service.today():
             raise InvalidInput.field("at", "must not be in the future")
         memberships = await info.context.loaders.roster.load((self.id, at))
         return [MembershipType.from_model(membership) for membership in memberships]
 
-    @strawberry.field(description="The team's live products.")
+    @strawberry.field(
+        extensions=[Requires(Action.PRODUCT_READ)], description="The team's live products."
+    )
     async def products(
         self, info: GraphQLInfo
-    ) -> list[Annotated["ProductType", strawberry.lazy("api.products.graphql")]]:
+    ) -> list[Annotated["ProductType", strawberry.lazy("api.products.graphql")]] | None:
         from api.products.graphql import ProductType  # the types refer to each other
 
         products = await info.context.loaders.products_by_team.load(self.id)
         return [ProductType.from_model(product) for product in products]
+
+    @strawberry.field(
+        extensions=[Requires(Action.HISTORY_READ)],
+        description="Every change of the team and its roster, from the audit trail, oldest first.",
+    )
+    async def history(
+        self, info: GraphQLInfo, first: int | None = None, after: str | None = None
+    ) -> Connection[AuditEventType] | None:
+        return await history_connection(info, self.id, first, after)
 
 
 @strawberry.type(name="Membership", description="One stint of one person on one team.")
@@ -109,12 +127,12 @@ class MembershipType:
             person_id=membership.person_id,
         )
 
-    @strawberry.field
-    async def person(self, info: GraphQLInfo) -> PersonType:
+    @strawberry.field(extensions=[Requires(Action.PERSON_READ)])
+    async def person(self, info: GraphQLInfo) -> PersonType | None:
         return PersonType.from_model(await info.context.loaders.person.load(self.person_id))
 
-    @strawberry.field
-    async def team(self, info: GraphQLInfo) -> TeamType:
+    @strawberry.field(extensions=[Requires(Action.TEAM_READ)])
+    async def team(self, info: GraphQLInfo) -> TeamType | None:
         return TeamType.from_model(await info.context.loaders.team.load(self.team_id))
 
 
@@ -175,20 +193,20 @@ class EndTeamMembershipInput:
 
 @strawberry.type
 class TeamsQuery:
-    @strawberry.field(description="A team by slug, archived or not.")
+    @strawberry.field(
+        extensions=[Requires(Action.TEAM_READ)], description="A team by slug, archived or not."
+    )
     async def team(self, info: GraphQLInfo, slug: str) -> TeamType | None:
-        authorize(info.context.principal, "team:read")
         return TeamType.from_model(await service.get_team(info.context.session, slug))
 
-    @strawberry.field(description="Teams, oldest first.")
+    @strawberry.field(extensions=[Requires(Action.TEAM_READ)], description="Teams, oldest first.")
     async def teams(
         self,
         info: GraphQLInfo,
         first: int | None = None,
         after: str | None = None,
         filter: TeamsFilterInput | None = None,
-    ) -> Connection[TeamType]:
-        authorize(info.context.principal, "team:read")
+    ) -> Connection[TeamType] | None:
         limit = page_size(first)
         filters = parse_input(TeamsFilter, provided(filter) if filter else {})
         session = info.context.session
@@ -207,47 +225,64 @@ def _split(fields: dict[str, Any], *keys: str) -> list[Any]:
 
 @strawberry.type
 class TeamsMutation:
-    @strawberry.mutation(description="Create a team; the slug must be new.")
+    @strawberry.mutation(
+        extensions=[Requires(Action.TEAM_CREATE)],
+        description="Create a team; the slug must be new.",
+    )
     async def create_team(self, info: GraphQLInfo, input: CreateTeamInput) -> TeamType | None:
-        authorize(info.context.principal, "team:create")
         data = parse_input(TeamCreate, provided(input))
         async with mutation(info) as session:
             return TeamType.from_model(await service.create_team(session, data=data))
 
-    @strawberry.mutation(description="Change the fields given.")
+    @strawberry.mutation(
+        extensions=[Requires(Action.TEAM_WRITE)], description="Change the fields given."
+    )
     async def update_team(self, info: GraphQLInfo, input: UpdateTeamInput) -> TeamType | None:
-        authorize(info.context.principal, "team:update")
         fields = provided(input)
         slug, expected = _split(fields, "slug", "expected_version")
         data = parse_input(TeamUpdate, fields)
         async with mutation(info) as session:
-            team = await service.update_team(session, str(slug), data=data, if_match=expected)
+            team = await service.update_team(
+                session, str(slug), data=data, if_match=expected, principal=info.context.principal
+            )
             return TeamType.from_model(team)
 
-    @strawberry.mutation(description="Archive a team that owns no live products.")
+    @strawberry.mutation(
+        extensions=[Requires(Action.TEAM_WRITE)],
+        description="Archive a team that owns no live products.",
+    )
     async def archive_team(self, info: GraphQLInfo, input: ArchiveTeamInput) -> TeamType | None:
-        authorize(info.context.principal, "team:archive")
         async with mutation(info) as session:
-            team = await service.archive_team(session, input.slug, if_match=input.expected_version)
+            team = await service.archive_team(
+                session,
+                input.slug,
+                if_match=input.expected_version,
+                principal=info.context.principal,
+            )
             return TeamType.from_model(team)
 
-    @strawberry.mutation(description="Put a person on a team.")
+    @strawberry.mutation(
+        extensions=[Requires(Action.TEAM_WRITE)], description="Put a person on a team."
+    )
     async def add_team_member(
         self, info: GraphQLInfo, input: AddTeamMemberInput
     ) -> MembershipType | None:
-        authorize(info.context.principal, "team:update")
         fields = provided(input)
         (slug,) = _split(fields, "team")
         data = parse_input(MembershipCreate, fields)
         async with mutation(info) as session:
-            membership = await service.add_member(session, str(slug), data=data)
+            membership = await service.add_member(
+                session, str(slug), data=data, principal=info.context.principal
+            )
             return MembershipType.from_model(membership)
 
-    @strawberry.mutation(description="Change a current member's role or allocation.")
+    @strawberry.mutation(
+        extensions=[Requires(Action.TEAM_WRITE)],
+        description="Change a current member's role or allocation.",
+    )
     async def update_team_member(
         self, info: GraphQLInfo, input: UpdateTeamMemberInput
     ) -> MembershipType | None:
-        authorize(info.context.principal, "team:update")
         fields = provided(input)
         slug, person_id, expected = _split(fields, "team", "person_id", "expected_version")
         data = parse_input(MembershipUpdate, fields)
@@ -258,16 +293,23 @@ class TeamsMutation:
                 person_id,
                 data=data,
                 if_match=expected,
+                principal=info.context.principal,
             )
             return MembershipType.from_model(membership)
 
-    @strawberry.mutation(description="End a person's membership today; history keeps it.")
+    @strawberry.mutation(
+        extensions=[Requires(Action.TEAM_WRITE)],
+        description="End a person's membership today; history keeps it.",
+    )
     async def end_team_membership(
         self, info: GraphQLInfo, input: EndTeamMembershipInput
     ) -> MembershipType | None:
-        authorize(info.context.principal, "team:update")
         async with mutation(info) as session:
             membership = await service.end_member(
-                session, input.team, input.person_id, if_match=input.expected_version
+                session,
+                input.team,
+                input.person_id,
+                if_match=input.expected_version,
+                principal=info.context.principal,
             )
             return MembershipType.from_model(membership)

@@ -7,7 +7,11 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Principal, authorize
+from api.auth import Action, Principal, allow
+from api.identity import service as identity_service
+from api.identity.rest import audit_page
+from api.identity.schemas import AuditEventRead
+from api.identity.service import record_history
 from api.pagination import DEFAULT_LIMIT, Page
 from api.people.schemas import PersonRead
 from api.records import etag
@@ -75,7 +79,13 @@ class TeamsController(Controller):
     path = "/teams"
     tags = ("teams",)
 
-    @get("/", operation_id="listTeams", summary="List teams", responses=LIST_PROBLEMS)
+    @get(
+        "/",
+        operation_id="listTeams",
+        guards=[allow(Action.TEAM_READ)],
+        summary="List teams",
+        responses=LIST_PROBLEMS,
+    )
     async def list_teams(
         self,
         session: AsyncSession,
@@ -87,7 +97,6 @@ class TeamsController(Controller):
         include_archived: IncludeArchived = False,
     ) -> Page[TeamRead]:
         """Teams, oldest first, filtered by org and free text on slug, name and mission."""
-        authorize(principal, "team:read")
         filters = TeamsFilter(org=org, q=q, include_archived=include_archived)
         window = await service.list_teams(session, filters=filters, cursor=cursor, limit=limit)
         return Page(
@@ -98,6 +107,7 @@ class TeamsController(Controller):
     @post(
         "/",
         operation_id="createTeam",
+        guards=[allow(Action.TEAM_CREATE)],
         summary="Create a team",
         responses=CREATE_PROBLEMS,
         response_headers=created_headers(),
@@ -106,12 +116,12 @@ class TeamsController(Controller):
         self, session: AsyncSession, principal: Principal, data: TeamCreate
     ) -> Response[TeamRead]:
         """Create a team; the slug must be new."""
-        authorize(principal, "team:create")
         return _team_response(await service.create_team(session, data=data), 201)
 
     @get(
         "/{slug:str}",
         operation_id="getTeam",
+        guards=[allow(Action.TEAM_READ)],
         summary="Get a team",
         responses=READ_PROBLEMS,
         response_headers=[ETAG],
@@ -120,12 +130,12 @@ class TeamsController(Controller):
         self, session: AsyncSession, principal: Principal, slug: TeamSlug
     ) -> Response[TeamRead]:
         """One team, with an ETag for conditional writes."""
-        authorize(principal, "team:read")
         return _team_response(await service.get_team(session, slug))
 
     @patch(
         "/{slug:str}",
         operation_id="updateTeam",
+        guards=[allow(Action.TEAM_WRITE)],
         summary="Change a team",
         responses=UPDATE_PROBLEMS,
         response_headers=[ETAG],
@@ -139,14 +149,16 @@ class TeamsController(Controller):
         if_match: IfMatch = None,
     ) -> Response[TeamRead]:
         """Change the fields sent; `If-Match` makes it conditional (412 when stale)."""
-        authorize(principal, "team:update")
         return _team_response(
-            await service.update_team(session, slug, data=data, if_match=if_match)
+            await service.update_team(
+                session, slug, data=data, if_match=if_match, principal=principal
+            )
         )
 
     @delete(
         "/{slug:str}",
         operation_id="archiveTeam",
+        guards=[allow(Action.TEAM_WRITE)],
         summary="Archive a team",
         responses=ARCHIVE_PROBLEMS,
     )
@@ -154,8 +166,28 @@ class TeamsController(Controller):
         self, session: AsyncSession, principal: Principal, slug: TeamSlug, if_match: IfMatch = None
     ) -> None:
         """Archive a team that owns no live products; its roster history stays."""
-        authorize(principal, "team:archive")
-        await service.archive_team(session, slug, if_match=if_match)
+        await service.archive_team(session, slug, if_match=if_match, principal=principal)
+
+    @get(
+        "/{slug:str}/history",
+        operation_id="listTeamHistory",
+        guards=[allow(Action.HISTORY_READ)],
+        summary="A team's audit history, roster included",
+        responses=NESTED_LIST_PROBLEMS,
+    )
+    async def history(
+        self,
+        session: AsyncSession,
+        slug: TeamSlug,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+    ) -> Page[AuditEventRead]:
+        """Every change of the team and of its memberships, with who made it."""
+        team = await service.get_team(session, slug)
+        window = await identity_service.list_audit_events(
+            session, filters=record_history(team.id), cursor=cursor, limit=limit
+        )
+        return audit_page(window)
 
 
 class MembersController(Controller):
@@ -167,6 +199,7 @@ class MembersController(Controller):
     @get(
         "/",
         operation_id="listTeamMembers",
+        guards=[allow(Action.TEAM_READ)],
         summary="List a team's members",
         responses=NESTED_LIST_PROBLEMS,
     )
@@ -189,7 +222,6 @@ class MembersController(Controller):
         ] = False,
     ) -> Page[MembershipRead]:
         """Current members by default; `at` gives the roster on a past day."""
-        authorize(principal, "team:read")
         roster = RosterFilter(at=day(at, field="at"), include_ended=include_ended)
         team, window = await service.list_members(
             session, slug, roster=roster, cursor=cursor, limit=limit
@@ -202,6 +234,7 @@ class MembersController(Controller):
     @post(
         "/",
         operation_id="addTeamMember",
+        guards=[allow(Action.TEAM_WRITE)],
         summary="Add a member to a team",
         responses=problems(404, 409, 413, 422),
         response_headers=created_headers(),
@@ -210,8 +243,7 @@ class MembersController(Controller):
         self, session: AsyncSession, principal: Principal, slug: TeamSlug, data: MembershipCreate
     ) -> Response[MembershipRead]:
         """Put a person on the team; a person may be on several teams."""
-        authorize(principal, "team:update")
-        membership = await service.add_member(session, slug, data=data)
+        membership = await service.add_member(session, slug, data=data, principal=principal)
         return Response(
             membership_read(membership, slug),
             status_code=201,
@@ -224,6 +256,7 @@ class MembersController(Controller):
     @get(
         "/{person_id:uuid}",
         operation_id="getTeamMember",
+        guards=[allow(Action.TEAM_READ)],
         summary="Get a current membership",
         responses=READ_PROBLEMS,
         response_headers=[ETAG],
@@ -232,13 +265,13 @@ class MembersController(Controller):
         self, session: AsyncSession, principal: Principal, slug: TeamSlug, person_id: uuid.UUID
     ) -> Response[MembershipRead]:
         """A person's current membership of the team."""
-        authorize(principal, "team:read")
         membership = await service.get_member(session, slug, person_id)
         return Response(membership_read(membership, slug), headers={"ETag": etag(membership)})
 
     @patch(
         "/{person_id:uuid}",
         operation_id="updateTeamMember",
+        guards=[allow(Action.TEAM_WRITE)],
         summary="Change a membership",
         responses=UPDATE_PROBLEMS,
         response_headers=[ETAG],
@@ -253,15 +286,15 @@ class MembersController(Controller):
         if_match: IfMatch = None,
     ) -> Response[MembershipRead]:
         """Change a current member's role or allocation."""
-        authorize(principal, "team:update")
         membership = await service.update_member(
-            session, slug, person_id, data=data, if_match=if_match
+            session, slug, person_id, data=data, if_match=if_match, principal=principal
         )
         return Response(membership_read(membership, slug), headers={"ETag": etag(membership)})
 
     @delete(
         "/{person_id:uuid}",
         operation_id="endTeamMembership",
+        guards=[allow(Action.TEAM_WRITE)],
         summary="End a membership",
         responses=ARCHIVE_PROBLEMS,
     )
@@ -274,5 +307,4 @@ class MembersController(Controller):
         if_match: IfMatch = None,
     ) -> None:
         """End the person's membership today; it stays in the roster's history."""
-        authorize(principal, "team:update")
-        await service.end_member(session, slug, person_id, if_match=if_match)
+        await service.end_member(session, slug, person_id, if_match=if_match, principal=principal)

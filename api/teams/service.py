@@ -4,11 +4,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlmodel import col
 
+from api.auth import TEAM_SCOPED, Action, Principal, authorize
 from api.db import relation, utcnow
 from api.errors import Conflict, FieldError, InvalidInput, NotFound
 from api.pagination import Window, count_rows, fetch_window
@@ -96,16 +97,39 @@ async def create_team(session: AsyncSession, *, data: TeamCreate) -> Team:
     return team
 
 
+async def authorize_team_change(
+    session: AsyncSession, principal: Principal, team: Team, action: Action = Action.TEAM_WRITE
+) -> None:
+    """Whether `principal` may change `team` (or its products): its own teams, or a team
+    nobody is on yet, for contributors."""
+    unstaffed = False
+    if principal.role in TEAM_SCOPED and team.id not in principal.team_ids:
+        staffed = await session.scalar(
+            select(col(Membership.id))
+            .where(col(Membership.team_id) == team.id)
+            .where(*active_on(today()))
+            .limit(1)
+        )
+        unstaffed = staffed is None
+    authorize(principal, action, team_id=team.id, team_is_unstaffed=unstaffed)
+
+
 def _check_not_archived(team: Team) -> None:
     if team.archived_at is not None:
         raise Conflict(f"team {team.slug!r} is archived and cannot change")
 
 
 async def update_team(
-    session: AsyncSession, slug: str, *, data: TeamUpdate, if_match: Precondition
+    session: AsyncSession,
+    slug: str,
+    *,
+    data: TeamUpdate,
+    if_match: Precondition,
+    principal: Principal,
 ) -> Team:
     """Change some of a team's fields."""
     team = await get_team(session, slug)
+    await authorize_team_change(session, principal, team)
     check_if_match(team, if_match)
     _check_not_archived(team)
     apply_changes(team, data.model_dump(exclude_unset=True), required=_REQUIRED_TEAM)
@@ -113,9 +137,12 @@ async def update_team(
     return team
 
 
-async def archive_team(session: AsyncSession, slug: str, *, if_match: Precondition) -> Team:
+async def archive_team(
+    session: AsyncSession, slug: str, *, if_match: Precondition, principal: Principal
+) -> Team:
     """Archive a team that owns no live products, ending its current memberships."""
     team = await get_team(session, slug)
+    await authorize_team_change(session, principal, team)
     # Lock the team before counting its products: a product being created for it concurrently
     # holds the row (FOR SHARE) until it commits, so the count below cannot miss it.
     await session.refresh(team, with_for_update=True)
@@ -143,12 +170,14 @@ async def end_open_memberships(
     session: AsyncSession, condition: ColumnElement[bool], *, on: date
 ) -> None:
     """End, on `on`, every open membership that matches `condition`."""
-    await session.execute(
-        update(Membership)
-        .where(condition)
-        .where(col(Membership.end_date).is_(None))
-        .values(end_date=on, updated_at=utcnow(), version=col(Membership.version) + 1)
+    # Through the ORM, one by one, so each ending is versioned and in the audit trail.
+    open_memberships = await session.scalars(
+        select(Membership).where(condition).where(col(Membership.end_date).is_(None))
     )
+    now = utcnow()
+    for membership in open_memberships:
+        membership.end_date = max(on, membership.start_date)
+        membership.updated_at = now
 
 
 def _roster(team: Team, roster: RosterFilter) -> Select[Membership]:
@@ -192,7 +221,7 @@ async def _current_membership(
         select(Membership)
         .where(col(Membership.team_id) == team.id, col(Membership.person_id) == person_id)
         .where(*active_on(today()))
-        .options(joinedload(relation(Membership.person)))
+        .options(joinedload(relation(Membership.person)), joinedload(relation(Membership.team)))
     )
 
 
@@ -205,9 +234,12 @@ async def get_member(session: AsyncSession, slug: str, person_id: uuid.UUID) -> 
     return membership
 
 
-async def add_member(session: AsyncSession, slug: str, *, data: MembershipCreate) -> Membership:
+async def add_member(
+    session: AsyncSession, slug: str, *, data: MembershipCreate, principal: Principal
+) -> Membership:
     """Put a person on a team, from today or a past start date."""
     team = await get_team(session, slug)
+    await authorize_team_change(session, principal, team)
     _check_not_archived(team)
     start = data.start_date or today()
     if start > today():
@@ -252,9 +284,11 @@ async def update_member(
     *,
     data: MembershipUpdate,
     if_match: Precondition,
+    principal: Principal,
 ) -> Membership:
     """Change a current member's role or allocation."""
     membership = await get_member(session, slug, person_id)
+    await authorize_team_change(session, principal, membership.team)
     check_if_match(membership, if_match)
     apply_changes(
         membership, data.model_dump(exclude_unset=True, mode="json"), required=_REQUIRED_MEMBERSHIP
@@ -264,10 +298,16 @@ async def update_member(
 
 
 async def end_member(
-    session: AsyncSession, slug: str, person_id: uuid.UUID, *, if_match: Precondition
+    session: AsyncSession,
+    slug: str,
+    person_id: uuid.UUID,
+    *,
+    if_match: Precondition,
+    principal: Principal,
 ) -> Membership:
     """End a current membership today; the stint stays in the roster's history."""
     membership = await get_member(session, slug, person_id)
+    await authorize_team_change(session, principal, membership.team)
     check_if_match(membership, if_match)
     membership.end_date = max(today(), membership.start_date)
     membership.updated_at = utcnow()
@@ -311,5 +351,3 @@ async def memberships_for_people(
     for membership in rows:
         grouped[membership.person_id].append(membership)
     return grouped
-
-

@@ -5,6 +5,7 @@ from typing import Any
 from litestar import Litestar
 
 from api.auth import Principal
+from api.identity.models import Role
 from api.people.schemas import PersonCreate
 from api.people.service import create_person
 from api.products.models import DataClassification
@@ -222,7 +223,7 @@ async def test_bad_cursor_and_page_size_are_bad_input(client: Client) -> None:
 
 async def _seed_portfolio(app: Litestar, products: int) -> None:
     """`products` products over teams of three members each, written through the services."""
-    principal = Principal(name="seed", role="admin")
+    principal = Principal(name="seed", role=Role.ADMIN)
     async with app.state.sessionmaker() as session:
         teams = max(1, products // 4)
         for team_number in range(teams):
@@ -244,6 +245,7 @@ async def _seed_portfolio(app: Litestar, products: int) -> None:
                     session,
                     team.slug,
                     data=MembershipCreate(person_id=person.id, role=TeamRole.ENGINEER),
+                    principal=principal,
                 )
         for number in range(products):
             await create_product(

@@ -1,0 +1,86 @@
+"""API tokens and the audit trail."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String, Uuid
+from sqlmodel import Field, SQLModel
+
+from api.db import RecordBase, UTCDateTime, in_values
+
+
+class Role(StrEnum):
+    """What a token may do; see `api.auth.ROLE_ACTIONS`."""
+
+    VIEWER = "viewer"
+    CONTRIBUTOR = "contributor"
+    SECURITY_REVIEWER = "security_reviewer"
+    ADMIN = "admin"
+    CI = "ci"
+
+
+class ApiToken(RecordBase, table=True):
+    """A bearer token. The secret is never stored: only its SHA-256 and a short lookup prefix."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint(in_values("role", Role), name="role"),)
+
+    name: str = Field(sa_type=String(100))
+    role: str = Field(sa_type=String(32))
+    # The first characters of the token ("pzb_" and 12 more): finds the row, and names the
+    # token in lists and logs without revealing it.
+    lookup: str = Field(sa_type=String(16), unique=True)
+    secret_hash: str = Field(sa_type=String(64))
+    person_id: uuid.UUID | None = Field(
+        default=None, sa_column=Column(Uuid, ForeignKey("people.id"), nullable=True, index=True)
+    )
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_by: str = Field(sa_type=String(200))
+
+
+class TokenProduct(SQLModel, table=True):
+    """A product a `ci` token is limited to."""
+
+    __tablename__ = "api_token_products"
+
+    token_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("api_tokens.id"), primary_key=True)
+    )
+    product_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("products.id"), primary_key=True, index=True)
+    )
+
+
+class AuditKind(StrEnum):
+    """A change to a record, or a read of a sensitive one."""
+
+    CHANGE = "change"
+    ACCESS = "access"
+
+
+class AuditEvent(RecordBase, table=True):
+    """One change (or sensitive read) with its actor; written in the same transaction, never
+    changed afterwards."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        CheckConstraint(in_values("kind", AuditKind), name="kind"),
+        Index("ix_audit_events_created_at", "created_at"),
+    )
+
+    kind: str = Field(sa_type=String(16))
+    action: str = Field(sa_type=String(32))
+    record_type: str = Field(sa_type=String(32), index=True)
+    record_id: str = Field(sa_type=String(64), index=True)
+    # The record this one belongs to (a membership's team), so a team's history shows its roster.
+    parent_type: str | None = Field(default=None, sa_type=String(32))
+    parent_id: str | None = Field(default=None, sa_type=String(64), index=True)
+    actor: str = Field(sa_type=String(200), index=True)
+    token_id: uuid.UUID | None = Field(default=None)
+    person_id: uuid.UUID | None = Field(default=None)
+    request_id: str | None = Field(default=None, sa_type=String(128))
+    changes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

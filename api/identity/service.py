@@ -1,0 +1,279 @@
+"""Rules and queries for tokens, principals and the audit trail."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import Select, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from api.audit import access_event
+from api.auth import (
+    TEAM_SCOPED,
+    Principal,
+    bearer_token,
+    new_token,
+    token_hash,
+    token_lookup,
+    token_matches,
+)
+from api.db import utcnow
+from api.errors import InvalidInput, NotFound, Unauthenticated
+from api.identity.models import ApiToken, AuditEvent, Role, TokenProduct
+from api.identity.schemas import AuditFilter, Me, TokenCreate
+from api.pagination import Window, count_rows, fetch_window
+from api.people.models import Person
+from api.products.models import Product
+from api.records import Precondition, check_if_match, flush
+from api.teams.models import Membership, Team
+from api.teams.service import active_on, today
+
+# `last_used_at` is written at most this often per token, so reads stay reads.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+# Compared against when no token row matches, so a miss takes as long as a hit.
+_DUMMY_HASH = token_hash("pzb_" + "0" * 43)
+
+
+async def resolve_principal(
+    session: AsyncSession, authorization: str | None, *, request_id: str | None
+) -> tuple[Principal, bool]:
+    """The principal an `Authorization` header names, and whether its `last_used_at` is due
+    for a touch; 401 for anything but a live token."""
+    token = bearer_token(authorization)
+    row = await session.scalar(select(ApiToken).where(col(ApiToken.lookup) == token_lookup(token)))
+    if not token_matches(token, row.secret_hash if row else _DUMMY_HASH) or row is None:
+        raise Unauthenticated("the token is not valid")
+    now = utcnow()
+    if row.revoked_at is not None:
+        raise Unauthenticated("the token has been revoked")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise Unauthenticated("the token has expired")
+
+    person = await session.get(Person, row.person_id) if row.person_id else None
+    team_ids: frozenset[uuid.UUID] = frozenset()
+    if person is not None and Role(row.role) in TEAM_SCOPED:
+        team_ids = frozenset(
+            await session.scalars(
+                select(col(Membership.team_id))
+                .where(col(Membership.person_id) == person.id)
+                .where(*active_on(today()))
+            )
+        )
+    product_ids = frozenset(
+        await session.scalars(
+            select(col(TokenProduct.product_id)).where(col(TokenProduct.token_id) == row.id)
+        )
+    )
+    touch_due = row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION
+    principal = Principal(
+        name=row.name,
+        role=Role(row.role),
+        person_id=person.id if person else None,
+        person_email=person.email if person else None,
+        token_id=row.id,
+        token_lookup=row.lookup,
+        team_ids=team_ids,
+        product_ids=product_ids,
+        request_id=request_id,
+    )
+    return principal, touch_due
+
+
+async def touch_token(session: AsyncSession, token_id: uuid.UUID) -> None:
+    """Record that a token was just used."""
+    # Not an ORM change: using a token is not an edit of it, so no version bump and no event.
+    await session.execute(
+        update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=utcnow())
+    )
+
+
+async def _token_products(
+    session: AsyncSession, token_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[str]]:
+    grouped: dict[uuid.UUID, list[str]] = {token_id: [] for token_id in token_ids}
+    if not token_ids:
+        return grouped
+    rows = await session.execute(
+        select(col(TokenProduct.token_id), col(Product.slug))
+        .join(Product, col(Product.id) == col(TokenProduct.product_id))
+        .where(col(TokenProduct.token_id).in_(set(token_ids)))
+        .order_by(col(Product.slug))
+    )
+    for token_id, slug in rows:
+        grouped[token_id].append(slug)
+    return grouped
+
+
+async def products_of_tokens(
+    session: AsyncSession, tokens: Sequence[ApiToken]
+) -> dict[uuid.UUID, list[str]]:
+    """The product slugs of many tokens, in one query."""
+    return await _token_products(session, [token.id for token in tokens])
+
+
+async def create_token(
+    session: AsyncSession, *, data: TokenCreate, principal: Principal
+) -> tuple[ApiToken, str]:
+    """A new token and its secret; the secret is returned here and stored only as a hash."""
+    role = data.role
+    if role == Role.CI:
+        if not data.products:
+            raise InvalidInput.field("products", "a ci token must list at least one product")
+        if data.person_id is not None:
+            raise InvalidInput.field("person_id", "a ci token acts for a pipeline, not a person")
+    elif data.products:
+        raise InvalidInput.field("products", "only ci tokens are limited to products")
+    if role in TEAM_SCOPED and data.person_id is None:
+        raise InvalidInput.field("person_id", f"a {role.value} token must act as a person")
+    if data.expires_at is not None and data.expires_at <= utcnow():
+        raise InvalidInput.field("expires_at", "must be in the future")
+    if data.person_id is not None:
+        person = await session.get(Person, data.person_id)
+        if person is None or person.archived_at is not None:
+            raise InvalidInput.field("person_id", "no active person with this id")
+
+    products: list[Product] = []
+    if data.products:
+        wanted = sorted(set(data.products))
+        products = list(await session.scalars(select(Product).where(col(Product.slug).in_(wanted))))
+        missing = sorted(set(wanted) - {product.slug for product in products})
+        if missing:
+            raise InvalidInput.field("products", f"no product with slug {', '.join(missing)}")
+
+    secret = new_token()
+    token = ApiToken(
+        name=data.name,
+        role=role.value,
+        lookup=token_lookup(secret),
+        secret_hash=token_hash(secret),
+        person_id=data.person_id,
+        expires_at=data.expires_at,
+        created_by=principal.actor,
+    )
+    session.add(token)
+    await flush(session)
+    session.add_all(TokenProduct(token_id=token.id, product_id=product.id) for product in products)
+    await flush(session)
+    return token, secret
+
+
+async def get_token(session: AsyncSession, token_id: uuid.UUID) -> ApiToken:
+    """A token by id."""
+    token = await session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"no token with id {token_id}")
+    return token
+
+
+async def list_tokens(
+    session: AsyncSession,
+    *,
+    include_revoked: bool,
+    principal: Principal,
+    cursor: str | None,
+    limit: int,
+) -> Window[ApiToken]:
+    """One page of tokens, oldest first; reading them is recorded as sensitive access."""
+    statement = select(ApiToken)
+    if not include_revoked:
+        statement = statement.where(col(ApiToken.revoked_at).is_(None))
+    window = await fetch_window(session, statement, ApiToken.id, cursor=cursor, limit=limit)
+    session.add(access_event(principal, record_type="token", record_id="*"))
+    return window
+
+
+async def revoke_token(
+    session: AsyncSession, token_id: uuid.UUID, *, if_match: Precondition
+) -> ApiToken:
+    """Revoke a token; the next request that sends it is refused."""
+    token = await get_token(session, token_id)
+    check_if_match(token, if_match)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        token.updated_at = token.revoked_at
+        await flush(session)
+    return token
+
+
+async def describe(session: AsyncSession, principal: Principal) -> Me:
+    """Who the caller is and what it may do."""
+    assert principal.role is not None
+    return Me(
+        name=principal.name,
+        role=principal.role,
+        token_id=principal.token_id,
+        token_prefix=principal.token_lookup,
+        person_id=principal.person_id,
+        person_email=principal.person_email,
+        permissions=sorted(action.value for action in principal.actions),
+        teams=await principal_teams(session, principal),
+        products=await principal_products(session, principal),
+    )
+
+
+async def principal_teams(session: AsyncSession, principal: Principal) -> list[str]:
+    """Slugs of the teams a principal may change as a member."""
+    if not principal.team_ids:
+        return []
+    rows = await session.scalars(
+        select(col(Team.slug)).where(col(Team.id).in_(principal.team_ids)).order_by(col(Team.slug))
+    )
+    return list(rows)
+
+
+async def principal_products(session: AsyncSession, principal: Principal) -> list[str]:
+    """Slugs of the products a CI principal is limited to."""
+    if not principal.product_ids:
+        return []
+    rows = await session.scalars(
+        select(col(Product.slug))
+        .where(col(Product.id).in_(principal.product_ids))
+        .order_by(col(Product.slug))
+    )
+    return list(rows)
+
+
+def _audit_filtered(filters: AuditFilter) -> Select[AuditEvent]:
+    statement = select(AuditEvent)
+    if filters.record_type:
+        statement = statement.where(col(AuditEvent.record_type) == filters.record_type)
+    if filters.record_id:
+        statement = statement.where(
+            or_(
+                col(AuditEvent.record_id) == filters.record_id,
+                col(AuditEvent.parent_id) == filters.record_id,
+            )
+        )
+    if filters.parent_id:
+        statement = statement.where(col(AuditEvent.parent_id) == filters.parent_id)
+    if filters.actor:
+        statement = statement.where(col(AuditEvent.actor) == filters.actor)
+    if filters.kind:
+        statement = statement.where(col(AuditEvent.kind) == filters.kind.value)
+    if filters.since:
+        statement = statement.where(col(AuditEvent.created_at) >= filters.since)
+    if filters.until:
+        statement = statement.where(col(AuditEvent.created_at) < filters.until)
+    return statement
+
+
+async def list_audit_events(
+    session: AsyncSession, *, filters: AuditFilter, cursor: str | None, limit: int
+) -> Window[AuditEvent]:
+    """One page of the audit trail, oldest first."""
+    if filters.since and filters.until and filters.since >= filters.until:
+        raise InvalidInput.field("until", "must be after since")
+    return await fetch_window(
+        session, _audit_filtered(filters), AuditEvent.id, cursor=cursor, limit=limit
+    )
+
+
+async def count_audit_events(session: AsyncSession, *, filters: AuditFilter) -> int:
+    """How many events match the filters."""
+    return await count_rows(session, _audit_filtered(filters))
+
+
+def record_history(record_id: uuid.UUID) -> AuditFilter:
+    """The filter for one record's history; a team's includes its roster's changes."""
+    return AuditFilter(record_id=str(record_id))
