@@ -23,14 +23,15 @@ from api.health import healthz, readyz
 from api.identity.authentication import authentication_middleware
 from api.identity.rest import AuditEventsController, MeController, TokensController
 from api.middleware import (
+    add_response_headers,
     allow_header_middleware,
     request_id_middleware,
-    security_headers_middleware,
 )
 from api.people.rest import PeopleController
 from api.products.rest import ProductsController
 from api.rate_limit import rate_limit_config
 from api.rest_params import ClosedInputSchemaPlugin
+from api.roster.rest import GuidelineController, TeamHealthController
 from api.teams.rest import MembersController, TeamsController
 
 API_PREFIX = "/api/v1"
@@ -61,6 +62,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TokensController,
             MeController,
             AuditEventsController,
+            GuidelineController,
+            TeamHealthController,
         ],
         security=[{"bearerAuth": []}],
     )
@@ -68,7 +71,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Outermost first: ids and headers wrap everything, then who is calling, then how often.
     middleware: list[Any] = [
         request_id_middleware,
-        security_headers_middleware,
         allow_header_middleware,
         authentication_middleware,
     ]
@@ -82,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         lifespan=[database],
         middleware=middleware,
+        before_send=[add_response_headers],
         exception_handlers=exception_handlers,
         plugins=[ClosedInputSchemaPlugin()],
         request_max_body_size=settings.max_body_bytes,

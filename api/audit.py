@@ -19,6 +19,7 @@ from api.db import RecordBase
 from api.identity.models import ApiToken, AuditEvent, AuditKind
 from api.people.models import Person
 from api.products.models import Product, ProductChange
+from api.roster.models import TeamSizeException, TeamSizeGuideline
 from api.teams.models import Membership, Team
 
 PRINCIPAL_KEY = "principal"
@@ -43,6 +44,8 @@ AUDITED: dict[type[RecordBase], AuditedType] = {
     Membership: AuditedType("membership", parent=("team", "team_id")),
     Product: AuditedType("product"),
     ApiToken: AuditedType("token", hidden=frozenset({"secret_hash", "last_used_at"})),
+    TeamSizeGuideline: AuditedType("team_size_guideline"),
+    TeamSizeException: AuditedType("team_size_exception", parent=("team", "team_id")),
 }
 # Records that are history themselves.
 NOT_AUDITED: tuple[type[RecordBase], ...] = (AuditEvent, ProductChange)
@@ -98,6 +101,9 @@ def _action(record: RecordBase, changes: dict[str, Any], *, new: bool) -> str:
     ended = changes.get("end_date")
     if isinstance(record, Membership) and ended and ended["old"] is None:
         return "end"
+    withdrawn = changes.get("withdrawn_at")
+    if withdrawn and withdrawn["old"] is None and withdrawn["new"] is not None:
+        return "withdraw"
     revoked = changes.get("revoked_at")
     if isinstance(record, ApiToken) and revoked and revoked["old"] is None:
         return "revoke"

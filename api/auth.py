@@ -41,6 +41,7 @@ class Action(StrEnum):
     SECURITY_SIGN_OFF = "security:sign-off"
     TOKEN_MANAGE = "token:manage"
     SETTINGS_MANAGE = "settings:manage"
+    SIZE_EXCEPTION_GRANT = "size-exception:grant"
     SELF_READ = "self:read"
 
 

@@ -5,7 +5,7 @@ back (or forward) from today, because memberships cannot start in the future.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,9 +19,11 @@ from api.people.service import create_person
 from api.products.models import STAGE_ORDER, DataClassification, Product, Stage
 from api.products.schemas import ProductCreate, ProductUpdate
 from api.products.service import create_product, update_product
-from api.teams.models import Team, TeamRole
+from api.roster.schemas import SizeExceptionCreate
+from api.roster.service import grant_exception
+from api.teams.models import Team, TeamRole, today
 from api.teams.schemas import MembershipCreate, TeamCreate
-from api.teams.service import add_member, create_team, end_member, today
+from api.teams.service import add_member, create_team, end_member
 
 DEMO_PRINCIPAL = Principal(name="demo-loader", role=Role.ADMIN)
 
@@ -152,6 +154,7 @@ _ROSTERS: dict[str, tuple[tuple[str, TeamRole, int, int], ...]] = {
         ("Pedro", _R.SPECIALIST, 50, 420),
         ("Maya", _R.SPECIALIST, 50, 390),
         ("Daniel", _R.SPECIALIST, 50, 200),
+        ("Viktor", _R.ENGINEER, 30, 60),  # lent by payouts: 130% across teams, a warning
     ),
     "insights": (
         ("Maya", _R.LEAD, 50, 390),
@@ -336,6 +339,23 @@ async def load_demo(session: AsyncSession) -> DemoSummary:
         await end_member(
             session, slug, people[first_name].id, if_match=None, principal=DEMO_PRINCIPAL
         )
+
+    # Checkout is over the guideline on purpose, with the reason on record; edge-gateway is over
+    # it without one, so the portfolio shows both.
+    await grant_exception(
+        session,
+        "checkout",
+        data=SizeExceptionCreate(
+            max_size=13,
+            justification=(
+                "Wallet launch needs card-network and fraud specialists on the team until the "
+                "second region ships."
+            ),
+            expires_at=datetime.combine(_days_from(day, 120), time(17, 0), tzinfo=UTC),
+        ),
+        if_match=None,
+        principal=DEMO_PRINCIPAL,
+    )
 
     for spec in _PRODUCTS:
         await _load_product(session, spec, day)

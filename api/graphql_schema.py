@@ -31,6 +31,9 @@ from api.people.models import Person
 from api.products.graphql import ProductsMutation, ProductsQuery
 from api.products.loaders import ChangesKey, changes_loader, team_products_loader
 from api.products.models import Product, ProductChange
+from api.roster.graphql import RosterMutation, RosterQuery
+from api.roster.loaders import HealthKey, team_health_loader
+from api.roster.schemas import TeamHealth
 from api.teams.graphql import TeamsMutation, TeamsQuery
 from api.teams.loaders import person_memberships_loader, roster_loader, team_loader
 from api.teams.models import Membership, Team
@@ -47,6 +50,7 @@ class Loaders:
     memberships_by_person: DataLoader[uuid.UUID, list[Membership]] = field(init=False)
     products_by_team: DataLoader[uuid.UUID, list[Product]] = field(init=False)
     changes: DataLoader[ChangesKey, list[ProductChange]] = field(init=False)
+    team_health: DataLoader[HealthKey, TeamHealth] = field(init=False)
 
     def __post_init__(self) -> None:
         self.person = person_loader(self.session)
@@ -55,10 +59,11 @@ class Loaders:
         self.memberships_by_person = person_memberships_loader(self.session)
         self.products_by_team = team_products_loader(self.session)
         self.changes = changes_loader(self.session)
+        self.team_health = team_health_loader(self.session)
 
 
 @strawberry.type
-class Query(ProductsQuery, TeamsQuery, PeopleQuery, IdentityQuery):
+class Query(ProductsQuery, TeamsQuery, PeopleQuery, RosterQuery, IdentityQuery):
     """Everything a portal can read.
 
     Root fields and relations that can fail on their own (a role that may not follow them, a bad
@@ -69,7 +74,7 @@ class Query(ProductsQuery, TeamsQuery, PeopleQuery, IdentityQuery):
 
 
 @strawberry.type
-class Mutation(ProductsMutation, TeamsMutation, PeopleMutation):
+class Mutation(ProductsMutation, TeamsMutation, PeopleMutation, RosterMutation):
     """Every change a portal can make; each takes an `input` and returns the changed record.
 
     Results are nullable so a failed mutation nulls only its own field: the mutations after it

@@ -5,6 +5,7 @@ from api.db import metadata
 from api.identity.models import ApiToken, AuditEvent, TokenProduct
 from api.people.models import Person
 from api.products.models import Product, ProductChange
+from api.roster.models import TeamSizeException, TeamSizeGuideline
 from api.teams.models import Membership, Team
 
 __all__ = [
@@ -15,6 +16,8 @@ __all__ = [
     "Product",
     "ProductChange",
     "Team",
+    "TeamSizeException",
+    "TeamSizeGuideline",
     "TokenProduct",
     "metadata",
 ]

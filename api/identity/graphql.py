@@ -39,9 +39,7 @@ class AuditEventType:
     token_id: uuid.UUID | None
     person_id: uuid.UUID | None
     request_id: str | None
-    changes: JSON = strawberry.field(
-        description="{field: {old, new}} for each changed field"
-    )
+    changes: JSON = strawberry.field(description="{field: {old, new}} for each changed field")
 
     @classmethod
     def from_model(cls, event: AuditEvent) -> "AuditEventType":

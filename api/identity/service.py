@@ -26,8 +26,7 @@ from api.pagination import Window, count_rows, fetch_window
 from api.people.models import Person
 from api.products.models import Product
 from api.records import Precondition, check_if_match, flush
-from api.teams.models import Membership, Team
-from api.teams.service import active_on, today
+from api.teams.models import Membership, Team, active_on, today
 
 # `last_used_at` is written at most this often per token, so reads stay reads.
 LAST_USED_RESOLUTION = timedelta(minutes=1)

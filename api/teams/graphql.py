@@ -20,8 +20,15 @@ from api.graphql_core import (
 )
 from api.identity.graphql import AuditEventType, history_connection
 from api.people.graphql import PersonType
+from api.roster import service as roster_service
+from api.roster.graphql import (
+    HealthPointType,
+    HealthStatusEnum,
+    HealthWarningType,
+    TeamHealthType,
+)
 from api.teams import service
-from api.teams.models import Membership, Team, TeamRole
+from api.teams.models import Membership, Team, TeamRole, today
 from api.teams.schemas import (
     MembershipCreate,
     MembershipUpdate,
@@ -70,7 +77,7 @@ class TeamType:
     async def members(
         self, info: GraphQLInfo, at: date | None = None
     ) -> list["MembershipType"] | None:
-        if at is not None and at > service.today():
+        if at is not None and at > today():
             raise InvalidInput.field("at", "must not be in the future")
         memberships = await info.context.loaders.roster.load((self.id, at))
         return [MembershipType.from_model(membership) for membership in memberships]
@@ -94,6 +101,23 @@ class TeamType:
         self, info: GraphQLInfo, first: int | None = None, after: str | None = None
     ) -> Connection[AuditEventType] | None:
         return await history_connection(info, self.id, first, after)
+
+    @strawberry.field(
+        extensions=[Requires(Action.TEAM_READ)],
+        description="Size and shape against the two-pizza guideline, today or on a past `at`.",
+    )
+    async def health(self, info: GraphQLInfo, at: date | None = None) -> TeamHealthType | None:
+        if at is not None and at > today():
+            raise InvalidInput.field("at", "must not be in the future")
+        return TeamHealthType.from_read(await info.context.loaders.team_health.load((self.id, at)))
+
+    @strawberry.field(
+        extensions=[Requires(Action.TEAM_READ)],
+        description="The team's size and status at each day they changed, oldest first.",
+    )
+    async def health_history(self, info: GraphQLInfo) -> list[HealthPointType] | None:
+        points = await roster_service.health_history(info.context.session, self.slug)
+        return [HealthPointType.from_read(point) for point in points]
 
 
 @strawberry.type(name="Membership", description="One stint of one person on one team.")
@@ -127,6 +151,14 @@ class MembershipType:
             person_id=membership.person_id,
         )
 
+    @strawberry.field(
+        extensions=[Requires(Action.TEAM_READ)],
+        description="The team's health warnings today: size is a warning, never an error.",
+    )
+    async def warnings(self, info: GraphQLInfo) -> list[HealthWarningType] | None:
+        health = await info.context.loaders.team_health.load((self.team_id, None))
+        return [HealthWarningType(**item.model_dump()) for item in health.warnings]
+
     @strawberry.field(extensions=[Requires(Action.PERSON_READ)])
     async def person(self, info: GraphQLInfo) -> PersonType | None:
         return PersonType.from_model(await info.context.loaders.person.load(self.person_id))
@@ -140,6 +172,7 @@ class MembershipType:
 class TeamsFilterInput:
     org: str | None = None
     q: str | None = None
+    health: HealthStatusEnum | None = None  # type: ignore[valid-type]
     include_archived: bool = False
 
 

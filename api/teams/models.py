@@ -4,10 +4,10 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Uuid
-from sqlmodel import Field, Relationship
+from sqlalchemy import CheckConstraint, Column, ColumnElement, ForeignKey, String, Uuid, or_
+from sqlmodel import Field, Relationship, col
 
-from api.db import RecordBase, UTCDateTime, in_values
+from api.db import RecordBase, UTCDateTime, in_values, utcnow
 from api.people.models import Person
 
 
@@ -58,3 +58,16 @@ class Membership(RecordBase, table=True):
 
     person: Person = Relationship(sa_relationship_kwargs={"lazy": "raise"})
     team: Team = Relationship(sa_relationship_kwargs={"lazy": "raise"})
+
+
+def today() -> date:
+    """Today's date in UTC, the calendar rosters are kept in."""
+    return utcnow().date()
+
+
+def active_on(day: date) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Conditions for a membership in force on `day`: start dates count, end dates do not."""
+    return (
+        col(Membership.start_date) <= day,
+        or_(col(Membership.end_date).is_(None), col(Membership.end_date) > day),
+    )

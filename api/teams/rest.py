@@ -31,13 +31,18 @@ from api.rest_params import (
     TeamSlug,
     TextQuery,
     absent_or,
+    choice,
     created_headers,
     day,
+    one_of,
     problems,
 )
+from api.roster import service as roster_service
+from api.roster.models import HealthStatus
 from api.teams import service
 from api.teams.models import Membership, Team
 from api.teams.schemas import (
+    MembershipAdded,
     MembershipCreate,
     MembershipRead,
     MembershipUpdate,
@@ -94,10 +99,23 @@ class TeamsController(Controller):
         cursor: Cursor = None,
         org: Org = None,
         q: TextQuery = None,
+        health: Annotated[
+            str | None,
+            Parameter(
+                description="Roster health status today (computed for every team in SQL)",
+                schema_extra=one_of(HealthStatus),
+            ),
+        ] = None,
         include_archived: IncludeArchived = False,
     ) -> Page[TeamRead]:
-        """Teams, oldest first, filtered by org and free text on slug, name and mission."""
-        filters = TeamsFilter(org=org, q=q, include_archived=include_archived)
+        """Teams, oldest first, filtered by org, health status, and free text on slug, name and
+        mission."""
+        filters = TeamsFilter(
+            org=org,
+            q=q,
+            health=choice(HealthStatus, health, field="health"),
+            include_archived=include_archived,
+        )
         window = await service.list_teams(session, filters=filters, cursor=cursor, limit=limit)
         return Page(
             items=[TeamRead.model_validate(row) for row in window.rows],
@@ -241,11 +259,18 @@ class MembersController(Controller):
     )
     async def add_member(
         self, session: AsyncSession, principal: Principal, slug: TeamSlug, data: MembershipCreate
-    ) -> Response[MembershipRead]:
-        """Put a person on the team; a person may be on several teams."""
+    ) -> Response[MembershipAdded]:
+        """Put a person on the team; a person may be on several teams.
+
+        A team that grows past the size guideline still takes the member: the answer's
+        `warnings` say so, with the team's other health warnings.
+        """
         membership = await service.add_member(session, slug, data=data, principal=principal)
+        health = await roster_service.team_health(session, slug, on=None)
         return Response(
-            membership_read(membership, slug),
+            MembershipAdded(
+                **membership_read(membership, slug).model_dump(), warnings=health.warnings
+            ),
             status_code=201,
             headers={
                 "Location": f"/api/v1/teams/{slug}/members/{membership.person_id}",

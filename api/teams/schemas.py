@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from api.people.schemas import PersonRead
 from api.records import InputModel, IsoDate, Name, Org, RecordRead, Slug, omitted
+from api.roster.models import HealthStatus
+from api.roster.schemas import HealthWarning
 from api.teams.models import TeamRole
 
 Mission = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -46,6 +48,7 @@ class TeamsFilter(BaseModel):
 
     org: str | None = None
     q: str | None = None
+    health: HealthStatus | None = None
     include_archived: bool = False
 
 
@@ -77,6 +80,14 @@ class MembershipRead(RecordRead):
     allocation_percent: int
     start_date: date
     end_date: date | None = Field(description="The first day the person was no longer a member")
+
+
+class MembershipAdded(MembershipRead):
+    """A new membership, and what the team's shape looks like now."""
+
+    warnings: list[HealthWarning] = Field(
+        description="The team's health warnings after the add; size is a warning, never an error"
+    )
 
 
 class RosterFilter(BaseModel):

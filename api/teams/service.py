@@ -16,7 +16,8 @@ from api.pagination import Window, count_rows, fetch_window
 from api.people.models import Person
 from api.products.models import Product
 from api.records import Precondition, apply_changes, check_if_match, flush, text_search
-from api.teams.models import Membership, Team
+from api.roster.queries import load_guideline, team_status_subquery
+from api.teams.models import Membership, Team, active_on, today
 from api.teams.schemas import (
     MembershipCreate,
     MembershipUpdate,
@@ -28,19 +29,6 @@ from api.teams.schemas import (
 
 _REQUIRED_TEAM = frozenset({"name", "mission", "org"})
 _REQUIRED_MEMBERSHIP = frozenset({"role", "allocation_percent"})
-
-
-def today() -> date:
-    """Today's date in UTC, the calendar rosters are kept in."""
-    return utcnow().date()
-
-
-def active_on(day: date) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """Conditions for a membership that is in force on `day` (end dates are exclusive)."""
-    return (
-        col(Membership.start_date) <= day,
-        or_(col(Membership.end_date).is_(None), col(Membership.end_date) > day),
-    )
 
 
 async def get_team(session: AsyncSession, slug: str) -> Team:
@@ -59,8 +47,14 @@ async def get_teams(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uui
     return {team.id: team for team in rows}
 
 
-def _filtered(filters: TeamsFilter) -> Select[Team]:
+async def _filtered(session: AsyncSession, filters: TeamsFilter) -> Select[Team]:
     statement = select(Team)
+    if filters.health is not None:
+        # Headcount and status are computed in SQL for every team at once, not team by team.
+        statuses = team_status_subquery(await load_guideline(session), None)
+        statement = statement.join(statuses, statuses.c.team_id == col(Team.id)).where(
+            statuses.c.status == filters.health.value
+        )
     if not filters.include_archived:
         statement = statement.where(col(Team.archived_at).is_(None))
     if filters.org:
@@ -76,12 +70,13 @@ async def list_teams(
     session: AsyncSession, *, filters: TeamsFilter, cursor: str | None, limit: int
 ) -> Window[Team]:
     """One page of teams matching the filters, oldest first."""
-    return await fetch_window(session, _filtered(filters), Team.id, cursor=cursor, limit=limit)
+    statement = await _filtered(session, filters)
+    return await fetch_window(session, statement, Team.id, cursor=cursor, limit=limit)
 
 
 async def count_teams(session: AsyncSession, *, filters: TeamsFilter) -> int:
     """How many teams match the filters."""
-    return await count_rows(session, _filtered(filters))
+    return await count_rows(session, await _filtered(session, filters))
 
 
 async def create_team(session: AsyncSession, *, data: TeamCreate) -> Team:

@@ -1,0 +1,56 @@
+"""The two-pizza guideline: an org-wide team-size target, and per-team exceptions with reasons."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Uuid
+from sqlmodel import Field
+
+from api.db import RecordBase, UTCDateTime
+
+
+class HealthStatus(StrEnum):
+    """Where a team's headcount sits against the guideline."""
+
+    UNDER = "under"
+    RECOMMENDED = "recommended"
+    ACCEPTABLE = "acceptable"
+    OVER = "over"
+    OVER_WITH_EXCEPTION = "over_with_exception"
+
+
+class TeamSizeGuideline(RecordBase, table=True):
+    """The org-wide guideline; one row (`scope` = "org"), created when an admin first sets it."""
+
+    __tablename__ = "team_size_guidelines"
+    __table_args__ = (
+        CheckConstraint(
+            "minimum >= 1 AND minimum <= recommended_min AND recommended_min <= recommended_max"
+            " AND recommended_max <= acceptable_max",
+            name="in_order",
+        ),
+    )
+
+    scope: str = Field(default="org", sa_type=String(16), unique=True)
+    minimum: int
+    recommended_min: int
+    recommended_max: int
+    acceptable_max: int
+
+
+class TeamSizeException(RecordBase, table=True):
+    """A team's own, higher maximum, with why and who approved it. Replaced or withdrawn
+    exceptions stay as history (`withdrawn_at`)."""
+
+    __tablename__ = "team_size_exceptions"
+    __table_args__ = (CheckConstraint("max_size >= 1", name="max_size_positive"),)
+
+    team_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("teams.id"), nullable=False, index=True)
+    )
+    max_size: int
+    justification: str = Field(sa_type=String(2000))
+    approved_by: str = Field(sa_type=String(200))
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

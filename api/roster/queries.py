@@ -1,0 +1,128 @@
+"""SQL for roster health: the guideline in force, and each team's headcount and status.
+
+Kept apart from the service so the team list can filter by health without importing the whole
+roster service (which itself builds on the teams service).
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, Subquery, and_, case, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from api.db import utcnow
+from api.roster.models import HealthStatus, TeamSizeException, TeamSizeGuideline
+from api.roster.schemas import DEFAULT_GUIDELINE
+from api.teams.models import Membership, Team, active_on, today
+
+
+@dataclass(frozen=True)
+class Guideline:
+    """The guideline's numbers, and its stored row when an admin has set it."""
+
+    minimum: int
+    recommended_min: int
+    recommended_max: int
+    acceptable_max: int
+    row: TeamSizeGuideline | None = None
+
+    def classify(self, headcount: int, exception_max: int | None) -> HealthStatus:
+        """The status of a team of `headcount` people, with its exception's maximum if any."""
+        if headcount < self.minimum:
+            return HealthStatus.UNDER
+        if self.recommended_min <= headcount <= self.recommended_max:
+            return HealthStatus.RECOMMENDED
+        if headcount <= self.acceptable_max:
+            return HealthStatus.ACCEPTABLE
+        if exception_max is not None and headcount <= exception_max:
+            return HealthStatus.OVER_WITH_EXCEPTION
+        return HealthStatus.OVER
+
+    def limit(self, exception_max: int | None) -> int:
+        """The largest headcount that is not `over`."""
+        return max(self.acceptable_max, exception_max or 0)
+
+
+async def load_guideline(session: AsyncSession) -> Guideline:
+    """The guideline in force: the admins' row, or the defaults."""
+    row = await session.scalar(
+        select(TeamSizeGuideline).where(col(TeamSizeGuideline.scope) == "org")
+    )
+    if row is None:
+        return Guideline(
+            minimum=DEFAULT_GUIDELINE["minimum"],
+            recommended_min=DEFAULT_GUIDELINE["recommended_min"],
+            recommended_max=DEFAULT_GUIDELINE["recommended_max"],
+            acceptable_max=DEFAULT_GUIDELINE["acceptable_max"],
+        )
+    return Guideline(
+        minimum=row.minimum,
+        recommended_min=row.recommended_min,
+        recommended_max=row.recommended_max,
+        acceptable_max=row.acceptable_max,
+        row=row,
+    )
+
+
+def reference_instant(on: date | None) -> datetime:
+    """The moment health describes: now for today, else the last moment of the given day."""
+    if on is None or on >= today():
+        return utcnow()
+    return datetime.combine(on + timedelta(days=1), time.min, tzinfo=UTC) - timedelta(
+        microseconds=1
+    )
+
+
+def exception_active_at(instant: datetime) -> ColumnElement[bool]:
+    """An exception in force at `instant`: granted before it, not yet expired or withdrawn."""
+    return and_(
+        col(TeamSizeException.created_at) <= instant,
+        or_(
+            col(TeamSizeException.expires_at).is_(None), col(TeamSizeException.expires_at) > instant
+        ),
+        or_(
+            col(TeamSizeException.withdrawn_at).is_(None),
+            col(TeamSizeException.withdrawn_at) > instant,
+        ),
+    )
+
+
+def team_status_subquery(guideline: Guideline, on: date | None) -> Subquery:
+    """Per team: `team_id`, `headcount` and `status` on a day, all computed in SQL."""
+    day = on or today()
+    headcounts = (
+        select(col(Membership.team_id).label("team_id"), func.count().label("headcount"))
+        .where(*active_on(day))
+        .group_by(col(Membership.team_id))
+        .subquery()
+    )
+    exceptions = (
+        select(
+            col(TeamSizeException.team_id).label("team_id"),
+            func.max(col(TeamSizeException.max_size)).label("max_size"),
+        )
+        .where(exception_active_at(reference_instant(on)))
+        .group_by(col(TeamSizeException.team_id))
+        .subquery()
+    )
+    headcount = func.coalesce(headcounts.c.headcount, 0)
+    status = case(
+        (headcount < guideline.minimum, literal(HealthStatus.UNDER.value)),
+        (
+            headcount.between(guideline.recommended_min, guideline.recommended_max),
+            literal(HealthStatus.RECOMMENDED.value),
+        ),
+        (headcount <= guideline.acceptable_max, literal(HealthStatus.ACCEPTABLE.value)),
+        (
+            and_(exceptions.c.max_size.is_not(None), headcount <= exceptions.c.max_size),
+            literal(HealthStatus.OVER_WITH_EXCEPTION.value),
+        ),
+        else_=literal(HealthStatus.OVER.value),
+    )
+    return (
+        select(col(Team.id).label("team_id"), headcount.label("headcount"), status.label("status"))
+        .outerjoin(headcounts, headcounts.c.team_id == col(Team.id))
+        .outerjoin(exceptions, exceptions.c.team_id == col(Team.id))
+        .subquery()
+    )

@@ -1,0 +1,424 @@
+"""Rules and queries for the team-size guideline, size exceptions and roster health."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from itertools import pairwise
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from api.auth import Action, Principal, authorize
+from api.db import utcnow
+from api.errors import Conflict, InvalidInput, NotFound
+from api.people.models import Person
+from api.records import Precondition, check_if_match, flush
+from api.roster.models import HealthStatus, TeamSizeException, TeamSizeGuideline
+from api.roster.queries import Guideline, exception_active_at, load_guideline, reference_instant
+from api.roster.schemas import (
+    GuidelineRead,
+    GuidelineValues,
+    HealthPoint,
+    HealthWarning,
+    JobFamilyCount,
+    OverAllocatedMember,
+    RoleCount,
+    SizeExceptionCreate,
+    SizeExceptionRead,
+    TeamHealth,
+)
+from api.teams.models import Membership, Team, TeamRole, active_on, today
+from api.teams.service import get_team
+
+_ORDER = ("minimum", "recommended_min", "recommended_max", "acceptable_max")
+
+
+def guideline_read(guideline: Guideline) -> GuidelineRead:
+    """The guideline as clients see it."""
+    row = guideline.row
+    return GuidelineRead(
+        id=row.id if row else None,
+        version=row.version if row else 0,
+        updated_at=row.updated_at if row else None,
+        minimum=guideline.minimum,
+        recommended_min=guideline.recommended_min,
+        recommended_max=guideline.recommended_max,
+        acceptable_max=guideline.acceptable_max,
+    )
+
+
+async def get_guideline(session: AsyncSession) -> Guideline:
+    """The guideline in force."""
+    return await load_guideline(session)
+
+
+async def set_guideline(
+    session: AsyncSession, *, data: GuidelineValues, if_match: Precondition
+) -> Guideline:
+    """Replace the org-wide guideline; its numbers must be in order."""
+    values = data.model_dump()
+    for earlier, later in pairwise(_ORDER):
+        if values[later] < values[earlier]:
+            raise InvalidInput.field(later, f"must be at least {earlier} ({values[earlier]})")
+    current = await load_guideline(session)
+    row = current.row
+    if row is None:
+        row = TeamSizeGuideline(scope="org", **values)
+        session.add(row)
+    else:
+        check_if_match(row, if_match)
+        changed = False
+        for name, value in values.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+                changed = True
+        if changed:
+            row.updated_at = utcnow()
+    await flush(session)
+    return await load_guideline(session)
+
+
+def exception_read(exception: TeamSizeException, team: Team) -> SizeExceptionRead:
+    """An exception as clients see it."""
+    now = utcnow()
+    active = exception.withdrawn_at is None and (
+        exception.expires_at is None or exception.expires_at > now
+    )
+    return SizeExceptionRead(
+        id=exception.id,
+        created_at=exception.created_at,
+        updated_at=exception.updated_at,
+        version=exception.version,
+        team=team.slug,
+        max_size=exception.max_size,
+        justification=exception.justification,
+        approved_by=exception.approved_by,
+        expires_at=exception.expires_at,
+        withdrawn_at=exception.withdrawn_at,
+        active=active,
+    )
+
+
+async def _current_exception(session: AsyncSession, team: Team) -> TeamSizeException | None:
+    return await session.scalar(
+        select(TeamSizeException)
+        .where(col(TeamSizeException.team_id) == team.id)
+        .where(exception_active_at(utcnow()))
+        .order_by(col(TeamSizeException.id).desc())
+        .limit(1)
+    )
+
+
+async def get_exception(session: AsyncSession, slug: str) -> tuple[Team, TeamSizeException]:
+    """A team's size exception in force now; 404 when it has none."""
+    team = await get_team(session, slug)
+    exception = await _current_exception(session, team)
+    if exception is None:
+        raise NotFound(f"team {slug!r} has no size exception in force")
+    return team, exception
+
+
+async def grant_exception(
+    session: AsyncSession,
+    slug: str,
+    *,
+    data: SizeExceptionCreate,
+    if_match: Precondition,
+    principal: Principal,
+) -> tuple[Team, TeamSizeException]:
+    """Give a team its own maximum; a previous exception is withdrawn and kept as history."""
+    authorize(principal, Action.SIZE_EXCEPTION_GRANT)
+    team = await get_team(session, slug)
+    if team.archived_at is not None:
+        raise Conflict(f"team {slug!r} is archived")
+    now = utcnow()
+    if data.expires_at is not None and data.expires_at <= now:
+        raise InvalidInput.field("expires_at", "must be in the future")
+    guideline = await load_guideline(session)
+    if data.max_size <= guideline.acceptable_max:
+        raise InvalidInput.field(
+            "max_size",
+            f"must be above the guideline's acceptable maximum ({guideline.acceptable_max}); "
+            "a team that size needs no exception",
+        )
+    previous = await _current_exception(session, team)
+    if previous is not None:
+        check_if_match(previous, if_match)
+        previous.withdrawn_at = now
+        previous.updated_at = now
+    exception = TeamSizeException(
+        team_id=team.id,
+        max_size=data.max_size,
+        justification=data.justification,
+        approved_by=principal.actor,
+        expires_at=data.expires_at,
+    )
+    session.add(exception)
+    await flush(session)
+    return team, exception
+
+
+async def withdraw_exception(
+    session: AsyncSession, slug: str, *, if_match: Precondition, principal: Principal
+) -> tuple[Team, TeamSizeException]:
+    """Withdraw a team's exception: the org-wide guideline applies again at once."""
+    authorize(principal, Action.SIZE_EXCEPTION_GRANT)
+    team, exception = await get_exception(session, slug)
+    check_if_match(exception, if_match)
+    exception.withdrawn_at = utcnow()
+    exception.updated_at = exception.withdrawn_at
+    await flush(session)
+    return team, exception
+
+
+def _warnings(
+    health: TeamHealth, guideline: Guideline, exception: TeamSizeException | None
+) -> list[HealthWarning]:
+    n = health.headcount
+    found: list[HealthWarning] = []
+
+    def warn(code: str, message: str) -> None:
+        found.append(HealthWarning(code=code, message=message))
+
+    status = health.status
+    if status == HealthStatus.UNDER:
+        warn(
+            "under_minimum",
+            f"The team has {n} {'person' if n == 1 else 'people'}, fewer than the minimum of "
+            f"{guideline.minimum}.",
+        )
+    elif status == HealthStatus.ACCEPTABLE and n > guideline.recommended_max:
+        warn(
+            "above_recommended",
+            f"The team has {n} people, more than the recommended {guideline.recommended_max} "
+            f"(acceptable up to {guideline.acceptable_max}).",
+        )
+    elif status == HealthStatus.ACCEPTABLE:
+        warn(
+            "below_recommended",
+            f"The team has {n} people, fewer than the recommended {guideline.recommended_min}.",
+        )
+    elif status == HealthStatus.OVER_WITH_EXCEPTION and exception is not None:
+        until = f" until {exception.expires_at:%Y-%m-%d}" if exception.expires_at else ""
+        warn(
+            "over_guideline_with_exception",
+            f"The team has {n} people, over the guideline's {guideline.acceptable_max}, under an "
+            f"exception up to {exception.max_size}{until} approved by {exception.approved_by}: "
+            f"{exception.justification}",
+        )
+    elif status == HealthStatus.OVER and exception is not None:
+        warn(
+            "over_exception",
+            f"The team has {n} people, more than even its exception allows ({exception.max_size}).",
+        )
+    elif status == HealthStatus.OVER:
+        warn(
+            "over_guideline",
+            f"The team has {n} people, over the guideline's acceptable {guideline.acceptable_max}"
+            ", with no exception on record.",
+        )
+    recommended_paths = guideline.recommended_max * (guideline.recommended_max - 1) // 2
+    if health.communication_paths > recommended_paths:
+        warn(
+            "many_communication_paths",
+            f"{n} people make {health.communication_paths} communication paths; "
+            f"{guideline.recommended_max} would make {recommended_paths}.",
+        )
+    if n >= 2 and len(health.home_orgs) == 1:
+        warn(
+            "single_home_org",
+            f"Everyone comes from one org ({health.home_orgs[0]}): the team is not "
+            "cross-functional.",
+        )
+    if n > 0 and not health.has_product_manager:
+        warn("no_product_manager", "No one on the team is its product manager.")
+    if n > 0 and not health.has_security_champion:
+        warn("no_security_champion", "No one on the team is its security champion.")
+    for member in health.over_allocated_members:
+        warn(
+            "member_over_allocated",
+            f"{member.name} is allocated {member.total_allocation_percent}% across teams.",
+        )
+    return found
+
+
+async def health_for_teams(
+    session: AsyncSession, teams: Sequence[Team], *, on: date | None = None
+) -> dict[uuid.UUID, TeamHealth]:
+    """Roster health of many teams in a fixed number of statements, aggregated in SQL."""
+    if on is not None and on > today():
+        raise InvalidInput.field("at", "must not be in the future")
+    day = on or today()
+    team_ids = [team.id for team in teams]
+    guideline = await load_guideline(session)
+    if not team_ids:
+        return {}
+    in_teams = col(Membership.team_id).in_(team_ids)
+    active = and_(in_teams, *active_on(day))
+
+    sizes = {
+        team_id: (headcount, allocation)
+        for team_id, headcount, allocation in await session.execute(
+            select(
+                col(Membership.team_id),
+                func.count(),
+                func.sum(col(Membership.allocation_percent)),
+            )
+            .where(active)
+            .group_by(col(Membership.team_id))
+        )
+    }
+    orgs: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for team_id, org in await session.execute(
+        select(col(Membership.team_id), col(Person.home_org))
+        .join(Person, col(Person.id) == col(Membership.person_id))
+        .where(active)
+        .group_by(col(Membership.team_id), col(Person.home_org))
+        .order_by(col(Person.home_org))
+    ):
+        orgs[team_id].append(org)
+    families: dict[uuid.UUID, list[JobFamilyCount]] = defaultdict(list)
+    for team_id, family, count in await session.execute(
+        select(col(Membership.team_id), col(Person.job_family), func.count())
+        .join(Person, col(Person.id) == col(Membership.person_id))
+        .where(active)
+        .group_by(col(Membership.team_id), col(Person.job_family))
+        .order_by(col(Person.job_family))
+    ):
+        families[team_id].append(JobFamilyCount(job_family=family, count=count))
+    roles: dict[uuid.UUID, list[RoleCount]] = defaultdict(list)
+    for team_id, role, count in await session.execute(
+        select(col(Membership.team_id), col(Membership.role), func.count())
+        .where(active)
+        .group_by(col(Membership.team_id), col(Membership.role))
+        .order_by(col(Membership.role))
+    ):
+        roles[team_id].append(RoleCount(role=role, count=count))
+
+    totals = (
+        select(
+            col(Membership.person_id).label("person_id"),
+            func.sum(col(Membership.allocation_percent)).label("total"),
+        )
+        .where(*active_on(day))
+        .group_by(col(Membership.person_id))
+        .having(func.sum(col(Membership.allocation_percent)) > 100)
+        .subquery()
+    )
+    stretched: dict[uuid.UUID, list[OverAllocatedMember]] = defaultdict(list)
+    for team_id, person_id, name, total in await session.execute(
+        select(col(Membership.team_id), col(Person.id), col(Person.name), totals.c.total)
+        .join(totals, totals.c.person_id == col(Membership.person_id))
+        .join(Person, col(Person.id) == col(Membership.person_id))
+        .where(active)
+        .order_by(col(Person.name))
+    ):
+        stretched[team_id].append(
+            OverAllocatedMember(person_id=person_id, name=name, total_allocation_percent=total)
+        )
+
+    exceptions: dict[uuid.UUID, TeamSizeException] = {}
+    for granted in await session.scalars(
+        select(TeamSizeException)
+        .where(col(TeamSizeException.team_id).in_(team_ids))
+        .where(exception_active_at(reference_instant(on)))
+        .order_by(col(TeamSizeException.id))
+    ):
+        exceptions[granted.team_id] = granted
+
+    result: dict[uuid.UUID, TeamHealth] = {}
+    for team in teams:
+        headcount, allocation = sizes.get(team.id, (0, 0))
+        exception = exceptions.get(team.id)
+        exception_max = exception.max_size if exception else None
+        role_names = {item.role for item in roles.get(team.id, [])}
+        health = TeamHealth(
+            team=team.slug,
+            on=day,
+            headcount=headcount,
+            fte=round((allocation or 0) / 100, 2),
+            status=guideline.classify(headcount, exception_max),
+            limit=guideline.limit(exception_max),
+            communication_paths=headcount * (headcount - 1) // 2,
+            home_orgs=orgs.get(team.id, []),
+            job_families=families.get(team.id, []),
+            roles=roles.get(team.id, []),
+            has_product_manager=TeamRole.PRODUCT_MANAGER.value in role_names,
+            has_security_champion=TeamRole.SECURITY_CHAMPION.value in role_names,
+            over_allocated_members=stretched.get(team.id, []),
+            size_exception=exception_read(exception, team) if exception else None,
+            guideline=guideline_read(guideline),
+            warnings=[],
+        )
+        health.warnings = _warnings(health, guideline, exception)
+        result[team.id] = health
+    return result
+
+
+async def team_health(session: AsyncSession, slug: str, *, on: date | None) -> TeamHealth:
+    """One team's roster health today, or on a past day."""
+    team = await get_team(session, slug)
+    return (await health_for_teams(session, [team], on=on))[team.id]
+
+
+async def health_history(session: AsyncSession, slug: str) -> list[HealthPoint]:
+    """The team's size and status at each day its roster or exception changed, oldest first."""
+    team = await get_team(session, slug)
+    guideline = await load_guideline(session)
+    memberships = list(
+        await session.scalars(select(Membership).where(col(Membership.team_id) == team.id))
+    )
+    exceptions = list(
+        await session.scalars(
+            select(TeamSizeException).where(col(TeamSizeException.team_id) == team.id)
+        )
+    )
+    days: set[date] = {team.created_at.date()}
+    for membership in memberships:
+        days.add(membership.start_date)
+        if membership.end_date is not None:
+            days.add(membership.end_date)
+    for exception in exceptions:
+        days.add(exception.created_at.date())
+        for moment in (exception.expires_at, exception.withdrawn_at):
+            if moment is not None:
+                days.add(moment.date())
+    points: list[HealthPoint] = []
+    for day in sorted(d for d in days if d <= today()):
+        members = [
+            m
+            for m in memberships
+            if m.start_date <= day and (m.end_date is None or m.end_date > day)
+        ]
+        instant = reference_instant(day)
+        in_force = [
+            e
+            for e in exceptions
+            if e.created_at <= instant
+            and (e.expires_at is None or e.expires_at > instant)
+            and (e.withdrawn_at is None or e.withdrawn_at > instant)
+        ]
+        exception_max = max((e.max_size for e in in_force), default=None)
+        point = HealthPoint(
+            on=day,
+            headcount=len(members),
+            fte=round(sum(m.allocation_percent for m in members) / 100, 2),
+            status=guideline.classify(len(members), exception_max),
+            limit=guideline.limit(exception_max),
+        )
+        previous = points[-1] if points else None
+        if previous is None or (
+            previous.headcount,
+            previous.fte,
+            previous.status,
+            previous.limit,
+        ) != (
+            point.headcount,
+            point.fte,
+            point.status,
+            point.limit,
+        ):
+            points.append(point)
+    return points
