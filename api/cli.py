@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api import migrate
 from api.config import Settings, get_settings
-from api.errors import PizzaboxError
+from api.errors import InvalidInput, PizzaboxError
 
 T = TypeVar("T")
 
@@ -143,7 +143,17 @@ async def _create_token(
                     "expires_at": expires_at,
                 }
             )
-            _, secret = await create_token(session, data=data, principal=SYSTEM)
+            try:
+                _, secret = await create_token(session, data=data, principal=SYSTEM)
+            except InvalidInput as exc:
+                # Name the command's options, not the API's fields.
+                options = {"person_id": "--person", "products": "--product"}
+                problems = "; ".join(
+                    f"{options.get(error.field, '--' + error.field.replace('_', '-'))}: "
+                    f"{error.message}"
+                    for error in exc.errors
+                )
+                raise click.ClickException(problems) from exc
             await session.commit()
             return secret
     finally:

@@ -112,32 +112,27 @@ _DOCS_CSP = (
 )
 
 
-def security_headers_middleware(app: ASGIApp) -> ASGIApp:
-    """Security headers on every response; a strict CSP except on the HTML docs pages."""
+async def add_response_headers(message: Message, scope: Scope) -> None:
+    """`before_send` hook: the request id and security headers on every response.
 
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
-        api_call = scope["path"].startswith("/api/")
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                content_type = next(
-                    (value for name, value in headers if name.lower() == b"content-type"), b""
-                )
-                extra = list(_API_HEADERS)
-                html = content_type.startswith(b"text/html")
-                extra.append((b"content-security-policy", _DOCS_CSP if html else _API_CSP))
-                if api_call:
-                    # Answers carry records and, once, token secrets: no shared cache keeps them.
-                    extra.append((b"cache-control", b"no-store"))
-                headers.extend(item for item in extra if item[0] not in present)
-                message["headers"] = headers
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return middleware
+    A hook rather than a middleware because it also sees the answers Litestar's exception
+    handling sends for errors raised in middleware (a 401, a 429) and for routing errors.
+    """
+    if message["type"] != "http.response.start" or scope["type"] != ScopeType.HTTP:
+        return
+    headers = list(message.get("headers", []))
+    present = {name.lower() for name, _ in headers}
+    content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
+    extra = [
+        (_REQUEST_ID_HEADER_RAW, request_id_of(scope).encode("latin-1")),
+        *_API_HEADERS,
+        (
+            b"content-security-policy",
+            _DOCS_CSP if content_type.startswith(b"text/html") else _API_CSP,
+        ),
+    ]
+    if scope["path"].startswith("/api/"):
+        # Answers carry records and, once, token secrets: no shared cache may keep them.
+        extra.append((b"cache-control", b"no-store"))
+    headers.extend(item for item in extra if item[0] not in present)
+    message["headers"] = headers
