@@ -4,7 +4,6 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -255,12 +254,3 @@ def by_key(keys: Sequence[Any], found: dict[Any, Any], describe: str) -> list[An
     return [
         found[key] if key in found else LookupError(f"{describe} {key} not found") for key in keys
     ]
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Settings that bound abusive queries."""
-
-    max_depth: int
-    max_aliases: int
-    max_tokens: int

@@ -25,6 +25,9 @@ from api.auth import Principal
 from api.config import Settings
 from api.graphql_core import Context, DomainErrors, RefuseNulText
 from api.identity.graphql import IdentityQuery
+from api.identity.loaders import HistoryKey, history_count_loader, history_loader
+from api.identity.models import AuditEvent
+from api.pagination import Window
 from api.people.graphql import PeopleMutation, PeopleQuery
 from api.people.loaders import person_loader
 from api.people.models import Person
@@ -51,6 +54,8 @@ class Loaders:
     products_by_team: DataLoader[uuid.UUID, list[Product]] = field(init=False)
     changes: DataLoader[ChangesKey, list[ProductChange]] = field(init=False)
     team_health: DataLoader[HealthKey, TeamHealth] = field(init=False)
+    history: DataLoader[HistoryKey, Window[AuditEvent]] = field(init=False)
+    history_count: DataLoader[uuid.UUID, int] = field(init=False)
 
     def __post_init__(self) -> None:
         self.person = person_loader(self.session)
@@ -60,6 +65,8 @@ class Loaders:
         self.products_by_team = team_products_loader(self.session)
         self.changes = changes_loader(self.session)
         self.team_health = team_health_loader(self.session)
+        self.history = history_loader(self.session)
+        self.history_count = history_count_loader(self.session)
 
 
 @strawberry.type

@@ -20,6 +20,7 @@ from api.graphql_core import (
 from api.identity import service
 from api.identity.models import AuditEvent, AuditKind, Role
 from api.identity.schemas import AuditFilter
+from api.pagination import decode_cursor
 
 RoleEnum = strawberry.enum(Role, name="Role")
 AuditKindEnum = strawberry.enum(AuditKind, name="AuditKind")
@@ -87,16 +88,17 @@ class AuditEventsFilterInput:
 async def history_connection(
     info: GraphQLInfo, record_id: uuid.UUID, first: int | None, after: str | None
 ) -> Connection[AuditEventType]:
-    """One record's audit history as a connection."""
+    """One record's audit history as a connection, batched across records by DataLoaders."""
     limit = page_size(first)
-    session = info.context.session
-    filters = service.record_history(record_id)
-    window = await service.list_audit_events(session, filters=filters, cursor=after, limit=limit)
+    if after is not None:
+        decode_cursor(after, field="after")
+    loaders = info.context.loaders
+    window = await loaders.history.load((record_id, limit, after))
     return connection(
         window,
         node=AuditEventType.from_model,
         after=after,
-        count_rows=lambda: service.count_audit_events(session, filters=filters),
+        count_rows=lambda: loaders.history_count.load(record_id),
     )
 
 

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.identity.models import AuditKind, Role
 from api.records import InputModel, Name, RecordRead, Slug
@@ -23,8 +23,8 @@ class TokenCreate(InputModel):
         max_length=200,
         description="Slugs of the products a `ci` token is limited to",
     )
-    expires_at: datetime | None = Field(
-        default=None, description="After this moment the token is refused (RFC 3339)"
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="After this moment the token is refused (RFC 3339, with offset)"
     )
 
 
@@ -90,5 +90,6 @@ class AuditFilter(BaseModel):
     parent_id: str | None = None
     actor: str | None = None
     kind: AuditKind | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    # With an offset: a bare local time would be read differently by every client.
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None

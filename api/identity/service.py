@@ -1,10 +1,11 @@
 """Rules and queries for tokens, principals and the audit trail."""
 
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, Subquery, func, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -22,7 +23,14 @@ from api.db import utcnow
 from api.errors import InvalidInput, NotFound, Unauthenticated
 from api.identity.models import ApiToken, AuditEvent, Role, TokenProduct
 from api.identity.schemas import AuditFilter, Me, TokenCreate
-from api.pagination import Window, count_rows, fetch_window
+from api.pagination import (
+    Window,
+    check_limit,
+    count_rows,
+    decode_cursor,
+    encode_cursor,
+    fetch_window,
+)
 from api.people.models import Person
 from api.products.models import Product
 from api.records import Precondition, check_if_match, flush
@@ -271,6 +279,63 @@ async def list_audit_events(
 async def count_audit_events(session: AsyncSession, *, filters: AuditFilter) -> int:
     """How many events match the filters."""
     return await count_rows(session, _audit_filtered(filters))
+
+
+def _owned_events(record_ids: Sequence[uuid.UUID]) -> Subquery:
+    """(event_id, owner) for every event of the given records: its own, or its children's."""
+    ids = [str(record_id) for record_id in record_ids]
+    return union_all(
+        select(
+            col(AuditEvent.id).label("event_id"), col(AuditEvent.record_id).label("owner")
+        ).where(col(AuditEvent.record_id).in_(ids)),
+        select(
+            col(AuditEvent.id).label("event_id"), col(AuditEvent.parent_id).label("owner")
+        ).where(col(AuditEvent.parent_id).in_(ids)),
+    ).subquery()
+
+
+async def histories(
+    session: AsyncSession, record_ids: Sequence[uuid.UUID], *, after: str | None, limit: int
+) -> dict[uuid.UUID, Window[AuditEvent]]:
+    """One page of history for each of many records, in one query (a window function ranks
+    each record's events)."""
+    check_limit(limit)
+    owned = _owned_events(record_ids)
+    ranked = select(
+        owned.c.event_id,
+        owned.c.owner,
+        func.row_number().over(partition_by=owned.c.owner, order_by=owned.c.event_id).label("rank"),
+    )
+    if after is not None:
+        ranked = ranked.where(owned.c.event_id > decode_cursor(after))
+    page = ranked.subquery()
+    rows = await session.execute(
+        select(AuditEvent, page.c.owner)
+        .join(page, page.c.event_id == col(AuditEvent.id))
+        .where(page.c.rank <= limit + 1)
+        .order_by(page.c.owner, col(AuditEvent.id))
+    )
+    grouped: dict[str, list[AuditEvent]] = defaultdict(list)
+    for event, owner in rows:
+        grouped[owner].append(event)
+    windows: dict[uuid.UUID, Window[AuditEvent]] = {}
+    for record_id in record_ids:
+        events = grouped.get(str(record_id), [])
+        more = len(events) > limit
+        events = events[:limit]
+        cursor = encode_cursor(events[-1].id) if more and events else None
+        windows[record_id] = Window(rows=events, next_cursor=cursor)
+    return windows
+
+
+async def history_counts(
+    session: AsyncSession, record_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """How many history events each of many records has, in one query."""
+    owned = _owned_events(record_ids)
+    rows = await session.execute(select(owned.c.owner, func.count()).group_by(owned.c.owner))
+    counts: dict[str, int] = {owner: total for owner, total in rows}
+    return {record_id: int(counts.get(str(record_id), 0)) for record_id in record_ids}
 
 
 def record_history(record_id: uuid.UUID) -> AuditFilter:

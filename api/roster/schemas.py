@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from api.records import InputModel, RecordRead
 from api.roster.models import HealthStatus
@@ -48,8 +48,9 @@ class SizeExceptionCreate(InputModel):
 
     max_size: Size = Field(description="The team's maximum; above the guideline's acceptable_max")
     justification: Justification = Field(description="Why the team needs to be this large")
-    expires_at: datetime | None = Field(
-        default=None, description="When the org-wide guideline applies again (RFC 3339)"
+    expires_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the org-wide guideline applies again (RFC 3339, with offset)",
     )
 
 
