@@ -1,0 +1,961 @@
+"""Who may do what: every REST route and GraphQL root field against the role table, and the
+record-level rules (a contributor's own teams, a CI token's products) on top of it."""
+
+import json
+import re
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import httpx
+import pytest
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLUnionType,
+    build_schema,
+    get_named_type,
+    is_required_argument,
+    is_required_input_field,
+)
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+from sqlalchemy import update
+from sqlmodel import col
+from strawberry.types.base import StrawberryObjectDefinition
+
+from api.auth import PRODUCT_SCOPED, ROLE_ACTIONS, TEAM_SCOPED, Action, route_action, token_lookup
+from api.graphql_core import Requires
+from api.graphql_schema import schema
+from api.identity.models import ApiToken, Role
+from tests.factories import add_member, create_person, create_product, create_team, unique
+from tests.helpers import API, Client, assert_problem, bearer, issue_token, list_all
+
+# Actions whose record-level check limits contributors to their own teams (see `authorize`).
+TEAM_SCOPED_ACTIONS = frozenset({Action.TEAM_WRITE, Action.PRODUCT_CREATE, Action.PRODUCT_WRITE})
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+# The records a walk uses ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The team, product and member a walk addresses: the caller's own, or someone else's."""
+
+    team: str
+    product: str
+    member_id: str
+
+
+@dataclass(frozen=True)
+class World:
+    """Seeded records, and a token for every role.
+
+    `own` is what the contributor and the security reviewer are members of and what the CI token
+    lists; `foreign` is a staffed team none of them is on, with a product the CI token does not
+    list.
+    """
+
+    own: Scope
+    foreign: Scope
+    spare_product: str
+    contributor_id: str
+    newcomer_id: str
+    subject_id: str
+    token_id: str
+    tokens: dict[Role, str]
+
+
+async def build_world(app: Litestar, client: Client) -> World:
+    """Seed a world through the admin client."""
+    contributor, reviewer, member, outsider, newcomer, subject = [
+        await create_person(client) for _ in range(6)
+    ]
+    own_team, other_team = (await create_team(client))["slug"], (await create_team(client))["slug"]
+    for person in (contributor, reviewer, member):
+        await add_member(client, own_team, person["id"])
+    await add_member(client, other_team, outsider["id"])
+    own_product = (await create_product(client, team=own_team))["slug"]
+    # A second live product keeps the own team from being archived halfway through a walk
+    # (archiving ends every membership, and with it the contributor's rights).
+    spare_product = (await create_product(client, team=own_team))["slug"]
+    other_product = (await create_product(client, team=other_team))["slug"]
+    victim = await client.post(f"{API}/tokens", json={"name": "walked", "role": "viewer"})
+    assert victim.status_code == 201, victim.text
+
+    tokens: dict[Role, str] = {}
+    for role in Role:
+        person_id = None
+        if role in TEAM_SCOPED:
+            person_id = (reviewer if role == Role.SECURITY_REVIEWER else contributor)["id"]
+        products = [own_product] if role in PRODUCT_SCOPED else []
+        tokens[role] = await issue_token(app, role, person_id=person_id, products=products)
+    return World(
+        own=Scope(team=own_team, product=own_product, member_id=member["id"]),
+        foreign=Scope(team=other_team, product=other_product, member_id=outsider["id"]),
+        spare_product=spare_product,
+        contributor_id=contributor["id"],
+        newcomer_id=newcomer["id"],
+        subject_id=subject["id"],
+        token_id=victim.json()["id"],
+        tokens=tokens,
+    )
+
+
+@pytest.fixture
+async def anonymous(app: Litestar, client: Client) -> AsyncIterator[Client]:
+    """A client that sends no Authorization header at all (the app is already running)."""
+    transport = httpx.ASGITransport(app=cast(Any, app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as bare:
+        yield bare
+
+
+# REST routes ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One method of one registered route under /api/v1."""
+
+    method: str
+    path: str
+    operation_id: str
+    action: Action | None
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.operation_id})"
+
+
+def api_endpoints(app: Litestar) -> list[Endpoint]:
+    """Every method of every route the app registered under /api/v1."""
+    endpoints: list[Endpoint] = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or not route.path.startswith(f"{API}/"):
+            continue
+        for handler in route.route_handlers:
+            operation_id = handler.operation_id
+            for method in sorted(handler.http_methods):
+                # Litestar answers OPTIONS itself (CORS preflight); it reads and changes nothing.
+                if method == "OPTIONS":
+                    continue
+                endpoints.append(
+                    Endpoint(
+                        method=method,
+                        path=route.path,
+                        operation_id=operation_id
+                        if isinstance(operation_id, str)
+                        else handler.handler_name,
+                        action=route_action(handler),
+                    )
+                )
+    return endpoints
+
+
+_PATH_PARAMETER = re.compile(r"\{(\w+):(\w+)\}")
+
+
+def fill_path(path: str, world: World, scope: Scope) -> str:
+    """The path with each parameter set to a real record of the scope, by the segment naming it."""
+
+    def value(match: re.Match[str]) -> str:
+        segment = path[: match.start()].rstrip("/").rsplit("/", 1)[-1]
+        records = {
+            "teams": scope.team,
+            "products": scope.product,
+            "members": scope.member_id,
+            "people": world.subject_id,
+            "tokens": world.token_id,
+        }
+        if segment in records:
+            return records[segment]
+        # A route added after this walker: a well-formed value it will not find (404 is fine).
+        return {"uuid": str(uuid.uuid4()), "int": "1"}.get(match.group(2), "unknown")
+
+    return _PATH_PARAMETER.sub(value, path)
+
+
+def _new_person() -> dict[str, Any]:
+    handle = unique("walker")
+    return {
+        "email": f"{handle}@example.com",
+        "name": "Walker",
+        "job_family": "engineering",
+        "home_org": "platform",
+    }
+
+
+# Valid bodies, so an allowed call gets as far as the record-level checks.
+BODIES: dict[str, Callable[[World, Scope], dict[str, Any]]] = {
+    "createPerson": lambda world, scope: _new_person(),
+    "updatePerson": lambda world, scope: {"name": "Renamed by the walker"},
+    "createTeam": lambda world, scope: {"slug": unique("walked"), "name": "Walked", "org": "x"},
+    "updateTeam": lambda world, scope: {"mission": "Changed by the walker"},
+    "addTeamMember": lambda world, scope: {"person_id": world.newcomer_id, "role": "engineer"},
+    "updateTeamMember": lambda world, scope: {"allocation_percent": 50},
+    "createProduct": lambda world, scope: {
+        "slug": unique("walked"),
+        "name": "Walked",
+        "summary": "Made by the walker",
+        "team": scope.team,
+        "data_classification": "internal",
+    },
+    "updateProduct": lambda world, scope: {"summary": "Changed by the walker"},
+    "createToken": lambda world, scope: {"name": "walker", "role": "viewer"},
+}
+
+
+def expected_outcome(role: Role, action: Action, *, touches_product: bool, foreign: bool) -> str:
+    """What the rules promise: `forbidden` (403), `not_found` (404) or `allowed`."""
+    if action not in ROLE_ACTIONS[role]:
+        return "forbidden"
+    if foreign and role in PRODUCT_SCOPED and touches_product:
+        return "not_found"
+    if foreign and role in TEAM_SCOPED and action in TEAM_SCOPED_ACTIONS:
+        return "forbidden"
+    return "allowed"
+
+
+def rest_mismatch(response: httpx.Response, outcome: str) -> str | None:
+    """Why a response breaks the promised outcome, or None when it keeps it."""
+    status = response.status_code
+    if status >= 500:
+        return f"server error {status}: {response.text[:200]}"
+    if outcome == "forbidden":
+        if status != 403 or not response.headers["content-type"].startswith(
+            "application/problem+json"
+        ):
+            return f"expected a 403 problem, got {status}: {response.text[:200]}"
+    elif outcome == "not_found":
+        if status != 404:
+            return f"expected 404, got {status}: {response.text[:200]}"
+    elif status in (401, 403):
+        return f"expected the call to be allowed, got {status}: {response.text[:200]}"
+    return None
+
+
+def test_every_rest_route_declares_its_action(app: Litestar) -> None:
+    endpoints = api_endpoints(app)
+    # The walker must see the routes it is meant to walk, or every check below passes vacuously.
+    operations = {endpoint.operation_id for endpoint in endpoints}
+    assert {"createProduct", "updateTeam", "addTeamMember", "createToken", "getMe"} <= operations
+    unguarded = [str(endpoint) for endpoint in endpoints if endpoint.action is None]
+    assert not unguarded, f"routes without an allow(...) guard: {unguarded}"
+
+
+async def walk_rest(app: Litestar, client: Client, world: World, role: Role) -> list[str]:
+    """Call every REST route as `role`, on own records then on foreign ones; the mismatches."""
+    headers = bearer(world.tokens[role])
+    failures: list[str] = []
+    walked = 0
+    for foreign, scope in ((False, world.own), (True, world.foreign)):
+        for endpoint in api_endpoints(app):
+            if endpoint.action is None:
+                failures.append(f"{endpoint}: no allow(...) guard")
+                continue
+            body_of = BODIES.get(endpoint.operation_id)
+            body = body_of(world, scope) if body_of else None
+            if endpoint.method in BODY_METHODS and body is None:
+                body = {}
+            response = await client.request(
+                endpoint.method, fill_path(endpoint.path, world, scope), json=body, headers=headers
+            )
+            walked += 1
+            # Without a valid body, an allowed call stops at validation, before record checks.
+            reaches_records = endpoint.method not in BODY_METHODS or body_of is not None
+            outcome = expected_outcome(
+                role,
+                endpoint.action,
+                touches_product="/products/{" in endpoint.path,
+                foreign=foreign and reaches_records,
+            )
+            mismatch = rest_mismatch(response, outcome)
+            if mismatch:
+                where = "foreign" if foreign else "own"
+                failures.append(f"{role} {endpoint} on {where} records: {mismatch}")
+    assert walked >= 2 * 20
+    return failures
+
+
+async def _expired_token(app: Litestar, client: Client) -> str:
+    created = await client.post(
+        f"{API}/tokens",
+        json={
+            "name": "expiring",
+            "role": "admin",
+            "expires_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+        },
+    )
+    assert created.status_code == 201, created.text
+    secret: str = created.json()["token"]
+    # Let a day pass: move the expiry into the past in the database.
+    async with app.state.sessionmaker() as session:
+        await session.execute(
+            update(ApiToken)
+            .where(col(ApiToken.lookup) == token_lookup(secret))
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+        await session.commit()
+    return secret
+
+
+async def _revoked_token(client: Client) -> str:
+    created = await client.post(f"{API}/tokens", json={"name": "revoked", "role": "admin"})
+    assert created.status_code == 201, created.text
+    assert (await client.delete(f"{API}/tokens/{created.json()['id']}")).status_code == 204
+    secret: str = created.json()["token"]
+    return secret
+
+
+async def _bad_credentials(app: Litestar, client: Client, world: World) -> dict[str, str | None]:
+    admin = world.tokens[Role.ADMIN]
+    return {
+        "no header": None,
+        "empty header": "",
+        "basic scheme": "Basic YWRtaW46YWRtaW4=",
+        "token without scheme": admin,
+        "scheme without token": "Bearer",
+        "not a pizzabox token": "Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2ln",
+        "unknown token": "Bearer " + "pzb_" + secrets.token_urlsafe(32),
+        "tampered token": "Bearer "
+        + admin[:-4]
+        + ("AAAA" if not admin.endswith("AAAA") else "BBBB"),
+        "expired token": "Bearer " + await _expired_token(app, client),
+        "revoked token": "Bearer " + await _revoked_token(client),
+    }
+
+
+async def walk_rest_refusals(
+    app: Litestar, anonymous: Client, world: World, credentials: dict[str, str | None]
+) -> list[str]:
+    """Call every REST route with each bad credential; the calls that were not refused."""
+    failures: list[str] = []
+    for endpoint in api_endpoints(app):
+        path = fill_path(endpoint.path, world, world.own)
+        body = (
+            BODIES[endpoint.operation_id](world, world.own)
+            if endpoint.operation_id in BODIES
+            else None
+        )
+        for label, header in credentials.items():
+            headers = {} if header is None else {"Authorization": header}
+            response = await anonymous.request(endpoint.method, path, json=body, headers=headers)
+            if response.status_code != 401:
+                failures.append(f"{endpoint} with {label}: {response.status_code}")
+                continue
+            problem = assert_problem(response, 401)
+            if not {"token", "authorization"} & set(re.findall(r"\w+", problem["detail"].lower())):
+                failures.append(f"{endpoint} with {label}: unclear detail {problem['detail']!r}")
+            if not response.headers.get("www-authenticate", "").startswith("Bearer"):
+                failures.append(f"{endpoint} with {label}: no WWW-Authenticate: Bearer header")
+    return failures
+
+
+# GraphQL root fields ----------------------------------------------------------------------
+
+SDL = build_schema(str(schema))
+
+
+@dataclass(frozen=True)
+class RootField:
+    """A field of Query or Mutation, with the action its `Requires` extension checks."""
+
+    operation: str
+    name: str
+    action: Action | None
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.name}"
+
+
+def graphql_root_fields() -> list[RootField]:
+    """Every root field of the schema the app serves."""
+    fields: list[RootField] = []
+    for operation, type_name in (("query", "Query"), ("mutation", "Mutation")):
+        definition = schema.get_type_by_name(type_name)
+        assert isinstance(definition, StrawberryObjectDefinition)
+        for field in definition.fields:
+            actions = [ext.action for ext in field.extensions if isinstance(ext, Requires)]
+            fields.append(
+                RootField(
+                    operation=operation,
+                    name=schema.config.name_converter.get_graphql_name(field),
+                    action=actions[0] if actions else None,
+                )
+            )
+    return fields
+
+
+_SCALAR_SAMPLES: dict[str, Any] = {
+    "String": "x",
+    "ID": "x",
+    "Int": 1,
+    "Float": 1.0,
+    "Boolean": False,
+    "UUID": "00000000-0000-4000-8000-000000000000",
+    "Date": "2030-01-01",
+    "DateTime": "2030-01-01T00:00:00+00:00",
+    "JSON": {},
+}
+# Optional arguments a field needs all the same (`person` takes exactly one of id and email).
+_EXTRA_ARGUMENTS = {"person": ("id",)}
+
+
+@dataclass
+class Document:
+    """A minimal document for one root field, aimed at the records of a scope."""
+
+    text: str
+    touches_product: bool = False
+
+
+def _known_value(name: str, field: str, world: World, scope: Scope, doc: Document) -> Any:
+    lowered = field.lower()
+    if name == "slug":
+        if lowered.startswith("create"):
+            return unique("gql-walked")
+        if "product" in lowered:
+            doc.touches_product = True
+            return scope.product
+        if "team" in lowered:
+            return scope.team
+    if name == "team":
+        return scope.team
+    if name == "personId":
+        return world.newcomer_id if field == "addTeamMember" else scope.member_id
+    if name == "id":
+        return world.subject_id
+    if name == "email":
+        return f"{unique('gql-walker')}@example.com"
+    return None
+
+
+def _literal(
+    type_: GraphQLInputType, name: str, field: str, world: World, scope: Scope, doc: Document
+) -> str:
+    known = _known_value(name, field, world, scope, doc)
+    if known is not None:
+        return json.dumps(known)
+    if isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    if isinstance(type_, GraphQLList):
+        return "[]"
+    if isinstance(type_, GraphQLInputObjectType):
+        parts = [
+            f"{key}: {_literal(value.type, key, field, world, scope, doc)}"
+            for key, value in type_.fields.items()
+            if is_required_input_field(value)
+        ]
+        return "{" + ", ".join(parts) + "}"
+    if isinstance(type_, GraphQLEnumType):
+        return str(next(iter(type_.values)))
+    return json.dumps(_SCALAR_SAMPLES[type_.name])
+
+
+def graphql_document(root: RootField, world: World, scope: Scope) -> Document:
+    """The smallest valid document that runs `root` against the scope's records."""
+    root_type = SDL.query_type if root.operation == "query" else SDL.mutation_type
+    assert root_type is not None
+    field = root_type.fields[root.name]
+    doc = Document(text="")
+    arguments = [
+        f"{name}: {_literal(argument.type, name, root.name, world, scope, doc)}"
+        for name, argument in field.args.items()
+        if is_required_argument(argument) or name in _EXTRA_ARGUMENTS.get(root.name, ())
+    ]
+    call = f"{root.name}({', '.join(arguments)})" if arguments else root.name
+    returned = get_named_type(field.type)
+    composite = (GraphQLObjectType, GraphQLInterfaceType, GraphQLUnionType)
+    selection = " { __typename }" if isinstance(returned, composite) else ""
+    doc.text = f"{root.operation} {{ {call}{selection} }}"
+    return doc
+
+
+def graphql_mismatch(body: dict[str, Any], field: str, outcome: str) -> str | None:
+    """Why a GraphQL answer breaks the promised outcome, or None when it keeps it."""
+    data = body.get("data")
+    if data is None or field not in data:
+        # The document never ran: the walker built it wrong, so it would prove nothing.
+        return f"the document did not execute: {body}"
+    codes = {
+        error.get("extensions", {}).get("code")
+        for error in body.get("errors", [])
+        if error.get("path", [None])[0] == field
+    }
+    if "INTERNAL_SERVER_ERROR" in codes:
+        return f"server error: {body}"
+    wanted = {"forbidden": "FORBIDDEN", "not_found": "NOT_FOUND"}.get(outcome)
+    if wanted is not None:
+        if wanted not in codes or data[field] is not None:
+            return f"expected {wanted}, got {body}"
+    elif codes & {"FORBIDDEN", "UNAUTHENTICATED"}:
+        return f"expected the field to be allowed, got {body}"
+    return None
+
+
+def test_every_graphql_root_field_declares_its_action() -> None:
+    fields = graphql_root_fields()
+    names = {field.name for field in fields}
+    assert {"products", "viewer", "auditEvents", "createProduct", "addTeamMember"} <= names
+    unguarded = [str(field) for field in fields if field.action is None]
+    assert not unguarded, f"root fields without a Requires(...) extension: {unguarded}"
+
+
+async def walk_graphql(client: Client, world: World, role: Role) -> list[str]:
+    """Run every root field as `role`, on own records then on foreign ones; the mismatches."""
+    headers = bearer(world.tokens[role])
+    failures: list[str] = []
+    for foreign, scope in ((False, world.own), (True, world.foreign)):
+        for root in graphql_root_fields():
+            if root.action is None:
+                failures.append(f"{root}: no Requires(...) extension")
+                continue
+            doc = graphql_document(root, world, scope)
+            response = await client.post("/graphql", json={"query": doc.text}, headers=headers)
+            if response.status_code != 200:
+                failures.append(f"{role} {root}: HTTP {response.status_code} {response.text}")
+                continue
+            outcome = expected_outcome(
+                role, root.action, touches_product=doc.touches_product, foreign=foreign
+            )
+            mismatch = graphql_mismatch(response.json(), root.name, outcome)
+            if mismatch:
+                where = "foreign" if foreign else "own"
+                failures.append(f"{role} {root} on {where} records: {mismatch}")
+    return failures
+
+
+async def walk_graphql_refusals(
+    anonymous: Client, world: World, credentials: dict[str, str | None]
+) -> list[str]:
+    """Run every root field with each bad credential; the runs that were not refused."""
+    failures: list[str] = []
+    for root in graphql_root_fields():
+        doc = graphql_document(root, world, world.own)
+        for label, header in credentials.items():
+            headers = {} if header is None else {"Authorization": header}
+            response = await anonymous.post("/graphql", json={"query": doc.text}, headers=headers)
+            body = response.json()
+            codes = [error.get("extensions", {}).get("code") for error in body.get("errors", [])]
+            if response.status_code != 401 or codes != ["UNAUTHENTICATED"]:
+                failures.append(f"{root} with {label}: {response.status_code} {body}")
+            elif body.get("data") is not None:
+                failures.append(f"{root} with {label}: data despite the refusal: {body}")
+            elif not response.headers.get("www-authenticate", "").startswith("Bearer"):
+                failures.append(f"{root} with {label}: no WWW-Authenticate: Bearer header")
+        if root.operation == "query":
+            # Queries may also come by GET; only the GraphiQL page itself is open.
+            by_get = await anonymous.get("/graphql", params={"query": doc.text})
+            if by_get.status_code != 401:
+                failures.append(f"{root} by GET without a token: {by_get.status_code}")
+    return failures
+
+
+@pytest.mark.parametrize("role", list(Role))
+async def test_every_route_and_field_follows_the_role_table(
+    app: Litestar, client: Client, role: Role
+) -> None:
+    # One world for both walks: what the REST calls change is still an allowed outcome for
+    # GraphQL, and records the role may not touch are left as they were.
+    world = await build_world(app, client)
+    failures = await walk_rest(app, client, world, role)
+    failures += await walk_graphql(client, world, role)
+    assert not failures, "\n".join(failures)
+
+
+async def test_every_route_and_field_refuses_missing_and_bad_tokens(
+    app: Litestar, client: Client, anonymous: Client
+) -> None:
+    world = await build_world(app, client)
+    credentials = await _bad_credentials(app, client, world)
+    failures = await walk_rest_refusals(app, anonymous, world, credentials)
+    failures += await walk_graphql_refusals(anonymous, world, credentials)
+    assert not failures, "\n".join(failures)
+    # Nothing the refused calls sent was stored: the own team still has its three members.
+    members = await list_all(client, f"{API}/teams/{world.own.team}/members")
+    assert len(members) == 3
+
+
+# Record-level rules -----------------------------------------------------------------------
+
+
+async def gql_as(client: Client, token: str, query: str, **variables: Any) -> dict[str, Any]:
+    """Run a GraphQL document with another caller's token; the whole body comes back."""
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=bearer(token)
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def _version(client: Client, path: str) -> int:
+    response = await client.get(path)
+    assert response.status_code == 200, response.text
+    version: int = response.json()["version"]
+    return version
+
+
+async def test_contributor_changes_own_team_and_its_products(app: Litestar, client: Client) -> None:
+    world = await build_world(app, client)
+    mine = bearer(world.tokens[Role.CONTRIBUTOR])
+    team, product = world.own.team, world.own.product
+
+    response = await client.patch(f"{API}/teams/{team}", json={"name": "Ours"}, headers=mine)
+    assert response.status_code == 200, response.text
+    response = await client.patch(
+        f"{API}/products/{product}", json={"summary": "Sharper"}, headers=mine
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["summary"] == "Sharper"
+    response = await client.post(
+        f"{API}/teams/{team}/members",
+        json={"person_id": world.newcomer_id, "role": "designer"},
+        headers=mine,
+    )
+    assert response.status_code == 201, response.text
+    response = await client.post(
+        f"{API}/products",
+        json={
+            "slug": unique("mine"),
+            "name": "Mine",
+            "team": team,
+            "data_classification": "public",
+        },
+        headers=mine,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["team"] == team
+    # The audit trail names the person behind the token.
+    events = await list_all(client, f"{API}/audit-events", record_id=response.json()["id"])
+    assert [event["person_id"] for event in events] == [world.contributor_id]
+
+
+async def test_contributor_cannot_change_another_team_or_its_products(
+    app: Litestar, client: Client
+) -> None:
+    world = await build_world(app, client)
+    mine = bearer(world.tokens[Role.CONTRIBUTOR])
+    team, product, member = world.foreign.team, world.foreign.product, world.foreign.member_id
+    team_version = await _version(client, f"{API}/teams/{team}")
+    product_version = await _version(client, f"{API}/products/{product}")
+    events_before = len(await list_all(client, f"{API}/audit-events"))
+
+    refused = [
+        await client.patch(f"{API}/teams/{team}", json={"name": "Taken"}, headers=mine),
+        await client.delete(f"{API}/teams/{team}", headers=mine),
+        await client.patch(f"{API}/products/{product}", json={"name": "Taken"}, headers=mine),
+        await client.delete(f"{API}/products/{product}", headers=mine),
+        await client.post(
+            f"{API}/teams/{team}/members",
+            json={"person_id": world.newcomer_id, "role": "engineer"},
+            headers=mine,
+        ),
+        await client.patch(
+            f"{API}/teams/{team}/members/{member}", json={"allocation_percent": 10}, headers=mine
+        ),
+        await client.delete(f"{API}/teams/{team}/members/{member}", headers=mine),
+        await client.post(
+            f"{API}/products",
+            json={
+                "slug": unique("theirs"),
+                "name": "X",
+                "team": team,
+                "data_classification": "public",
+            },
+            headers=mine,
+        ),
+    ]
+    for response in refused:
+        assert_problem(response, 403)
+
+    body = await gql_as(
+        client,
+        world.tokens[Role.CONTRIBUTOR],
+        """mutation($team: String!, $product: String!, $person: UUID!) {
+          updateTeam(input: {slug: $team, name: "Taken"}) { slug }
+          updateProduct(input: {slug: $product, name: "Taken"}) { slug }
+          archiveProduct(input: {slug: $product}) { slug }
+          addTeamMember(input: {team: $team, personId: $person, role: ENGINEER}) { id }
+          createProduct(input: {slug: "gql-theirs", name: "X", team: $team,
+                                dataClassification: PUBLIC}) { slug }
+        }""",
+        team=team,
+        product=product,
+        person=world.newcomer_id,
+    )
+    assert body["data"] == dict.fromkeys(
+        ["updateTeam", "updateProduct", "archiveProduct", "addTeamMember", "createProduct"]
+    )
+    assert {error["extensions"]["code"] for error in body["errors"]} == {"FORBIDDEN"}
+    assert len(body["errors"]) == 5
+    assert await _version(client, f"{API}/teams/{team}") == team_version
+    assert await _version(client, f"{API}/products/{product}") == product_version
+    roster = await list_all(client, f"{API}/teams/{team}/members")
+    assert [m["person_id"] for m in roster] == [member]
+    assert len(await list_all(client, f"{API}/audit-events")) == events_before
+
+
+async def test_a_team_nobody_is_on_can_be_staffed_by_any_contributor(
+    app: Litestar, client: Client
+) -> None:
+    world = await build_world(app, client)
+    mine = bearer(world.tokens[Role.CONTRIBUTOR])
+    empty = (await create_team(client))["slug"]
+
+    response = await client.patch(f"{API}/teams/{empty}", json={"mission": "Start"}, headers=mine)
+    assert response.status_code == 200, response.text
+    response = await client.post(
+        f"{API}/teams/{empty}/members",
+        json={"person_id": world.newcomer_id, "role": "lead"},
+        headers=mine,
+    )
+    assert response.status_code == 201, response.text
+    # Staffed now, by someone else: it is no longer the contributor's to change.
+    refused = await client.patch(f"{API}/teams/{empty}", json={"mission": "Again"}, headers=mine)
+    assert_problem(refused, 403)
+
+    # A team the contributor creates and joins is theirs.
+    created = await client.post(
+        f"{API}/teams", json={"slug": unique("new"), "name": "New", "org": "x"}, headers=mine
+    )
+    assert created.status_code == 201, created.text
+    slug = created.json()["slug"]
+    joined = await client.post(
+        f"{API}/teams/{slug}/members",
+        json={"person_id": world.contributor_id, "role": "lead"},
+        headers=mine,
+    )
+    assert joined.status_code == 201, joined.text
+    response = await client.patch(f"{API}/teams/{slug}", json={"mission": "Ours"}, headers=mine)
+    assert response.status_code == 200, response.text
+
+
+async def test_moving_a_product_needs_rights_on_both_teams(app: Litestar, client: Client) -> None:
+    world = await build_world(app, client)
+    mine = bearer(world.tokens[Role.CONTRIBUTOR])
+    second = (await create_team(client))["slug"]
+    await add_member(client, second, world.contributor_id)
+
+    away = await client.patch(
+        f"{API}/products/{world.own.product}", json={"team": world.foreign.team}, headers=mine
+    )
+    assert_problem(away, 403)
+    taken = await client.patch(
+        f"{API}/products/{world.foreign.product}", json={"team": world.own.team}, headers=mine
+    )
+    assert_problem(taken, 403)
+    product = (await client.get(f"{API}/products/{world.own.product}")).json()
+    assert product["team"] == world.own.team
+    assert product["version"] == 1
+    other = (await client.get(f"{API}/products/{world.foreign.product}")).json()
+    assert other["team"] == world.foreign.team
+
+    body = await gql_as(
+        client,
+        world.tokens[Role.CONTRIBUTOR],
+        "mutation($slug: String!, $team: String!) {"
+        " updateProduct(input: {slug: $slug, team: $team}) { slug } }",
+        slug=world.own.product,
+        team=world.foreign.team,
+    )
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+    moved = await client.patch(
+        f"{API}/products/{world.own.product}", json={"team": second}, headers=mine
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["team"] == second
+
+
+async def test_ci_token_reads_only_its_products(app: Litestar, client: Client) -> None:
+    world = await build_world(app, client)
+    ci = bearer(world.tokens[Role.CI])
+    listed, unlisted = world.own.product, world.foreign.product
+
+    response = await client.get(f"{API}/products/{listed}", headers=ci)
+    assert response.status_code == 200, response.text
+    assert response.json()["slug"] == listed
+    page = await client.get(f"{API}/products", headers=ci)
+    assert [item["slug"] for item in page.json()["items"]] == [listed]
+    filtered = await client.get(f"{API}/products", params={"team": world.foreign.team}, headers=ci)
+    assert filtered.json()["items"] == []
+    assert_problem(await client.get(f"{API}/products/{unlisted}", headers=ci), 404)
+    assert_problem(await client.get(f"{API}/products/{unlisted}/changes", headers=ci), 404)
+
+    for path in (
+        f"{API}/teams",
+        f"{API}/teams/{world.own.team}",
+        f"{API}/people",
+        f"{API}/people/{world.subject_id}",
+        f"{API}/audit-events",
+        f"{API}/tokens",
+    ):
+        assert_problem(await client.get(path, headers=ci), 403)
+    assert_problem(
+        await client.patch(f"{API}/products/{listed}", json={"summary": "x"}, headers=ci), 403
+    )
+    assert_problem(await client.delete(f"{API}/products/{listed}", headers=ci), 403)
+    assert_problem(
+        await client.post(
+            f"{API}/products",
+            json={
+                "slug": unique("ci"),
+                "name": "X",
+                "team": world.own.team,
+                "data_classification": "public",
+            },
+            headers=ci,
+        ),
+        403,
+    )
+
+    token = world.tokens[Role.CI]
+    body = await gql_as(
+        client,
+        token,
+        "query($listed: String!) { product(slug: $listed) { slug }"
+        " products { totalCount edges { node { slug } } } }",
+        listed=listed,
+    )
+    assert "errors" not in body, body
+    assert body["data"]["product"] == {"slug": listed}
+    assert body["data"]["products"]["totalCount"] == 1
+    assert [edge["node"]["slug"] for edge in body["data"]["products"]["edges"]] == [listed]
+
+    body = await gql_as(
+        client, token, "query($s: String!) { product(slug: $s) { slug } }", s=unlisted
+    )
+    assert body["data"] == {"product": None}
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    for query in (
+        "{ teams { totalCount } }",
+        "{ people { totalCount } }",
+        "{ auditEvents { totalCount } }",
+    ):
+        body = await gql_as(client, token, query)
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", body
+    # Following a relation it may not read is refused too, field by field.
+    body = await gql_as(
+        client, token, "query($s: String!) { product(slug: $s) { slug team { slug } } }", s=listed
+    )
+    assert body["data"]["product"] == {"slug": listed, "team": None}
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_ci_token_learns_nothing_about_products_it_does_not_list(
+    app: Litestar, client: Client
+) -> None:
+    world = await build_world(app, client)
+    ci = bearer(world.tokens[Role.CI])
+    unlisted, missing = world.foreign.product, unique("no-such-product")
+
+    hidden = assert_problem(await client.get(f"{API}/products/{unlisted}", headers=ci), 404)
+    absent = assert_problem(await client.get(f"{API}/products/{missing}", headers=ci), 404)
+    # The same answer as for a product that does not exist, but for the slug it asked about.
+    assert hidden["detail"].replace(unlisted, "<slug>") == absent["detail"].replace(
+        missing, "<slug>"
+    )
+    query = "query($s: String!) { product(slug: $s) { slug } }"
+    hidden_error = (await gql_as(client, world.tokens[Role.CI], query, s=unlisted))["errors"][0]
+    absent_error = (await gql_as(client, world.tokens[Role.CI], query, s=missing))["errors"][0]
+    assert hidden_error["message"].replace(unlisted, "<slug>") == absent_error["message"].replace(
+        missing, "<slug>"
+    )
+
+
+async def test_only_reviewers_and_admins_read_the_audit_trail(
+    app: Litestar, client: Client
+) -> None:
+    world = await build_world(app, client)
+    for role in (Role.VIEWER, Role.CONTRIBUTOR, Role.CI):
+        assert_problem(
+            await client.get(f"{API}/audit-events", headers=bearer(world.tokens[role])), 403
+        )
+        body = await gql_as(client, world.tokens[role], "{ auditEvents { totalCount } }")
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    for role in (Role.SECURITY_REVIEWER, Role.ADMIN):
+        response = await client.get(f"{API}/audit-events", headers=bearer(world.tokens[role]))
+        assert response.status_code == 200, response.text
+        assert response.json()["items"]
+        body = await gql_as(client, world.tokens[role], "{ auditEvents { totalCount } }")
+        assert body["data"]["auditEvents"]["totalCount"] > 0
+
+
+async def test_only_admins_create_people(app: Litestar, client: Client) -> None:
+    world = await build_world(app, client)
+    people_before = len(await list_all(client, f"{API}/people"))
+    for role in (Role.VIEWER, Role.CONTRIBUTOR, Role.SECURITY_REVIEWER, Role.CI):
+        response = await client.post(
+            f"{API}/people", json=_new_person(), headers=bearer(world.tokens[role])
+        )
+        assert_problem(response, 403)
+        body = await gql_as(
+            client,
+            world.tokens[role],
+            'mutation($email: String!) { createPerson(input: {email: $email, name: "X",'
+            ' jobFamily: ENGINEERING, homeOrg: "x"}) { id } }',
+            email=f"{unique('refused')}@example.com",
+        )
+        assert body["data"] == {"createPerson": None}
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert len(await list_all(client, f"{API}/people")) == people_before
+    response = await client.post(
+        f"{API}/people", json=_new_person(), headers=bearer(world.tokens[Role.ADMIN])
+    )
+    assert response.status_code == 201, response.text
+
+
+# A failed mutation leaves nothing behind --------------------------------------------------
+
+_TWO_MUTATIONS = """
+mutation($team: String!, $product: String!) {
+  kept: updateTeam(input: {slug: $team, mission: "Kept"}) { slug mission version }
+  lost: updateProduct(input: {slug: $product, name: "Lost", summary: "Lost",
+                              targetLaunchDate: "2031-01-01", dataClassification: RESTRICTED,
+                              stage: LAUNCHED}) { slug name }
+}
+"""
+
+
+@pytest.mark.parametrize("failing_first", [False, True], ids=["fails-second", "fails-first"])
+async def test_a_failed_graphql_mutation_leaves_neither_change_nor_event(
+    app: Litestar, client: Client, failing_first: bool
+) -> None:
+    world = await build_world(app, client)
+    team, product = world.own.team, world.own.product
+    before = (await client.get(f"{API}/products/{product}")).json()
+    events_before = await list_all(client, f"{API}/audit-events")
+    changes_before = await list_all(client, f"{API}/products/{product}/changes")
+    query = _TWO_MUTATIONS
+    if failing_first:
+        # The same two mutations, the failing one first: later ones still run and stay.
+        kept, lost = query.index("  kept:"), query.index("  lost:")
+        query = query[:kept] + query[lost : query.rindex("}")] + query[kept:lost] + "}\n"
+
+    body = await gql_as(client, world.tokens[Role.CONTRIBUTOR], query, team=team, product=product)
+
+    assert body["data"]["lost"] is None
+    assert [error["extensions"]["code"] for error in body["errors"]] == ["CONFLICT"]
+    assert body["errors"][0]["path"] == ["lost"]
+    assert body["data"]["kept"]["mission"] == "Kept"
+    after = (await client.get(f"{API}/products/{product}")).json()
+    assert after == before
+    assert await list_all(client, f"{API}/products/{product}/changes") == changes_before
+    events_after = await list_all(client, f"{API}/audit-events")
+    new_events = events_after[len(events_before) :]
+    assert events_after[: len(events_before)] == events_before
+    assert [(event["record_type"], event["action"]) for event in new_events] == [("team", "update")]
+    assert new_events[0]["changes"]["mission"]["new"] == "Kept"
+    assert new_events[0]["person_id"] == world.contributor_id
+    team_after = (await client.get(f"{API}/teams/{team}")).json()
+    assert team_after["mission"] == "Kept"
+    assert team_after["version"] == body["data"]["kept"]["version"]
