@@ -43,7 +43,13 @@ async def get_product(session: AsyncSession, slug: str, *, principal: Principal)
     product = await session.scalar(
         select(Product).where(col(Product.slug) == slug).options(joinedload(relation(Product.team)))
     )
-    if product is None:
+    hidden = (
+        product is not None
+        and principal.sees_only_listed_products
+        and (product.id not in principal.product_ids)
+    )
+    if product is None or hidden:
+        # The same answer whether the product is missing or not the caller's to see.
         raise NotFound(f"no product with slug {slug!r}")
     authorize(principal, Action.PRODUCT_READ, product_id=product.id)
     return product
