@@ -10,6 +10,7 @@ import click
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from pydantic import ValidationError
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import migrate
@@ -17,6 +18,7 @@ from api.config import Settings, get_settings
 from api.errors import InvalidInput, PizzaboxError
 
 T = TypeVar("T")
+DEMO_LOCK = 7_300_421_002  # the advisory lock demo loads share on PostgreSQL
 
 
 @contextmanager
@@ -96,6 +98,10 @@ async def _load_demo(settings: Settings) -> None:
     engine = create_engine(settings)
     try:
         async with create_sessionmaker(engine)() as session:
+            if engine.dialect.name == "postgresql":
+                # Two instances started with --demo at once: one loads, the other then finds
+                # the database no longer empty. Released when the transaction ends.
+                await session.execute(text(f"SELECT pg_advisory_xact_lock({DEMO_LOCK})"))
             existing = await portfolio_size(session)
             if not existing.is_empty:
                 click.echo(

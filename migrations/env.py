@@ -15,6 +15,7 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = api.models.metadata
+MIGRATION_LOCK = 7_300_421_001  # any fixed number: the advisory lock migrations share
 
 
 def _database_url() -> str:
@@ -31,6 +32,10 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Instances that start together take turns: the first migrates, the others wait
+            # here, then find the database at head and do nothing. Released at commit.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         context.run_migrations()
 
 
