@@ -1,9 +1,14 @@
 """Fuzz the REST API from its OpenAPI document alone, as outside clients do, and summarise.
 
-Starts Pizzabox with uvicorn on a fresh, migrated SQLite database, seeds a team, a person, a
-membership and a product so that stateful paths have something to find, runs schemathesis with
-every check against `/schema/openapi.json` (bounded by `--max-examples`), and prints the failures
-by kind. The exit status is 0 only when schemathesis found nothing.
+Starts Pizzabox with uvicorn on a fresh, migrated SQLite database (rate limiting off), creates an
+admin token with `pizzabox token create`, seeds a team, a person, a membership and a product so
+that stateful paths have something to find, runs schemathesis with every check but one against
+`/schema/openapi.json` (bounded by `--max-examples`), and prints the failures by kind. The exit
+status is 0 only when schemathesis found nothing.
+
+The token is given to schemathesis as the `bearerAuth` credential (not as a plain header), so it
+knows the token is real: it sends it on every call, tests missing and malformed tokens on their
+own, and `ignored_auth` checks that each operation refuses a call without it.
 
     python scripts/fuzz_rest.py                      # 25 examples per operation, seed 1
     python scripts/fuzz_rest.py -n 100 --seed 7      # longer
@@ -25,21 +30,21 @@ from typing import Any
 import httpx
 
 # Outcomes that a schema cannot express, so schemathesis's "schema-valid request rejected" check
-# must accept them for these operations: a cursor that is well-formed text but was not issued by
-# the API (400), an If-Match that names another version (412), and references to records that
-# do not exist or are archived, or dates in the future, which the service refuses with 422.
-_LISTS = ["listPeople", "listTeams", "listTeamMembers", "listProducts", "listProductChanges"]
-_CONDITIONAL_WRITES = [
-    "updatePerson",
-    "archivePerson",
-    "updateTeam",
-    "archiveTeam",
-    "updateTeamMember",
-    "endTeamMembership",
+# must accept them: a cursor that is well-formed text but was not issued by the API (400, every
+# operation with a `cursor`), an If-Match that names another version (412, every operation with
+# an `If-Match`), and, for the operations below, references to records that do not exist or are
+# archived, dates in the future, and rules across fields (`until` after `since`, a `ci` token
+# lists a product), which the service refuses with 422. tests/test_fuzz.py uses the same rules.
+_RULES = [
+    "createProduct",
     "updateProduct",
-    "archiveProduct",
+    "addTeamMember",
+    "listTeamMembers",
+    "listAuditEvents",
+    "createToken",
+    "setTeamSizeGuideline",
+    "grantTeamSizeException",
 ]
-_REFERENCES = ["createProduct", "updateProduct", "addTeamMember", "listTeamMembers"]
 _ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
 
 
@@ -47,37 +52,45 @@ def _toml_list(values: list[str]) -> str:
     return "[" + ", ".join(json.dumps(value) for value in values) + "]"
 
 
-def excluded_checks(*, authenticated: bool) -> list[str]:
-    """Checks that do not apply to Pizzabox, or not yet."""
+# The checkout this script belongs to: the server, the CLI and the migrations all run its code.
+REPO = Path(__file__).resolve().parents[1]
+# The environment variable that hands the token to schemathesis, so it is never written to disk.
+TOKEN_ENV = "PIZZABOX_FUZZ_TOKEN"
+
+
+def excluded_checks() -> list[str]:
+    """Checks that do not apply to Pizzabox."""
     # DELETE archives teams, products and people: by contract they stay readable afterwards.
-    excluded = ["use_after_free"]
-    if not authenticated:
-        # Without a token there is nothing to learn about authentication.
-        excluded += ["ignored_auth", "missing_required_header"]
-    return excluded
+    return ["use_after_free"]
 
 
-def schemathesis_config(*, authenticated: bool, member_id: str) -> str:
-    """The schemathesis.toml for a run."""
-    lines = [] if authenticated else ["[generation]", "with-security-parameters = false"]
-    accepted: dict[str, list[str]] = {}
-    for operation_id in _LISTS:
-        accepted.setdefault(operation_id, []).append("400")
-    for operation_id in _CONDITIONAL_WRITES:
-        accepted.setdefault(operation_id, []).append("412")
-    for operation_id in _REFERENCES:
-        accepted.setdefault(operation_id, []).append("422")
-    # Nothing in the schema links a membership to the person it names, so point the one operation
-    # that needs both at the seeded member; the stateful phase finds the rest through Location.
+def schemathesis_config(document: dict[str, Any], *, member_id: str) -> str:
+    """The schemathesis.toml for a run against the OpenAPI `document`."""
+    lines = ["[auth.openapi.bearerAuth]", f'bearer = "${{{TOKEN_ENV}}}"']
+    accepted: dict[str, list[str]] = {operation_id: ["422"] for operation_id in _RULES}
+    for item in document["paths"].values():
+        for operation in item.values():
+            names = {parameter["name"].lower() for parameter in operation.get("parameters", [])}
+            statuses = accepted.setdefault(operation["operationId"], [])
+            if "cursor" in names:
+                statuses.append("400")
+            if "if-match" in names:
+                statuses.append("412")
+    accepted = {operation_id: statuses for operation_id, statuses in accepted.items() if statuses}
+    # Nothing in the schema links a membership to the person it names, so point the operations
+    # on one membership at the seeded member; the stateful phase finds the rest through Location.
+    member = f'{{ slug = "fuzz-team", person_id = "{member_id}" }}'
     parameters = {
-        "endTeamMembership": f'{{ slug = "fuzz-team", person_id = "{member_id}" }}',
+        "getTeamMember": member,
+        "updateTeamMember": member,
+        "endTeamMembership": member,
     }
     # Schemathesis applies the first [[operations]] entry that matches, so one entry per operation.
     for operation_id in sorted({*accepted, *parameters}):
         lines += ["[[operations]]", f"include-operation-id = {json.dumps(operation_id)}"]
         if operation_id in accepted:
-            statuses = _toml_list(_ACCEPTED + accepted[operation_id])
-            lines.append(f"checks.positive_data_acceptance.expected-statuses = {statuses}")
+            expected = _toml_list(_ACCEPTED + accepted[operation_id])
+            lines.append(f"checks.positive_data_acceptance.expected-statuses = {expected}")
         if operation_id in parameters:
             lines.append(f"parameters = {parameters[operation_id]}")
     return "\n".join(lines) + "\n"
@@ -97,13 +110,33 @@ def free_port() -> int:
         return port
 
 
-def start_server(workdir: Path, port: int) -> subprocess.Popen[bytes]:
-    """Migrate a fresh SQLite database and serve the app on it at 127.0.0.1:port."""
+def create_token(env: dict[str, str]) -> str:
+    """An admin token for the database in `env`, made as an operator makes one."""
+    command = [sys.executable, "-c", "from api.cli import main; main()"]
+    command += ["token", "create", "--name", "fuzz", "--role", "admin"]
+    output = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, check=False)
+    lines = output.stdout.strip().splitlines()
+    if output.returncode != 0 or not lines:
+        raise SystemExit(f"pizzabox token create failed: {output.stderr or output.stdout}")
+    return lines[-1].strip()
+
+
+def start_server(workdir: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
+    """Migrate a fresh SQLite database, create an admin token, and serve the app on it at
+    127.0.0.1:port; returns the server and the token."""
+    sys.path.insert(0, str(REPO))
     from api import migrate
 
     database_url = f"sqlite+aiosqlite:///{workdir / 'fuzz.db'}"
     migrate.upgrade(database_url)
-    env = {**os.environ, "PIZZABOX_DATABASE_URL": database_url, "PIZZABOX_LOG_LEVEL": "warning"}
+    env = {
+        **os.environ,
+        "PIZZABOX_DATABASE_URL": database_url,
+        "PIZZABOX_LOG_LEVEL": "warning",
+        # One token sends every request: a rate limit would answer most of them with 429.
+        "PIZZABOX_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    token = create_token(env)
     log = (workdir / "server.log").open("wb")
     server = subprocess.Popen(
         [
@@ -120,6 +153,7 @@ def start_server(workdir: Path, port: int) -> subprocess.Popen[bytes]:
             "warning",
         ],
         env=env,
+        cwd=REPO,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -130,7 +164,7 @@ def start_server(workdir: Path, port: int) -> subprocess.Popen[bytes]:
             raise SystemExit(f"server exited; see {workdir / 'server.log'}")
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return server
+                return server, token
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
@@ -179,7 +213,7 @@ def seed(base: str, headers: dict[str, str]) -> str:
 
 
 def run_schemathesis(
-    base: str, args: argparse.Namespace, workdir: Path, *, member_id: str
+    base: str, args: argparse.Namespace, workdir: Path, *, token: str, member_id: str
 ) -> dict[str, Any]:
     """Run schemathesis once and return its JSON report."""
     executable = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
@@ -187,8 +221,8 @@ def run_schemathesis(
     if executable is None:
         raise SystemExit("schemathesis is not installed (pip install schemathesis)")
     config = workdir / "schemathesis.toml"
-    authenticated = bool(args.token)
-    config.write_text(schemathesis_config(authenticated=authenticated, member_id=member_id))
+    document = httpx.get(f"{base}/schema/openapi.json", timeout=10).json()
+    config.write_text(schemathesis_config(document, member_id=member_id))
     report = workdir / "report.json"
     command = [
         executable,
@@ -199,7 +233,7 @@ def run_schemathesis(
         "--checks",
         "all",
         "--exclude-checks",
-        ",".join(excluded_checks(authenticated=authenticated)),
+        ",".join(excluded_checks()),
         "--max-examples",
         str(args.max_examples),
         "--seed",
@@ -219,10 +253,9 @@ def run_schemathesis(
     ]
     if args.phases:
         command += ["--phases", args.phases]
-    if args.token:
-        command += ["--header", f"Authorization: Bearer {args.token}"]
+    env = {**os.environ, TOKEN_ENV: token}
     output = subprocess.run(
-        command, capture_output=True, text=True, check=False, cwd=workdir
+        command, capture_output=True, text=True, check=False, cwd=workdir, env=env
     )
     (workdir / "schemathesis.txt").write_text(output.stdout + output.stderr)
     if args.verbose:
@@ -275,10 +308,16 @@ def main() -> int:
     parser.add_argument("--workers", default="1")
     parser.add_argument("--phases", help="e.g. coverage,fuzzing,stateful (default: all)")
     parser.add_argument("--url", help="fuzz this running server instead of starting one")
-    parser.add_argument("--token", default=os.environ.get("PIZZABOX_FUZZ_TOKEN"))
+    parser.add_argument(
+        "--token",
+        default=os.environ.get(TOKEN_ENV),
+        help=f"admin token for --url (default ${TOKEN_ENV}); made with `pizzabox token create`",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
+    if args.url and not args.token:
+        parser.error(f"--url needs an admin --token (or ${TOKEN_ENV})")
 
     workdir = Path(tempfile.mkdtemp(prefix="pizzabox-fuzz-"))
     server: subprocess.Popen[bytes] | None = None
@@ -286,14 +325,13 @@ def main() -> int:
     status = 1
     try:
         if args.url:
-            base = args.url.rstrip("/")
+            base, token = args.url.rstrip("/"), args.token
         else:
             port = free_port()
-            server = start_server(workdir, port)
+            server, token = start_server(workdir, port)
             base = f"http://127.0.0.1:{port}"
-        headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
-        member_id = seed(base, headers)
-        report = run_schemathesis(base, args, workdir, member_id=member_id)
+        member_id = seed(base, {"Authorization": f"Bearer {token}"})
+        report = run_schemathesis(base, args, workdir, token=token, member_id=member_id)
         status = summarise(report, time.monotonic() - started, workdir)
         return status
     finally:
