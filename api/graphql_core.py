@@ -20,7 +20,7 @@ from strawberry.types.unset import UnsetType
 
 from api.auth import Action, Principal, authorize
 from api.errors import FieldError, InvalidInput, PizzaboxError
-from api.pagination import DEFAULT_LIMIT, Window, check_limit, encode_cursor
+from api.pagination import DEFAULT_LIMIT, Window, check_limit, cursor_kind, encode_cursor
 
 logger = logging.getLogger("api.graphql")
 
@@ -79,7 +79,10 @@ def connection(
     count_rows: Callable[[], Awaitable[int]],
 ) -> Connection[NodeT]:
     """A connection over one window of rows that a service returned."""
-    edges = [Edge(cursor=encode_cursor(row.id), node=node(row)) for row in window.rows]  # type: ignore[attr-defined]
+    edges = [
+        Edge(cursor=encode_cursor(row.id, cursor_kind(type(row))), node=node(row))  # type: ignore[attr-defined]
+        for row in window.rows
+    ]
     return Connection(
         edges=edges,
         page_info=PageInfo(

@@ -35,14 +35,15 @@ class Window(Generic[RowT]):
     next_cursor: str | None
 
 
-def encode_cursor(record_id: uuid.UUID) -> str:
-    """An opaque cursor that points just after the given record."""
-    raw = json.dumps({"after": str(record_id)}).encode()
+def encode_cursor(record_id: uuid.UUID, kind: str) -> str:
+    """An opaque cursor that points just after the given record of a list of `kind` records."""
+    raw = json.dumps({"after": str(record_id), "kind": kind}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, *, field: str = "cursor") -> uuid.UUID:
-    """The record id a cursor points after; a cursor we did not issue is a 400."""
+def decode_cursor(cursor: str, kind: str, *, field: str = "cursor") -> uuid.UUID:
+    """The record id a cursor points after; a cursor we did not issue, or issued for another
+    kind of list, is a 400."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         payload: Any = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
@@ -50,9 +51,16 @@ def decode_cursor(cursor: str, *, field: str = "cursor") -> uuid.UUID:
         # uuid.UUID(123) raises AttributeError, not ValueError; a forged cursor is still a 400.
         if not isinstance(after, str):
             raise TypeError("the cursor's position is not a string")
+        if payload.get("kind") != kind:
+            raise ValueError("the cursor belongs to another list")
         return uuid.UUID(after)
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeEncodeError) as exc:
         raise BadRequest.field(field, "is not a cursor this API issued") from exc
+
+
+def cursor_kind(model: type[Any]) -> str:
+    """The kind of list a model's cursors belong to: its table."""
+    return str(model.__tablename__)
 
 
 def check_limit(limit: int, *, field: str = "limit") -> int:
@@ -72,12 +80,13 @@ async def fetch_window(
 ) -> Window[RowT]:
     """Rows ordered by id (ids are time-ordered UUIDs), one more than asked to see if more exist."""
     check_limit(limit)
+    kind = cursor_kind(id_column.class_)
     if cursor is not None:
-        statement = statement.where(id_column > decode_cursor(cursor))
+        statement = statement.where(id_column > decode_cursor(cursor, kind))
     rows = list((await session.scalars(statement.order_by(id_column).limit(limit + 1))).all())
     has_more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = encode_cursor(rows[-1].id) if has_more and rows else None  # type: ignore[attr-defined]
+    next_cursor = encode_cursor(rows[-1].id, kind) if has_more and rows else None  # type: ignore[attr-defined]
     return Window(rows=rows, next_cursor=next_cursor)
 
 

@@ -17,9 +17,10 @@ from pydantic import (
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import object_session
 from sqlalchemy.orm.exc import StaleDataError
 
-from api.db import RecordBase, utcnow
+from api.db import RecordBase, folded, utcnow
 from api.errors import Conflict, InvalidInput, PreconditionFailed
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
@@ -28,9 +29,13 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Org = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def _date_as_text(value: object) -> object:
-    # JSON has no date type: accept "YYYY-MM-DD" text only, not numbers read as epoch seconds.
-    if isinstance(value, str | date):
+    # JSON has no date type: accept "YYYY-MM-DD" text only, not numbers read as epoch seconds
+    # nor timestamps quietly cut to their day.
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value)):
         return value
     raise ValueError("must be a date written as YYYY-MM-DD")
 
@@ -77,7 +82,9 @@ def etag(record: RecordBase) -> str:
     return f'"{record.id}:{record.version}"'
 
 
-_ETAG_RE = re.compile(r'^(?:W/)?"(?P<id>[0-9a-fA-F-]{36}):(?P<version>\d{1,18})"$')
+# Strong ETags only: If-Match compares strongly (RFC 9110 13.1.1), so W/"…" never matches.
+_ETAG_RE = re.compile(r'^"(?P<id>[0-9a-fA-F-]{36}):(?P<version>\d{1,18})"$')
+_CONDITIONAL = "pizzabox_conditional_write"
 
 
 # What a write may be conditional on: an `If-Match` header (REST) or an expected version (GraphQL).
@@ -88,6 +95,10 @@ def check_if_match(record: RecordBase, if_match: Precondition) -> None:
     """Refuse a write whose `If-Match` (or expected version) is not the stored one (412)."""
     if if_match is None:
         return
+    session = object_session(record)
+    if session is not None:
+        # A race lost at the UPDATE is then a failed precondition too (see `flush`).
+        session.info[_CONDITIONAL] = True
     if isinstance(if_match, int):
         if if_match != record.version:
             raise PreconditionFailed(
@@ -138,11 +149,18 @@ async def flush(session: AsyncSession) -> None:
     except IntegrityError as exc:
         raise Conflict("the change conflicts with another record (duplicate or missing)") from exc
     except StaleDataError as exc:
-        raise PreconditionFailed("the record was changed by someone else; read it again") from exc
+        if session.info.get(_CONDITIONAL):
+            raise PreconditionFailed(
+                "the record was changed by someone else; read it again"
+            ) from exc
+        # No precondition was sent, so none failed: two unconditional writes collided.
+        raise Conflict(
+            "the record was changed by someone else at the same moment; read it again and retry"
+        ) from exc
 
 
 def text_search(query: str, *columns: Any) -> ColumnElement[bool]:
-    """Case-insensitive substring match of `query` on any of the columns."""
-    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """Case-insensitive substring match of `query` on any of the columns (Unicode-aware)."""
+    escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
-    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
+    return or_(*(folded(column).like(pattern, escape="\\") for column in columns))

@@ -91,7 +91,7 @@ async def history_connection(
     """One record's audit history as a connection, batched across records by DataLoaders."""
     limit = page_size(first)
     if after is not None:
-        decode_cursor(after, field="after")
+        decode_cursor(after, service.AUDIT_KIND, field="after")
     loaders = info.context.loaders
     window = await loaders.history.load((record_id, limit, after))
     return connection(

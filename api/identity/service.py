@@ -27,6 +27,7 @@ from api.pagination import (
     Window,
     check_limit,
     count_rows,
+    cursor_kind,
     decode_cursor,
     encode_cursor,
     fetch_window,
@@ -281,6 +282,9 @@ async def count_audit_events(session: AsyncSession, *, filters: AuditFilter) -> 
     return await count_rows(session, _audit_filtered(filters))
 
 
+AUDIT_KIND = cursor_kind(AuditEvent)
+
+
 def _owned_events(record_ids: Sequence[uuid.UUID]) -> Subquery:
     """(event_id, owner) for every event of the given records: its own, or its children's."""
     ids = [str(record_id) for record_id in record_ids]
@@ -307,7 +311,7 @@ async def histories(
         func.row_number().over(partition_by=owned.c.owner, order_by=owned.c.event_id).label("rank"),
     )
     if after is not None:
-        ranked = ranked.where(owned.c.event_id > decode_cursor(after))
+        ranked = ranked.where(owned.c.event_id > decode_cursor(after, AUDIT_KIND, field="after"))
     page = ranked.subquery()
     rows = await session.execute(
         select(AuditEvent, page.c.owner)
@@ -323,7 +327,7 @@ async def histories(
         events = grouped.get(str(record_id), [])
         more = len(events) > limit
         events = events[:limit]
-        cursor = encode_cursor(events[-1].id) if more and events else None
+        cursor = encode_cursor(events[-1].id, AUDIT_KIND) if more and events else None
         windows[record_id] = Window(rows=events, next_cursor=cursor)
     return windows
 
