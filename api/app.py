@@ -5,7 +5,7 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -17,7 +17,7 @@ import api.models  # every model and the audit listener, before any request
 from api.auth import provide_principal
 from api.config import Settings, get_settings
 from api.db import create_engine, create_sessionmaker, provide_session
-from api.errors import exception_handlers
+from api.errors import BadRequest, exception_handlers
 from api.graphql_schema import graphql_controller
 from api.health import healthz, readyz
 from api.identity.authentication import authentication_middleware
@@ -35,6 +35,35 @@ from api.roster.rest import GuidelineController, TeamHealthController
 from api.teams.rest import MembersController, TeamsController
 
 API_PREFIX = "/api/v1"
+
+
+def refuse_repeated_parameters(request: Request[Any, Any, Any]) -> None:
+    """`before_request` hook: a query parameter given twice is a 400, never silently the last.
+
+    No list takes repeated values, so `?stage=idea&stage=building` would otherwise drop a
+    filter the caller believes is applied.
+    """
+    for name in request.query_params:
+        if len(request.query_params.getall(name)) > 1:
+            raise BadRequest.field(name, "is given more than once; give it once")
+
+
+class PizzaboxApp(Litestar):
+    """The Litestar app, answering HEAD wherever it answers GET (RFC 9110), without a body."""
+
+    # Any: Litestar types its scopes, receive and send as unions this override only passes on.
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await super().__call__(scope, receive, send)
+            return
+
+        async def headers_only(message: Any) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        as_get: Any = {**scope, "method": "GET"}
+        await super().__call__(as_get, receive, headers_only)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -76,7 +105,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     ]
     if rate_limit is not None:
         middleware.append(rate_limit.middleware)
-    return Litestar(
+    return PizzaboxApp(
         route_handlers=[healthz, readyz, api_router, graphql_controller(settings)],
         dependencies={
             "session": Provide(provide_session),
@@ -85,10 +114,25 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[database],
         middleware=middleware,
         before_send=[add_response_headers],
+        before_request=refuse_repeated_parameters,
         exception_handlers=exception_handlers,
         plugins=[ClosedInputSchemaPlugin()],
         request_max_body_size=settings.max_body_bytes,
-        cors_config=CORSConfig(allow_origins=settings.cors_origin_list)
+        cors_config=CORSConfig(
+            allow_origins=settings.cors_origin_list,
+            # A browser client must be able to read these, or it cannot page, retry or
+            # make a conditional write.
+            expose_headers=[
+                "ETag",
+                "Location",
+                "X-Request-ID",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+                "RateLimit-Policy",
+                "Retry-After",
+            ],
+        )
         if settings.cors_origin_list
         else None,
         openapi_config=OpenAPIConfig(

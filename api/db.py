@@ -10,7 +10,7 @@ from typing import Any, ClassVar, cast
 
 from litestar import Request
 from litestar.datastructures import State
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, String, event
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -18,8 +18,11 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute, declared_attr
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -110,6 +113,28 @@ class RecordBase(SQLModel):
     sensitive_fields: ClassVar[frozenset[str]] = frozenset()
 
 
+def _python_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+class folded(FunctionElement[str]):
+    """Lower-cased text for case-insensitive comparison, Unicode-aware on every database."""
+
+    type = String()
+    name = "folded"
+    inherit_cache = True
+
+
+@compiles(folded)
+def _folded_default(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "sqlite")
+def _folded_sqlite(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"pz_lower({compiler.process(element.clauses, **kw)})"
+
+
 def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
     def on_connect(dbapi_connection: Any, connection_record: ConnectionPoolEntry) -> None:
         cursor = dbapi_connection.cursor()
@@ -119,6 +144,8 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # SQLite's lower() folds ASCII only; `folded()` uses Python's, so "ZOË" finds "Zoë".
+        dbapi_connection.create_function("pz_lower", 1, _python_lower, deterministic=True)
         # SQLAlchemy emits BEGIN itself (see _sqlite_begin) instead of the driver's implicit one.
         dbapi_connection.isolation_level = None
 

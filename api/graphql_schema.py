@@ -35,8 +35,8 @@ from api.products.graphql import ProductsMutation, ProductsQuery
 from api.products.loaders import ChangesKey, changes_loader, team_products_loader
 from api.products.models import Product, ProductChange
 from api.roster.graphql import RosterMutation, RosterQuery
-from api.roster.loaders import HealthKey, team_health_loader
-from api.roster.schemas import TeamHealth
+from api.roster.loaders import HealthKey, health_history_loader, team_health_loader
+from api.roster.schemas import HealthPoint, TeamHealth
 from api.teams.graphql import TeamsMutation, TeamsQuery
 from api.teams.loaders import person_memberships_loader, roster_loader, team_loader
 from api.teams.models import Membership, Team
@@ -54,6 +54,7 @@ class Loaders:
     products_by_team: DataLoader[uuid.UUID, list[Product]] = field(init=False)
     changes: DataLoader[ChangesKey, list[ProductChange]] = field(init=False)
     team_health: DataLoader[HealthKey, TeamHealth] = field(init=False)
+    health_history: DataLoader[uuid.UUID, list[HealthPoint]] = field(init=False)
     history: DataLoader[HistoryKey, Window[AuditEvent]] = field(init=False)
     history_count: DataLoader[uuid.UUID, int] = field(init=False)
 
@@ -65,6 +66,7 @@ class Loaders:
         self.products_by_team = team_products_loader(self.session)
         self.changes = changes_loader(self.session)
         self.team_health = team_health_loader(self.session)
+        self.health_history = health_history_loader(self.session)
         self.history = history_loader(self.session)
         self.history_count = history_count_loader(self.session)
 
@@ -125,9 +127,13 @@ async def provide_context(session: AsyncSession, principal: Principal) -> Contex
 
 def graphql_controller(settings: Settings) -> type[Controller]:
     """The /graphql endpoint: POST and GET queries, GraphiQL for browsers on GET."""
-    return make_graphql_controller(
+    controller = make_graphql_controller(
         build_schema(settings),
         path="/graphql",
         context_getter=provide_context,
         graphql_ide="graphiql",
     )
+    # GraphQL documents itself (schema/schema.graphql, introspection); as REST operations in
+    # OpenAPI it only confused generated clients.
+    controller.include_in_schema = False
+    return controller

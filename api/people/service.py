@@ -3,11 +3,11 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.db import utcnow
+from api.db import folded, utcnow
 from api.errors import Conflict, FieldError, NotFound
 from api.pagination import Window, count_rows, fetch_window
 from api.people.models import Person
@@ -60,7 +60,7 @@ def _filtered(filters: PeopleFilter) -> Select[Person]:
     if not filters.include_archived:
         statement = statement.where(col(Person.archived_at).is_(None))
     if filters.org:
-        statement = statement.where(func.lower(col(Person.home_org)) == filters.org.lower())
+        statement = statement.where(folded(col(Person.home_org)) == filters.org.lower())
     if filters.job_family:
         statement = statement.where(col(Person.job_family) == filters.job_family.value)
     if filters.q:
@@ -97,6 +97,8 @@ async def update_person(
     """Change some of a person's fields."""
     person = await get_person(session, person_id)
     check_if_match(person, if_match)
+    if person.archived_at is not None:
+        raise Conflict(f"person {person_id} is archived and cannot change")
     changes = data.model_dump(exclude_unset=True, mode="json")
     if changes.get("email") and changes["email"] != person.email:
         await _check_email_free(session, changes["email"], other_than=person.id)

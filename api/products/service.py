@@ -4,13 +4,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlmodel import col
 
 from api.auth import Action, Principal, authorize, visible_products
-from api.db import relation, utcnow
+from api.db import folded, relation, utcnow
 from api.errors import Conflict, FieldError, InvalidInput, NotFound
 from api.pagination import Window, count_rows, fetch_window
 from api.products.models import STAGE_ORDER, Product, ProductChange, Stage, TrackedField
@@ -87,7 +87,7 @@ def _filtered(filters: ProductsFilter, principal: Principal) -> Select[Product]:
             col(Product.data_classification) == filters.data_classification.value
         )
     if filters.org:
-        statement = statement.where(func.lower(col(Team.org)) == filters.org.lower())
+        statement = statement.where(folded(col(Team.org)) == filters.org.lower())
     if filters.q:
         statement = statement.where(
             text_search(filters.q, Product.slug, Product.name, Product.summary)

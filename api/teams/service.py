@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from sqlmodel import col
 
 from api.auth import TEAM_SCOPED, Action, Principal, authorize
-from api.db import relation, utcnow
+from api.db import folded, relation, utcnow
 from api.errors import Conflict, FieldError, InvalidInput, NotFound
 from api.pagination import Window, count_rows, fetch_window
 from api.people.models import Person
@@ -58,7 +58,7 @@ async def _filtered(session: AsyncSession, filters: TeamsFilter) -> Select[Team]
     if not filters.include_archived:
         statement = statement.where(col(Team.archived_at).is_(None))
     if filters.org:
-        statement = statement.where(func.lower(col(Team.org)) == filters.org.lower())
+        statement = statement.where(folded(col(Team.org)) == filters.org.lower())
     if filters.q:
         statement = statement.where(
             text_search(filters.q, col(Team.slug), col(Team.name), col(Team.mission))
@@ -247,15 +247,19 @@ async def add_member(
     if person.archived_at is not None:
         raise InvalidInput.field("person_id", "the person is archived")
     overlapping = await session.scalar(
-        select(col(Membership.id)).where(
+        select(Membership)
+        .where(
             col(Membership.team_id) == team.id,
             col(Membership.person_id) == person.id,
             or_(col(Membership.end_date).is_(None), col(Membership.end_date) > start),
         )
+        .order_by(col(Membership.start_date))
+        .limit(1)
     )
     if overlapping is not None:
+        until = f" until {overlapping.end_date}" if overlapping.end_date else ""
         raise Conflict(
-            f"{person.email} is already on team {slug!r} from {start} on",
+            f"{person.email} is already on team {slug!r} from {overlapping.start_date}{until}",
             [FieldError("person_id", "is already a member")],
         )
     membership = Membership(
