@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from api.roster import service
-from api.roster.schemas import TeamHealth
+from api.roster.schemas import HealthPoint, TeamHealth
 from api.teams.service import get_teams
 
 HealthKey = tuple[uuid.UUID, date | None]
@@ -29,5 +29,19 @@ def team_health_loader(session: AsyncSession) -> DataLoader[HealthKey, TeamHealt
             )
             found.update({(team_id, day): item for team_id, item in health.items()})
         return [found.get(key) or LookupError(f"team {key[0]} not found") for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def health_history_loader(session: AsyncSession) -> DataLoader[uuid.UUID, list[HealthPoint]]:
+    """Health histories of teams: a fixed number of queries per batch."""
+
+    async def load(team_ids: list[uuid.UUID]) -> list[list[HealthPoint] | BaseException]:
+        teams = await get_teams(session, team_ids)
+        histories = await service.health_histories(session, list(teams.values()))
+        return [
+            histories.get(team_id) or LookupError(f"team {team_id} not found")
+            for team_id in team_ids
+        ]
 
     return DataLoader(load_fn=load)

@@ -131,6 +131,9 @@ async def grant_exception(
     """Give a team its own maximum; a previous exception is withdrawn and kept as history."""
     authorize(principal, Action.SIZE_EXCEPTION_GRANT)
     team = await get_team(session, slug)
+    # Grants for one team take turns (the row lock lasts until commit), so exactly one
+    # exception is ever in force: the next grant sees and withdraws the one before it.
+    await session.refresh(team, with_for_update=True)
     if team.archived_at is not None:
         raise Conflict(f"team {slug!r} is archived")
     now = utcnow()
@@ -165,6 +168,7 @@ async def withdraw_exception(
 ) -> tuple[Team, TeamSizeException]:
     """Withdraw a team's exception: the org-wide guideline applies again at once."""
     authorize(principal, Action.SIZE_EXCEPTION_GRANT)
+    await session.refresh(await get_team(session, slug), with_for_update=True)
     team, exception = await get_exception(session, slug)
     check_if_match(exception, if_match)
     exception.withdrawn_at = utcnow()
@@ -366,15 +370,38 @@ async def team_health(session: AsyncSession, slug: str, *, on: date | None) -> T
 async def health_history(session: AsyncSession, slug: str) -> list[HealthPoint]:
     """The team's size and status at each day its roster or exception changed, oldest first."""
     team = await get_team(session, slug)
+    return (await health_histories(session, [team]))[team.id]
+
+
+async def health_histories(
+    session: AsyncSession, teams: Sequence[Team]
+) -> dict[uuid.UUID, list[HealthPoint]]:
+    """Health histories of many teams, from three queries whatever their number."""
     guideline = await load_guideline(session)
-    memberships = list(
-        await session.scalars(select(Membership).where(col(Membership.team_id) == team.id))
-    )
-    exceptions = list(
-        await session.scalars(
-            select(TeamSizeException).where(col(TeamSizeException.team_id) == team.id)
-        )
-    )
+    team_ids = [team.id for team in teams]
+    memberships: dict[uuid.UUID, list[Membership]] = defaultdict(list)
+    exceptions: dict[uuid.UUID, list[TeamSizeException]] = defaultdict(list)
+    if team_ids:
+        for membership in await session.scalars(
+            select(Membership).where(col(Membership.team_id).in_(team_ids))
+        ):
+            memberships[membership.team_id].append(membership)
+        for exception in await session.scalars(
+            select(TeamSizeException).where(col(TeamSizeException.team_id).in_(team_ids))
+        ):
+            exceptions[exception.team_id].append(exception)
+    return {
+        team.id: _history(team, memberships[team.id], exceptions[team.id], guideline)
+        for team in teams
+    }
+
+
+def _history(
+    team: Team,
+    memberships: Sequence[Membership],
+    exceptions: Sequence[TeamSizeException],
+    guideline: Guideline,
+) -> list[HealthPoint]:
     days: set[date] = {team.created_at.date()}
     for membership in memberships:
         days.add(membership.start_date)

@@ -20,7 +20,6 @@ from api.graphql_core import (
 )
 from api.identity.graphql import AuditEventType, history_connection
 from api.people.graphql import PersonType
-from api.roster import service as roster_service
 from api.roster.graphql import (
     HealthPointType,
     HealthStatusEnum,
@@ -116,7 +115,7 @@ class TeamType:
         description="The team's size and status at each day they changed, oldest first.",
     )
     async def health_history(self, info: GraphQLInfo) -> list[HealthPointType] | None:
-        points = await roster_service.health_history(info.context.session, self.slug)
+        points = await info.context.loaders.health_history.load(self.id)
         return [HealthPointType.from_read(point) for point in points]
 
 
