@@ -84,6 +84,8 @@ _RULES = [
     "setTeamSizeGuideline",
     # An exception expires in the future.
     "grantTeamSizeException",
+    # Health describes today or a past day, never a future one.
+    "getTeamHealth",
 ]
 _ACCEPTED = ["2xx", "401", "403", "404", "409"]
 

@@ -8,13 +8,15 @@ from pydantic import BaseModel, StringConstraints
 from api.people.models import JobFamily
 from api.records import InputModel, Name, Org, RecordRead, omitted
 
+# `\s` differs between pydantic's regex engine and the ECMA one OpenAPI clients use; spelling
+# out control characters and U+FEFF makes the pattern mean the same to both.
 Email = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True,
         to_lower=True,
         max_length=254,
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        pattern=r"^[^@\s\x00-\x1f\x7f-\x9f\uFEFF]+@[^@\s\x00-\x1f\x7f-\x9f\uFEFF]+\.[^@\s\x00-\x1f\x7f-\x9f\uFEFF]+$",
     ),
 ]
 
