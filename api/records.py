@@ -43,6 +43,20 @@ def _date_as_text(value: object) -> object:
 IsoDate = Annotated[date, BeforeValidator(_date_as_text)]
 
 
+def _whole_number(value: object) -> object:
+    # A JSON integer, as JSON Schema counts them (50 or 50.0), and nothing else: not true, not
+    # "50", not 50.5. Checked here because Litestar validates bodies with strict=False, which
+    # overrides pydantic's `Strict()`.
+    if type(value) is int:
+        return value
+    if type(value) is float and value.is_integer():
+        return int(value)
+    raise ValueError("must be a whole number")
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+
+
 def omitted(description: str | None = None) -> Any:
     """The default of a field in a partial update: may be left out, but is never null.
 

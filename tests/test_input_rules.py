@@ -121,10 +121,11 @@ async def test_a_membership_conflict_names_the_existing_stint_start(client: Clie
     [
         pytest.param(True, id="true"),
         pytest.param("50", id="string"),
-        pytest.param(50.0, id="float"),
+        pytest.param(50.5, id="fraction"),
     ],
 )
 async def test_an_allocation_must_be_a_json_integer(client: Client, allocation: Any) -> None:
+    """JSON Schema's integers only: 50.0 counts (it is one), true, "50" and 50.5 do not."""
     team = await create_team(client)
     person = await create_person(client)
     path = f"{API}/teams/{team['slug']}/members"
@@ -170,7 +171,8 @@ async def test_a_launch_date_must_be_a_date(client: Client, value: Any) -> None:
     assert (await client.get(f"{PRODUCTS}/dated")).status_code == 404
 
 
-@pytest.mark.parametrize("minimum", ["3", 3.0, True])
+# 3.0 is an integer to JSON Schema, and so to the API; 3.5 is not.
+@pytest.mark.parametrize("minimum", ["3", 3.5, True])
 async def test_guideline_numbers_must_be_json_integers(client: Client, minimum: Any) -> None:
     path = f"{API}/guidelines/team-size"
     before = (await client.get(path)).json()

@@ -4,12 +4,12 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from api.records import InputModel, RecordRead
+from api.records import InputModel, RecordRead, WholeNumber
 from api.roster.models import HealthStatus
 
-Size = Annotated[int, Strict(), Field(ge=1, le=1000)]
+Size = Annotated[WholeNumber, Field(ge=1, le=1000)]
 
 DEFAULT_GUIDELINE = {"minimum": 3, "recommended_min": 5, "recommended_max": 8, "acceptable_max": 10}
 

@@ -4,18 +4,18 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, Strict, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from api.people.schemas import PersonRead
-from api.records import InputModel, IsoDate, Name, Org, RecordRead, Slug, omitted
+from api.records import InputModel, IsoDate, Name, Org, RecordRead, Slug, WholeNumber, omitted
 from api.roster.models import HealthStatus
 from api.roster.schemas import HealthWarning
 from api.teams.models import TeamRole
 
 Mission = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-# Strict: JSON `true` or "50" is not a percentage.
+# A whole number: JSON `true` or "50" is not a percentage.
 Allocation = Annotated[
-    int, Strict(), Field(ge=1, le=100, description="Share of the person's time, 1 to 100")
+    WholeNumber, Field(ge=1, le=100, description="Share of the person's time, 1 to 100")
 ]
 
 
