@@ -1,0 +1,21 @@
+"""What a fuzzer must accept that the OpenAPI document cannot express; shared by
+tests/test_fuzz.py and scripts/fuzz_rest.py so they never disagree."""
+
+# Operations that refuse some schema-valid input with 422: rules across fields, and references to
+# records that do not exist or are archived.
+RULE_422_OPERATIONS = (
+    "createProduct",
+    "updateProduct",
+    "addTeamMember",
+    "listTeamMembers",
+    # `until` must come after `since`.
+    "listAuditEvents",
+    # A `ci` token must list a product, and may list only products that exist.
+    "createToken",
+    # The guideline's sizes must be in order (minimum <= recommended <= acceptable).
+    "setTeamSizeGuideline",
+    # An exception expires in the future.
+    "grantTeamSizeException",
+    # Health describes today or a past day, never a future one.
+    "getTeamHealth",
+)
