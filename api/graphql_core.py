@@ -151,9 +151,13 @@ def _graphql_error(error: GraphQLError) -> GraphQLError:
             extensions["errors"] = [
                 {"field": camel(item.field), "message": item.message} for item in original.errors
             ]
-        return GraphQLError(
-            original.detail, nodes=error.nodes, path=error.path, extensions=extensions
+        # Name the fields as GraphQL clients write them, in the message as in `errors`.
+        message = (
+            "; ".join(f"{camel(item.field)}: {item.message}" for item in original.errors)
+            if original.errors and isinstance(original, InvalidInput)
+            else original.detail
         )
+        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
     if isinstance(original, DataError):
         # The database refused a value the client sent (a NUL character in text, say).
         return GraphQLError(

@@ -3,7 +3,6 @@
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from functools import partial
 
 import strawberry
@@ -38,7 +37,7 @@ from api.roster.graphql import RosterMutation, RosterQuery
 from api.roster.loaders import HealthKey, health_history_loader, team_health_loader
 from api.roster.schemas import HealthPoint, TeamHealth
 from api.teams.graphql import TeamsMutation, TeamsQuery
-from api.teams.loaders import person_memberships_loader, roster_loader, team_loader
+from api.teams.loaders import RosterKey, person_memberships_loader, roster_loader, team_loader
 from api.teams.models import Membership, Team
 
 
@@ -49,7 +48,7 @@ class Loaders:
     session: AsyncSession
     person: DataLoader[uuid.UUID, Person] = field(init=False)
     team: DataLoader[uuid.UUID, Team] = field(init=False)
-    roster: DataLoader[tuple[uuid.UUID, date | None], list[Membership]] = field(init=False)
+    roster: DataLoader[RosterKey, list[Membership]] = field(init=False)
     memberships_by_person: DataLoader[uuid.UUID, list[Membership]] = field(init=False)
     products_by_team: DataLoader[uuid.UUID, list[Product]] = field(init=False)
     changes: DataLoader[ChangesKey, list[ProductChange]] = field(init=False)

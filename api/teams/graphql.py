@@ -71,14 +71,18 @@ class TeamType:
 
     @strawberry.field(
         extensions=[Requires(Action.PERSON_READ)],
-        description="Members today, or on a past day given as `at`.",
+        description=(
+            "Members today, or on a past day given as `at`; with `includeEnded` (and no `at`), "
+            "every stint the team ever had."
+        ),
     )
     async def members(
-        self, info: GraphQLInfo, at: date | None = None
+        self, info: GraphQLInfo, at: date | None = None, include_ended: bool = False
     ) -> list["MembershipType"] | None:
         if at is not None and at > today():
             raise InvalidInput.field("at", "must not be in the future")
-        memberships = await info.context.loaders.roster.load((self.id, at))
+        every_stint = include_ended and at is None
+        memberships = await info.context.loaders.roster.load((self.id, at, every_stint))
         return [MembershipType.from_model(membership) for membership in memberships]
 
     @strawberry.field(

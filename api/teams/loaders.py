@@ -11,7 +11,8 @@ from api.graphql_core import by_key
 from api.teams import service
 from api.teams.models import Membership, Team
 
-RosterKey = tuple[uuid.UUID, date | None]
+# (team, day or None for today, every stint instead of one day's roster)
+RosterKey = tuple[uuid.UUID, date | None, bool]
 
 
 def team_loader(session: AsyncSession) -> DataLoader[uuid.UUID, Team]:
@@ -24,16 +25,19 @@ def team_loader(session: AsyncSession) -> DataLoader[uuid.UUID, Team]:
 
 
 def roster_loader(session: AsyncSession) -> DataLoader[RosterKey, list[Membership]]:
-    """Members of teams on a day (None: today), people loaded: one query per distinct day."""
+    """Members of teams on a day (None: today), or every stint, people loaded: one query per
+    distinct day."""
 
     async def load(keys: list[RosterKey]) -> list[list[Membership]]:
-        teams_by_day: dict[date | None, list[uuid.UUID]] = defaultdict(list)
-        for team_id, day in keys:
-            teams_by_day[day].append(team_id)
+        teams_by_view: dict[tuple[date | None, bool], list[uuid.UUID]] = defaultdict(list)
+        for team_id, day, every_stint in keys:
+            teams_by_view[(day, every_stint)].append(team_id)
         found: dict[RosterKey, list[Membership]] = {}
-        for day, team_ids in teams_by_day.items():
-            grouped = await service.memberships_for_teams(session, team_ids, on=day)
-            found.update({(team_id, day): rows for team_id, rows in grouped.items()})
+        for (day, every_stint), team_ids in teams_by_view.items():
+            grouped = await service.memberships_for_teams(
+                session, team_ids, on=day, every_stint=every_stint
+            )
+            found.update({(team_id, day, every_stint): rows for team_id, rows in grouped.items()})
         return [found.get(key, []) for key in keys]
 
     return DataLoader(load_fn=load)

@@ -315,18 +315,22 @@ async def end_member(
 
 
 async def memberships_for_teams(
-    session: AsyncSession, team_ids: Sequence[uuid.UUID], *, on: date | None = None
+    session: AsyncSession,
+    team_ids: Sequence[uuid.UUID],
+    *,
+    on: date | None = None,
+    every_stint: bool = False,
 ) -> dict[uuid.UUID, list[Membership]]:
-    """Current memberships of many teams, people loaded, in one query."""
+    """Memberships of many teams on a day (today by default), or every stint they ever had,
+    people loaded, in one query."""
     grouped: dict[uuid.UUID, list[Membership]] = {team_id: [] for team_id in team_ids}
     if not team_ids:
         return grouped
+    statement = select(Membership).where(col(Membership.team_id).in_(set(team_ids)))
+    if not every_stint:
+        statement = statement.where(*active_on(on or today()))
     rows = await session.scalars(
-        select(Membership)
-        .where(col(Membership.team_id).in_(set(team_ids)))
-        .where(*active_on(on or today()))
-        .options(joinedload(relation(Membership.person)))
-        .order_by(col(Membership.id))
+        statement.options(joinedload(relation(Membership.person))).order_by(col(Membership.id))
     )
     for membership in rows:
         grouped[membership.team_id].append(membership)

@@ -144,3 +144,41 @@ async def test_team_mutations_and_filters(client: Client) -> None:
 
 async def test_unknown_team_is_not_found(client: Client) -> None:
     await gql_error(client, '{ team(slug: "ghost") { slug } }', "NOT_FOUND")
+
+
+async def test_every_stint_with_include_ended(client: Client) -> None:
+    await create_team(client, slug="stints")
+    leaver = await create_person(client, email="gone@example.com")
+    stayer = await create_person(client, email="here@example.com")
+    week_ago = (date.today() - timedelta(days=7)).isoformat()
+    await add_member(client, "stints", leaver["id"], start_date=week_ago)
+    await add_member(client, "stints", stayer["id"], start_date=week_ago)
+    await client.delete(f"{API}/teams/stints/members/{leaver['id']}")
+
+    query = """
+    query($ended: Boolean!) {
+      team(slug: "stints") { members(includeEnded: $ended) { endDate person { email } } }
+    }
+    """
+    current = await gql_data(client, query, ended=False)
+    assert [m["person"]["email"] for m in current["team"]["members"]] == ["here@example.com"]
+    every = await gql_data(client, query, ended=True)
+    assert sorted(
+        (m["person"]["email"], m["endDate"] is not None) for m in every["team"]["members"]
+    ) == [("gone@example.com", True), ("here@example.com", False)]
+
+
+async def test_field_errors_are_named_in_camel_case_in_the_message(client: Client) -> None:
+    await create_team(client, slug="named")
+    person = await create_person(client)
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    error = await gql_error(
+        client,
+        'mutation($p: UUID!, $d: Date!) { addTeamMember(input: {team: "named", personId: $p, '
+        "role: ENGINEER, startDate: $d}) { role } }",
+        "BAD_USER_INPUT",
+        p=person["id"],
+        d=tomorrow,
+    )
+    assert error_fields(error) == ["startDate"]
+    assert error["message"].startswith("startDate:"), error
