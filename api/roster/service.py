@@ -82,10 +82,6 @@ async def set_guideline(
 
 def exception_read(exception: TeamSizeException, team: Team) -> SizeExceptionRead:
     """An exception as clients see it."""
-    now = utcnow()
-    active = exception.withdrawn_at is None and (
-        exception.expires_at is None or exception.expires_at > now
-    )
     return SizeExceptionRead(
         id=exception.id,
         created_at=exception.created_at,
@@ -97,7 +93,7 @@ def exception_read(exception: TeamSizeException, team: Team) -> SizeExceptionRea
         approved_by=exception.approved_by,
         expires_at=exception.expires_at,
         withdrawn_at=exception.withdrawn_at,
-        active=active,
+        active=exception.in_force_at(utcnow()),
     )
 
 
@@ -420,13 +416,7 @@ def _history(
             if m.start_date <= day and (m.end_date is None or m.end_date > day)
         ]
         instant = reference_instant(day)
-        in_force = [
-            e
-            for e in exceptions
-            if e.created_at <= instant
-            and (e.expires_at is None or e.expires_at > instant)
-            and (e.withdrawn_at is None or e.withdrawn_at > instant)
-        ]
+        in_force = [exception for exception in exceptions if exception.in_force_at(instant)]
         exception_max = max((e.max_size for e in in_force), default=None)
         point = HealthPoint(
             on=day,
