@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any, TypeVar
 
+from litestar import Response
 from litestar._openapi.schema_generation import SchemaCreator
 from litestar.datastructures import ResponseHeader
 from litestar.openapi.datastructures import ResponseSpec
@@ -15,9 +16,10 @@ from litestar.plugins import OpenAPISchemaPlugin
 from litestar.plugins.pydantic import PydanticSchemaPlugin
 from litestar.typing import FieldDefinition
 
+from api.db import RecordBase
 from api.errors import PROBLEM_JSON, InvalidInput, ProblemDetails
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from api.records import SLUG_PATTERN, InputModel
+from api.records import SLUG_PATTERN, InputModel, etag
 
 # Text that PostgreSQL can store and compare: no NUL characters.
 NO_NUL = r"^[^\x00]*$"
@@ -41,6 +43,24 @@ def one_of(enum: type[Enum]) -> dict[str, Any]:
 # its lax conversion reads the text "null" as None for `Stage | None`, so `?stage=null` would
 # silently mean "any stage" instead of being refused like any other value outside the enum.
 EnumT = TypeVar("EnumT", bound=Enum)
+BodyT = TypeVar("BodyT")
+
+
+def versioned(
+    body: BodyT,
+    record: RecordBase,
+    *,
+    created_at: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response[BodyT]:
+    """A one-record answer carrying the record's ETag; with `created_at` (the new record's
+    path), a 201 whose `Location` says where it lives."""
+    sent = {"ETag": etag(record), **(headers or {})}
+    if created_at is not None:
+        sent["Location"] = created_at
+    return Response(body, status_code=201 if created_at else 200, headers=sent)
+
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

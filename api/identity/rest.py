@@ -19,7 +19,6 @@ from api.identity.schemas import (
     TokenRead,
 )
 from api.pagination import DEFAULT_LIMIT, Page, Window
-from api.records import etag
 from api.rest_params import (
     ARCHIVE_PROBLEMS,
     CREATE_PROBLEMS,
@@ -34,6 +33,7 @@ from api.rest_params import (
     moment,
     one_of,
     problems,
+    versioned,
 )
 
 TextParameter = Annotated[str | None, Parameter(max_length=200, schema_extra=absent_or())]
@@ -87,14 +87,11 @@ class TokensController(Controller):
         token, secret = await service.create_token(session, data=data, principal=principal)
         products = (await service.products_of_tokens(session, [token]))[token.id]
         body = TokenCreated(**token_read(token, products).model_dump(), token=secret)
-        return Response(
+        return versioned(
             body,
-            status_code=201,
-            headers={
-                "Location": f"/api/v1/tokens/{token.id}",
-                "ETag": etag(token),
-                "Cache-Control": "no-store",
-            },
+            token,
+            created_at=f"/api/v1/tokens/{token.id}",
+            headers={"Cache-Control": "no-store"},
         )
 
     @get(
@@ -137,7 +134,7 @@ class TokensController(Controller):
         """One token, without its secret."""
         token = await service.get_token(session, token_id)
         products = (await service.products_of_tokens(session, [token]))[token.id]
-        return Response(token_read(token, products), headers={"ETag": etag(token)})
+        return versioned(token_read(token, products), token)
 
     @delete(
         "/{token_id:uuid}",

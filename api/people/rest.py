@@ -12,7 +12,6 @@ from api.pagination import DEFAULT_LIMIT, Page
 from api.people import service
 from api.people.models import JobFamily
 from api.people.schemas import PeopleFilter, PersonCreate, PersonRead, PersonUpdate
-from api.records import etag
 from api.rest_params import (
     CREATE_PROBLEMS,
     ETAG,
@@ -28,6 +27,7 @@ from api.rest_params import (
     created_headers,
     one_of,
     problems,
+    versioned,
 )
 
 
@@ -83,10 +83,8 @@ class PeopleController(Controller):
     ) -> Response[PersonRead]:
         """Add a person; the email must not be taken (case-insensitively)."""
         person = await service.create_person(session, data=data)
-        return Response(
-            PersonRead.model_validate(person),
-            status_code=201,
-            headers={"Location": f"/api/v1/people/{person.id}", "ETag": etag(person)},
+        return versioned(
+            PersonRead.model_validate(person), person, created_at=f"/api/v1/people/{person.id}"
         )
 
     @get(
@@ -102,7 +100,7 @@ class PeopleController(Controller):
     ) -> Response[PersonRead]:
         """One person, with an ETag for conditional writes."""
         person = await service.get_person(session, person_id)
-        return Response(PersonRead.model_validate(person), headers={"ETag": etag(person)})
+        return versioned(PersonRead.model_validate(person), person)
 
     @patch(
         "/{person_id:uuid}",
@@ -122,7 +120,7 @@ class PeopleController(Controller):
     ) -> Response[PersonRead]:
         """Change the fields sent; `If-Match` makes it conditional (412 when stale)."""
         person = await service.update_person(session, person_id, data=data, if_match=if_match)
-        return Response(PersonRead.model_validate(person), headers={"ETag": etag(person)})
+        return versioned(PersonRead.model_validate(person), person)
 
     @delete(
         "/{person_id:uuid}",

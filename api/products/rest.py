@@ -21,7 +21,6 @@ from api.products.schemas import (
     ProductsFilter,
     ProductUpdate,
 )
-from api.records import etag
 from api.rest_params import (
     ARCHIVE_PROBLEMS,
     CREATE_PROBLEMS,
@@ -42,6 +41,7 @@ from api.rest_params import (
     choice,
     created_headers,
     one_of,
+    versioned,
 )
 
 
@@ -61,13 +61,6 @@ def product_read(product: Product) -> ProductRead:
         target_launch_date=product.target_launch_date,
         archived_at=product.archived_at,
     )
-
-
-def _product_response(product: Product, status_code: int = 200) -> Response[ProductRead]:
-    headers = {"ETag": etag(product)}
-    if status_code == 201:
-        headers["Location"] = f"/api/v1/products/{product.slug}"
-    return Response(product_read(product), status_code=status_code, headers=headers)
 
 
 class ProductsController(Controller):
@@ -140,7 +133,9 @@ class ProductsController(Controller):
     ) -> Response[ProductRead]:
         """Create a product at the `idea` stage, owned by an existing team."""
         product = await service.create_product(session, data=data, principal=principal)
-        return _product_response(product, 201)
+        return versioned(
+            product_read(product), product, created_at=f"/api/v1/products/{product.slug}"
+        )
 
     @get(
         "/{slug:str}",
@@ -154,7 +149,8 @@ class ProductsController(Controller):
         self, session: AsyncSession, principal: Principal, slug: ProductSlug
     ) -> Response[ProductRead]:
         """One product, with an ETag for conditional writes."""
-        return _product_response(await service.get_product(session, slug, principal=principal))
+        product = await service.get_product(session, slug, principal=principal)
+        return versioned(product_read(product), product)
 
     @patch(
         "/{slug:str}",
@@ -176,7 +172,7 @@ class ProductsController(Controller):
         product = await service.update_product(
             session, slug, data=data, if_match=if_match, principal=principal
         )
-        return _product_response(product)
+        return versioned(product_read(product), product)
 
     @delete(
         "/{slug:str}",

@@ -18,6 +18,7 @@ from api.rest_params import (
     absent_or,
     day,
     problems,
+    versioned,
 )
 from api.roster import service
 from api.roster.schemas import (
@@ -62,7 +63,7 @@ class GuidelineController(Controller):
         """Replace the guideline; its numbers must be in order. Admins only."""
         guideline = await service.set_guideline(session, data=data, if_match=if_match)
         assert guideline.row is not None
-        return Response(service.guideline_read(guideline), headers={"ETag": etag(guideline.row)})
+        return versioned(service.guideline_read(guideline), guideline.row)
 
 
 class TeamHealthController(Controller):
@@ -117,7 +118,7 @@ class TeamHealthController(Controller):
     ) -> Response[SizeExceptionRead]:
         """The exception in force; 404 when the team has none."""
         team, exception = await service.get_exception(session, slug)
-        return Response(service.exception_read(exception, team), headers={"ETag": etag(exception)})
+        return versioned(service.exception_read(exception, team), exception)
 
     @put(
         "/size-exception",
@@ -139,7 +140,7 @@ class TeamHealthController(Controller):
         team, exception = await service.grant_exception(
             session, slug, data=data, if_match=if_match, principal=principal
         )
-        return Response(service.exception_read(exception, team), headers={"ETag": etag(exception)})
+        return versioned(service.exception_read(exception, team), exception)
 
     @delete(
         "/size-exception",

@@ -14,7 +14,6 @@ from api.identity.schemas import AuditEventRead
 from api.identity.service import record_history
 from api.pagination import DEFAULT_LIMIT, Page
 from api.people.schemas import PersonRead
-from api.records import etag
 from api.rest_params import (
     ARCHIVE_PROBLEMS,
     CREATE_PROBLEMS,
@@ -36,11 +35,12 @@ from api.rest_params import (
     day,
     one_of,
     problems,
+    versioned,
 )
 from api.roster import service as roster_service
 from api.roster.models import HealthStatus
 from api.teams import service
-from api.teams.models import Membership, Team
+from api.teams.models import Membership
 from api.teams.schemas import (
     MembershipAdded,
     MembershipCreate,
@@ -69,13 +69,6 @@ def membership_read(membership: Membership, team_slug: str) -> MembershipRead:
         start_date=membership.start_date,
         end_date=membership.end_date,
     )
-
-
-def _team_response(team: Team, status_code: int = 200) -> Response[TeamRead]:
-    headers = {"ETag": etag(team)}
-    if status_code == 201:
-        headers["Location"] = f"/api/v1/teams/{team.slug}"
-    return Response(TeamRead.model_validate(team), status_code=status_code, headers=headers)
 
 
 class TeamsController(Controller):
@@ -134,7 +127,10 @@ class TeamsController(Controller):
         self, session: AsyncSession, principal: Principal, data: TeamCreate
     ) -> Response[TeamRead]:
         """Create a team; the slug must be new."""
-        return _team_response(await service.create_team(session, data=data), 201)
+        team = await service.create_team(session, data=data)
+        return versioned(
+            TeamRead.model_validate(team), team, created_at=f"/api/v1/teams/{team.slug}"
+        )
 
     @get(
         "/{slug:str}",
@@ -148,7 +144,8 @@ class TeamsController(Controller):
         self, session: AsyncSession, principal: Principal, slug: TeamSlug
     ) -> Response[TeamRead]:
         """One team, with an ETag for conditional writes."""
-        return _team_response(await service.get_team(session, slug))
+        team = await service.get_team(session, slug)
+        return versioned(TeamRead.model_validate(team), team)
 
     @patch(
         "/{slug:str}",
@@ -167,11 +164,10 @@ class TeamsController(Controller):
         if_match: IfMatch = None,
     ) -> Response[TeamRead]:
         """Change the fields sent; `If-Match` makes it conditional (412 when stale)."""
-        return _team_response(
-            await service.update_team(
-                session, slug, data=data, if_match=if_match, principal=principal
-            )
+        team = await service.update_team(
+            session, slug, data=data, if_match=if_match, principal=principal
         )
+        return versioned(TeamRead.model_validate(team), team)
 
     @delete(
         "/{slug:str}",
@@ -267,15 +263,12 @@ class MembersController(Controller):
         """
         membership = await service.add_member(session, slug, data=data, principal=principal)
         health = await roster_service.team_health(session, slug, on=None)
-        return Response(
+        return versioned(
             MembershipAdded(
                 **membership_read(membership, slug).model_dump(), warnings=health.warnings
             ),
-            status_code=201,
-            headers={
-                "Location": f"/api/v1/teams/{slug}/members/{membership.person_id}",
-                "ETag": etag(membership),
-            },
+            membership,
+            created_at=f"/api/v1/teams/{slug}/members/{membership.person_id}",
         )
 
     @get(
@@ -291,7 +284,7 @@ class MembersController(Controller):
     ) -> Response[MembershipRead]:
         """A person's current membership of the team."""
         membership = await service.get_member(session, slug, person_id)
-        return Response(membership_read(membership, slug), headers={"ETag": etag(membership)})
+        return versioned(membership_read(membership, slug), membership)
 
     @patch(
         "/{person_id:uuid}",
@@ -314,7 +307,7 @@ class MembersController(Controller):
         membership = await service.update_member(
             session, slug, person_id, data=data, if_match=if_match, principal=principal
         )
-        return Response(membership_read(membership, slug), headers={"ETag": etag(membership)})
+        return versioned(membership_read(membership, slug), membership)
 
     @delete(
         "/{person_id:uuid}",
