@@ -11,6 +11,7 @@ from sqlmodel import col
 
 from api.audit import access_event
 from api.auth import (
+    PRODUCT_SCOPED,
     TEAM_SCOPED,
     Principal,
     bearer_token,
@@ -68,11 +69,14 @@ async def resolve_principal(
                 .where(*active_on(today()))
             )
         )
-    product_ids = frozenset(
-        await session.scalars(
-            select(col(TokenProduct.product_id)).where(col(TokenProduct.token_id) == row.id)
+    product_ids: frozenset[uuid.UUID] = frozenset()
+    if Role(row.role) in PRODUCT_SCOPED:
+        # Only a CI token has products; every other request skips the query.
+        product_ids = frozenset(
+            await session.scalars(
+                select(col(TokenProduct.product_id)).where(col(TokenProduct.token_id) == row.id)
+            )
         )
-    )
     touch_due = row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION
     principal = Principal(
         name=row.name,
