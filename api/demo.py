@@ -320,7 +320,11 @@ async def load_demo(session: AsyncSession) -> DemoSummary:
         people[name.split()[0]] = person
 
     for slug, name, org, mission in _TEAMS:
-        await create_team(session, data=TeamCreate(slug=slug, name=name, org=org, mission=mission))
+        await create_team(
+            session,
+            data=TeamCreate(slug=slug, name=name, org=org, mission=mission),
+            principal=DEMO_PRINCIPAL,
+        )
 
     for slug, roster in _ROSTERS.items():
         for first_name, role, allocation, days_ago in roster:

@@ -54,12 +54,18 @@ async def resolve_principal(
     if not token_matches(token, row.secret_hash if row else _DUMMY_HASH) or row is None:
         raise Unauthenticated("the token is not valid")
     now = utcnow()
+    person = await session.get(Person, row.person_id) if row.person_id else None
+    if person is not None and person.archived_at is not None:
+        # Checked before revocation: archiving revokes the person's tokens, and this says why.
+        raise Unauthenticated(
+            f"the token belongs to {person.email}, who was archived on "
+            f"{person.archived_at.date().isoformat()}; it no longer works"
+        )
     if row.revoked_at is not None:
         raise Unauthenticated("the token has been revoked")
     if row.expires_at is not None and row.expires_at <= now:
         raise Unauthenticated("the token has expired")
 
-    person = await session.get(Person, row.person_id) if row.person_id else None
     team_ids: frozenset[uuid.UUID] = frozenset()
     if person is not None and Role(row.role) in TEAM_SCOPED:
         team_ids = frozenset(

@@ -9,6 +9,7 @@ from sqlmodel import col
 
 from api.db import folded, utcnow
 from api.errors import Conflict, FieldError, NotFound
+from api.identity.models import ApiToken
 from api.pagination import Window, count_rows, fetch_window
 from api.people.models import Person
 from api.people.schemas import PeopleFilter, PersonCreate, PersonUpdate
@@ -110,7 +111,8 @@ async def update_person(
 async def archive_person(
     session: AsyncSession, person_id: uuid.UUID, *, if_match: Precondition
 ) -> Person:
-    """Archive a person and end the memberships they still hold; history stays."""
+    """Archive a person, end the memberships they still hold and revoke their tokens; history
+    stays."""
     person = await get_person(session, person_id)
     check_if_match(person, if_match)
     if person.archived_at is not None:
@@ -119,5 +121,15 @@ async def archive_person(
     person.archived_at = now
     person.updated_at = now
     await end_open_memberships(session, col(Membership.person_id) == person.id, on=now.date())
+    # A token acts as its person: once they are gone it must not go on working (each revocation
+    # is an audited change of its own, by whoever archived the person).
+    tokens = await session.scalars(
+        select(ApiToken)
+        .where(col(ApiToken.person_id) == person.id)
+        .where(col(ApiToken.revoked_at).is_(None))
+    )
+    for token in tokens:
+        token.revoked_at = now
+        token.updated_at = now
     await flush(session)
     return person

@@ -268,7 +268,8 @@ class TeamsMutation:
     async def create_team(self, info: GraphQLInfo, input: CreateTeamInput) -> TeamType | None:
         data = parse_input(TeamCreate, provided(input))
         async with mutation(info) as session:
-            return TeamType.from_model(await service.create_team(session, data=data))
+            team = await service.create_team(session, data=data, principal=info.context.principal)
+            return TeamType.from_model(team)
 
     @strawberry.mutation(
         extensions=[Requires(Action.TEAM_WRITE)], description="Change the fields given."

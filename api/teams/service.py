@@ -17,7 +17,7 @@ from api.people.models import Person
 from api.products.models import Product
 from api.records import Precondition, apply_changes, check_if_match, flush, text_search
 from api.roster.queries import load_guideline, team_status_subquery
-from api.teams.models import Membership, Team, active_on, today
+from api.teams.models import Membership, Team, TeamRole, active_on, today
 from api.teams.schemas import (
     MembershipCreate,
     MembershipUpdate,
@@ -79,8 +79,9 @@ async def count_teams(session: AsyncSession, *, filters: TeamsFilter) -> int:
     return await count_rows(session, await _filtered(session, filters))
 
 
-async def create_team(session: AsyncSession, *, data: TeamCreate) -> Team:
-    """Add a team; the slug must be new."""
+async def create_team(session: AsyncSession, *, data: TeamCreate, principal: Principal) -> Team:
+    """Add a team; the slug must be new. A team-scoped creator (a contributor) joins it as its
+    lead in the same transaction, since that is the only way they may ever change it."""
     if await session.scalar(select(col(Team.id)).where(col(Team.slug) == data.slug)) is not None:
         raise Conflict(
             f"a team with slug {data.slug!r} already exists",
@@ -89,24 +90,26 @@ async def create_team(session: AsyncSession, *, data: TeamCreate) -> Team:
     team = Team(slug=data.slug, name=data.name, mission=data.mission, org=data.org)
     session.add(team)
     await flush(session)
+    if principal.role in TEAM_SCOPED and principal.person_id is not None:
+        session.add(
+            Membership(
+                team_id=team.id,
+                person_id=principal.person_id,
+                role=TeamRole.LEAD.value,
+                allocation_percent=100,
+                start_date=today(),
+            )
+        )
+        await flush(session)
     return team
 
 
 async def authorize_team_change(
     session: AsyncSession, principal: Principal, team: Team, action: Action = Action.TEAM_WRITE
 ) -> None:
-    """Whether `principal` may change `team` (or its products): its own teams, or a team
-    nobody is on yet, for contributors."""
-    unstaffed = False
-    if principal.role in TEAM_SCOPED and team.id not in principal.team_ids:
-        staffed = await session.scalar(
-            select(col(Membership.id))
-            .where(col(Membership.team_id) == team.id)
-            .where(*active_on(today()))
-            .limit(1)
-        )
-        unstaffed = staffed is None
-    authorize(principal, action, team_id=team.id, team_is_unstaffed=unstaffed)
+    """Whether `principal` may change `team` (or its products): contributors only the teams
+    they are on today, staffed or not."""
+    authorize(principal, action, team_id=team.id)
 
 
 def _check_not_archived(team: Team) -> None:

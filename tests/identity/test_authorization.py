@@ -704,39 +704,77 @@ async def test_contributor_cannot_change_another_team_or_its_products(
     assert len(await list_all(client, f"{API}/audit-events")) == events_before
 
 
-async def test_a_team_nobody_is_on_can_be_staffed_by_any_contributor(
+async def test_a_team_nobody_is_on_is_not_any_contributors_to_take(
     app: Litestar, client: Client
 ) -> None:
     world = await build_world(app, client)
     mine = bearer(world.tokens[Role.CONTRIBUTOR])
     empty = (await create_team(client))["slug"]
+    product = (await create_product(client, team=empty))["slug"]
 
-    response = await client.patch(f"{API}/teams/{empty}", json={"mission": "Start"}, headers=mine)
-    assert response.status_code == 200, response.text
-    response = await client.post(
+    refused = await client.patch(f"{API}/teams/{empty}", json={"mission": "Mine"}, headers=mine)
+    assert_problem(refused, 403)
+    refused = await client.patch(f"{API}/products/{product}", json={"name": "Mine"}, headers=mine)
+    assert_problem(refused, 403)
+    # Nor may the contributor staff it with themselves (or anyone).
+    refused = await client.post(
         f"{API}/teams/{empty}/members",
-        json={"person_id": world.newcomer_id, "role": "lead"},
+        json={"person_id": world.contributor_id, "role": "lead"},
         headers=mine,
     )
-    assert response.status_code == 201, response.text
-    # Staffed now, by someone else: it is no longer the contributor's to change.
-    refused = await client.patch(f"{API}/teams/{empty}", json={"mission": "Again"}, headers=mine)
     assert_problem(refused, 403)
+    body = await gql_as(
+        client,
+        world.tokens[Role.CONTRIBUTOR],
+        'mutation($slug: String!) { updateTeam(input: {slug: $slug, mission: "Mine"}) { slug } }',
+        slug=empty,
+    )
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert await list_all(client, f"{API}/teams/{empty}/members") == []
+    assert (await client.get(f"{API}/teams/{empty}")).json()["version"] == 1
 
-    # A team the contributor creates and joins is theirs.
+    # An admin staffs an empty team.
+    staffed = await client.post(
+        f"{API}/teams/{empty}/members", json={"person_id": world.newcomer_id, "role": "lead"}
+    )
+    assert staffed.status_code == 201, staffed.text
+
+
+async def test_a_contributor_who_creates_a_team_leads_it(app: Litestar, client: Client) -> None:
+    world = await build_world(app, client)
+    mine = bearer(world.tokens[Role.CONTRIBUTOR])
     created = await client.post(
         f"{API}/teams", json={"slug": unique("new"), "name": "New", "org": "x"}, headers=mine
     )
     assert created.status_code == 201, created.text
     slug = created.json()["slug"]
-    joined = await client.post(
-        f"{API}/teams/{slug}/members",
-        json={"person_id": world.contributor_id, "role": "lead"},
-        headers=mine,
-    )
-    assert joined.status_code == 201, joined.text
+    roster = await list_all(client, f"{API}/teams/{slug}/members")
+    assert [(m["person_id"], m["role"]) for m in roster] == [(world.contributor_id, "lead")]
+    events = await list_all(client, f"{API}/audit-events", record_id=created.json()["id"])
+    assert [(e["record_type"], e["action"]) for e in events] == [
+        ("team", "create"),
+        ("membership", "create"),
+    ]
     response = await client.patch(f"{API}/teams/{slug}", json={"mission": "Ours"}, headers=mine)
     assert response.status_code == 200, response.text
+
+    # Through GraphQL too.
+    body = await gql_as(
+        client,
+        world.tokens[Role.CONTRIBUTOR],
+        'mutation($slug: String!) { createTeam(input: {slug: $slug, name: "G", org: "x"})'
+        " { slug members { role person { id } } } }",
+        slug=unique("gql"),
+    )
+    assert "errors" not in body, body
+    members = body["data"]["createTeam"]["members"]
+    assert [(m["role"], m["person"]["id"]) for m in members] == [("LEAD", world.contributor_id)]
+
+    # An admin who creates a team does not join it.
+    admins = await client.post(
+        f"{API}/teams", json={"slug": unique("adm"), "name": "A", "org": "x"}
+    )
+    assert await list_all(client, f"{API}/teams/{admins.json()['slug']}/members") == []
 
 
 async def test_moving_a_product_needs_rights_on_both_teams(app: Litestar, client: Client) -> None:

@@ -230,6 +230,7 @@ async def _seed_portfolio(app: Litestar, products: int) -> None:
             team = await create_team(
                 session,
                 data=TeamCreate(slug=f"seed-{products}-{team_number}", name="T", org="seed"),
+                principal=principal,
             )
             for member in range(3):
                 person = await create_person(
