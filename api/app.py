@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Litestar, Request, Router
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
@@ -14,7 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 import api
 import api.models  # every model and the audit listener, before any request
-from api.auth import provide_principal
+from api.auth import OPEN_ROUTE, provide_principal
 from api.config import Settings, get_settings
 from api.db import create_engine, create_sessionmaker, provide_session
 from api.errors import BadRequest, exception_handlers
@@ -26,10 +27,12 @@ from api.middleware import (
     add_response_headers,
     allow_header_middleware,
     request_id_middleware,
+    trusted_proxy_middleware,
 )
 from api.people.rest import PeopleController
 from api.products.rest import ProductsController
-from api.rate_limit import rate_limit_config
+from api.rate_limit import FAILED_AUTHENTICATIONS, FailedAuthentications, rate_limit_config
+from api.request_body import BODY_METHODS, check_json_body
 from api.rest_params import ClosedInputSchemaPlugin
 from api.roster.rest import GuidelineController, TeamHealthController
 from api.teams.rest import MembersController, TeamsController
@@ -37,15 +40,20 @@ from api.teams.rest import MembersController, TeamsController
 API_PREFIX = "/api/v1"
 
 
-def refuse_repeated_parameters(request: Request[Any, Any, Any]) -> None:
-    """`before_request` hook: a query parameter given twice is a 400, never silently the last.
+async def check_request(request: Request[Any, Any, Any]) -> None:
+    """`before_request` hook: refuse what a handler would otherwise misread.
 
-    No list takes repeated values, so `?stage=idea&stage=building` would otherwise drop a
-    filter the caller believes is applied.
+    - A query parameter given twice is a 400, never silently the last: no list takes repeated
+      values, so `?stage=idea&stage=building` would otherwise drop a filter the caller believes
+      is applied.
+    - A body is read only as what it says it is: JSON, sent as JSON (415 otherwise), with each
+      key once (400 otherwise: "last one wins" would apply a value the client did not mean).
     """
     for name in request.query_params:
         if len(request.query_params.getall(name)) > 1:
             raise BadRequest.field(name, "is given more than once; give it once")
+    if request.method in BODY_METHODS and await request.body():
+        check_json_body(request.method, request.headers.get("content-type"), await request.body())
 
 
 class PizzaboxApp(Litestar):
@@ -97,8 +105,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         security=[{"bearerAuth": []}],
     )
     rate_limit = rate_limit_config(settings)
-    # Outermost first: ids and headers wrap everything, then who is calling, then how often.
+    # Outermost first: where the request comes from, ids and headers, then who is calling, then
+    # how often.
     middleware: list[Any] = [
+        trusted_proxy_middleware(settings.trusted_proxy_networks),
         request_id_middleware,
         allow_header_middleware,
         authentication_middleware,
@@ -114,7 +124,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[database],
         middleware=middleware,
         before_send=[add_response_headers],
-        before_request=refuse_repeated_parameters,
+        before_request=check_request,
         exception_handlers=exception_handlers,
         plugins=[ClosedInputSchemaPlugin()],
         request_max_body_size=settings.max_body_bytes,
@@ -141,7 +151,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             description=(
                 "System of record for products, their two-pizza teams, and launch readiness."
             ),
-            path="/schema",
+            # The documents and their viewers are open to everyone, like the probes.
+            openapi_router=Router(path="/schema", route_handlers=[], opt=OPEN_ROUTE),
             render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(path="/scalar")],
             components=Components(
                 security_schemes={
@@ -152,5 +163,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ),
         debug=settings.debug,
-        state=None,
+        state=State(
+            {
+                FAILED_AUTHENTICATIONS: FailedAuthentications(settings.auth_failures_per_minute)
+                if settings.auth_failures_per_minute
+                else None
+            }
+        ),
     )

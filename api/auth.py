@@ -133,14 +133,14 @@ def authorize(
     action: Action,
     *,
     team_id: uuid.UUID | None = None,
-    team_is_unstaffed: bool = False,
     product_id: uuid.UUID | None = None,
 ) -> None:
     """Raise unless `principal` may do `action` (on the given team or product, if any).
 
     - No token: 401. A role without the action: 403.
     - Contributors and security reviewers change only teams they are on today, and the products
-      those teams own; a team nobody is on yet may be staffed by any contributor.
+      those teams own. A team nobody is on is no exception: its creator joins it as its lead
+      when creating it, and after that only an admin staffs it.
     - A CI token reads only its products; any other product is "not found", so the token
       learns nothing about products it may not read.
     """
@@ -159,7 +159,6 @@ def authorize(
         and principal.role in TEAM_SCOPED
         and action in {Action.TEAM_WRITE, Action.PRODUCT_CREATE, Action.PRODUCT_WRITE}
         and team_id not in principal.team_ids
-        and not team_is_unstaffed
     ):
         raise PermissionDenied(
             "contributors change only the teams they are on, and those teams' products"
@@ -205,6 +204,21 @@ def bearer_token(authorization: str | None) -> str:
 
 
 # Wiring into Litestar ------------------------------------------------------------------------
+
+# The key of a route handler's (or router's) `opt` that says what authentication it needs.
+AUTHENTICATION = "authentication"
+
+
+class Authentication(StrEnum):
+    """What a route needs from its caller; a route that says nothing needs a token."""
+
+    REQUIRED = "required"
+    # A token is read when sent (a bad one is 401); the handler refuses what needs one.
+    OPTIONAL = "optional"
+    NONE = "none"
+
+
+OPEN_ROUTE: dict[str, Any] = {AUTHENTICATION: Authentication.NONE.value}
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:

@@ -88,7 +88,15 @@ def serve(host: str, port: int, demo: bool) -> None:
         )
         click.echo("Admin token for the demo (shown once; send it as `Authorization: Bearer …`):")
         click.echo(secret)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        # Pizzabox reads X-Forwarded-For itself, from PIZZABOX_TRUSTED_PROXIES only; uvicorn
+        # would otherwise believe it from anyone on the loopback (its default).
+        proxy_headers=False,
+    )
 
 
 async def _load_demo(settings: Settings) -> None:

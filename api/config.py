@@ -1,9 +1,12 @@
 """Settings, read from `PIZZABOX_` environment variables."""
 
+import ipaddress
 from functools import lru_cache
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Settings(BaseSettings):
@@ -26,6 +29,12 @@ class Settings(BaseSettings):
     graphql_introspection: bool = True
     # Requests per token (or per client address, without one) per minute, per instance; 0: off.
     rate_limit_per_minute: int = Field(default=600, ge=0)
+    # Failed authentications (no, bad, expired or revoked token) per client address per minute,
+    # per instance; past it, that address gets 429 until the minute is over. 0: off.
+    auth_failures_per_minute: int = Field(default=30, ge=0)
+    # Comma-separated addresses or networks (CIDR) of the proxies in front of Pizzabox, whose
+    # `X-Forwarded-For` names the client. Empty: the header is ignored, from anyone.
+    trusted_proxies: str = ""
     # Comma-separated origins allowed by CORS; empty means CORS is off.
     cors_origins: str = ""
     debug: bool = False
@@ -46,6 +55,26 @@ class Settings(BaseSettings):
         if level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level.upper()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in value.split(","):
+            if item.strip():
+                try:
+                    ipaddress.ip_network(item.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(f"{item.strip()!r} is not an IP address or network") from None
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        """The trusted proxies as networks; empty when no proxy is trusted."""
+        return tuple(
+            ipaddress.ip_network(item.strip(), strict=False)
+            for item in self.trusted_proxies.split(",")
+            if item.strip()
+        )
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -64,6 +64,8 @@ class PizzaboxError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.errors = list(errors)
+        # Response headers that belong with the error (`Accept-Post` on a 415, say).
+        self.headers: dict[str, str] = {}
 
 
 class InvalidInput(PizzaboxError):
@@ -162,7 +164,9 @@ def problem_response(
 
 
 def _domain_error(request: Request[Any, Any, Any], exc: PizzaboxError) -> Response[Any]:
-    headers = {"WWW-Authenticate": 'Bearer realm="pizzabox"'} if exc.status == 401 else None
+    headers = dict(exc.headers)
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="pizzabox"'
     if request.scope["path"].rstrip("/") == "/graphql":
         # Refused before GraphQL ran (no or bad token): answer in GraphQL's own shape, so a
         # GraphQL client reads `extensions.code` as it does for every other error.

@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any, ClassVar
 
 import strawberry
 from graphql import GraphQLError
@@ -20,9 +21,15 @@ from strawberry.extensions import (
 from strawberry.litestar import make_graphql_controller
 from strawberry.types import ExecutionContext
 
-from api.auth import Principal
+from api.auth import AUTHENTICATION, Authentication, Principal, principal_of
 from api.config import Settings
-from api.graphql_core import Context, DomainErrors, RefuseNulText
+from api.errors import Unauthenticated
+from api.graphql_core import (
+    Context,
+    DomainErrors,
+    RefuseUnstorableText,
+    RequireOperationName,
+)
 from api.identity.graphql import IdentityQuery
 from api.identity.loaders import HistoryKey, history_count_loader, history_loader
 from api.identity.models import AuditEvent
@@ -107,8 +114,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         partial(QueryDepthLimiter, max_depth=settings.graphql_max_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.graphql_max_aliases),
         partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
-        RefuseNulText,
-        DomainErrors,
+        RefuseUnstorableText,
+        RequireOperationName,
+        partial(DomainErrors, hide_suggestions=not settings.graphql_introspection),
     ]
     if not settings.graphql_introspection:
         extensions.append(DisableIntrospection)
@@ -126,13 +134,40 @@ async def provide_context(session: AsyncSession, principal: Principal) -> Contex
 
 def graphql_controller(settings: Settings) -> type[Controller]:
     """The /graphql endpoint: POST and GET queries, GraphiQL for browsers on GET."""
-    controller = make_graphql_controller(
+    base: Any = make_graphql_controller(
         build_schema(settings),
         path="/graphql",
         context_getter=provide_context,
         graphql_ide="graphiql",
     )
-    # GraphQL documents itself (schema/schema.graphql, introspection); as REST operations in
-    # OpenAPI it only confused generated clients.
-    controller.include_in_schema = False
-    return controller
+
+    class GraphQLController(base):  # type: ignore[misc]
+        """Strawberry's controller, refusing every operation from a caller without a token.
+
+        The decision is taken where the view has read the request (GET or POST, decoded
+        parameters, whatever the path looked like) and committed to running an operation rather
+        than serving the GraphiQL page, so no spelling of a request runs one anonymously, and
+        an anonymous caller learns nothing about the schema, not even from a parse error.
+        """
+
+        # The page is open; the middleware reads a token when one is sent (a bad one is 401).
+        opt: ClassVar[dict[str, Any]] = {AUTHENTICATION: Authentication.OPTIONAL.value}
+        # GraphQL documents itself (schema/schema.graphql, introspection); as REST operations
+        # in OpenAPI it only confused generated clients.
+        include_in_schema = False
+        # No subscriptions, so no WebSocket route: it would run queries (graphql-transport-ws
+        # allows them) where the authentication middleware, which reads HTTP, never looks.
+        websocket_endpoint = None
+
+        async def parse_http_body(self, request: Any) -> Any:
+            # Strawberry reads the body (or the GET parameters) right after deciding the request
+            # is not one for the GraphiQL page: from here on it is an operation, or a batch, or
+            # garbage, and none of them is for a caller without a token.
+            principal = principal_of(request.request)
+            if not principal.authenticated:
+                raise Unauthenticated(
+                    "a valid API token is required: send `Authorization: Bearer pzb_…`"
+                )
+            return await super().parse_http_body(request)
+
+    return GraphQLController

@@ -7,6 +7,8 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.auth import OPEN_ROUTE
+
 
 class HealthStatus(BaseModel):
     """Probe answer."""
@@ -14,7 +16,13 @@ class HealthStatus(BaseModel):
     status: str
 
 
-@get("/healthz", operation_id="healthz", tags=["health"], summary="Is the process up?")
+@get(
+    "/healthz",
+    operation_id="healthz",
+    tags=["health"],
+    summary="Is the process up?",
+    opt=OPEN_ROUTE,
+)
 async def healthz() -> HealthStatus:
     """Answers as long as the process serves requests."""
     return HealthStatus(status="ok")
@@ -25,6 +33,7 @@ async def healthz() -> HealthStatus:
     operation_id="readyz",
     tags=["health"],
     summary="Can the service reach its database?",
+    opt=OPEN_ROUTE,
     responses={503: ResponseSpec(data_container=HealthStatus, description="Database unreachable")},
 )
 async def readyz(state: State) -> Response[HealthStatus]:

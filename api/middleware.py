@@ -1,11 +1,15 @@
-"""ASGI middleware: request ids, and `Allow` on OPTIONS."""
+"""ASGI middleware: request ids, `Allow` on OPTIONS, security headers, clients behind proxies."""
 
+import ipaddress
 import re
 import uuid
+from collections.abc import Callable, Sequence
 
 from litestar.enums import ScopeType
 from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.config import IPNetwork
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_HEADER_RAW = REQUEST_ID_HEADER.lower().encode("latin-1")
@@ -136,3 +140,64 @@ async def add_response_headers(message: Message, scope: Scope) -> None:
         extra.append((b"cache-control", b"no-store"))
     headers.extend(item for item in extra if item[0] not in present)
     message["headers"] = headers
+
+
+# Clients behind proxies --------------------------------------------------------------------------
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def forwarded_client(peer: str, forwarded_for: str | None, trusted: Sequence[IPNetwork]) -> str:
+    """The client's address: `peer`, unless `peer` is a trusted proxy that says, in
+    `X-Forwarded-For`, whom it forwards for.
+
+    The header is read from the right, past every trusted proxy, to the first address no
+    trusted proxy vouches for; anything left of it was written by the client and proves nothing.
+    """
+    if not trusted or not forwarded_for:
+        return peer
+
+    def is_trusted(text: str) -> bool:
+        address = _address(text)
+        return address is not None and any(address in network for network in trusted)
+
+    if not is_trusted(peer):
+        return peer
+    client = peer
+    for hop in reversed(forwarded_for.split(",")):
+        hop = hop.strip()
+        if _address(hop) is None:
+            # Garbage from the hop before: the last proxy we trust is as close as we can name.
+            break
+        client = hop
+        if not is_trusted(hop):
+            break
+    return client
+
+
+def trusted_proxy_middleware(trusted: Sequence[IPNetwork]) -> Callable[[ASGIApp], ASGIApp]:
+    """Set the scope's client to the address a trusted proxy forwards for (see
+    `forwarded_client`); with no trusted proxies, `X-Forwarded-For` is ignored."""
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            peer = scope.get("client") if scope["type"] == ScopeType.HTTP else None
+            if trusted and peer:
+                forwarded = ", ".join(
+                    value.decode("latin-1")
+                    for name, value in scope.get("headers", [])
+                    if name.lower() == b"x-forwarded-for"
+                )
+                client = forwarded_client(peer[0], forwarded or None, trusted)
+                if client != peer[0]:
+                    scope["client"] = (client, 0)
+            await app(scope, receive, send)
+
+        return middleware
+
+    return wrap

@@ -1,5 +1,9 @@
-"""Per-token rate limiting with `RateLimit-*` headers, and 429 with `Retry-After` past it."""
+"""Per-token rate limiting with `RateLimit-*` headers, 429 with `Retry-After` past it, and a
+per-address limit on failed authentication."""
 
+import math
+import time
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
@@ -16,8 +20,7 @@ def rate_limit_key(request: Request[Any, Any, Any]) -> str:
     principal = principal_of(request)
     if principal.token_id is not None:
         return f"token:{principal.token_id}"
-    client = request.client.host if request.client else "unknown"
-    return f"address:{client}"
+    return f"address:{client_address(request.scope)}"
 
 
 class RetryAfterRateLimitMiddleware(RateLimitMiddleware):
@@ -50,3 +53,60 @@ def rate_limit_config(settings: Settings) -> RateLimitConfig | None:
         exclude=[r"^/healthz$", r"^/readyz$", r"^/schema"],
         middleware_class=RetryAfterRateLimitMiddleware,
     )
+
+
+# The app.state key of the app's `FailedAuthentications` (None when that limit is off).
+FAILED_AUTHENTICATIONS = "failed_authentications"
+
+
+class FailedAuthentications:
+    """Failed authentications per client address, counted in fixed one-minute windows.
+
+    Past the limit, the address is refused (429) until its window ends, whatever it sends, so
+    guessing tokens costs a minute per few dozen guesses; other addresses are not affected.
+    Counts live in the instance's memory, like the request rate limit.
+    """
+
+    WINDOW_SECONDS = 60.0
+    # Forget finished windows once this many addresses are being tracked.
+    _PRUNE_AT = 10_000
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self._clock = clock
+        self._windows: dict[str, tuple[float, int]] = {}
+
+    def retry_after(self, address: str) -> int:
+        """Seconds until `address` may try again; 0 when it may now."""
+        started, failures = self._windows.get(address, (0.0, 0))
+        remaining = started + self.WINDOW_SECONDS - self._clock()
+        if failures < self.per_minute or remaining <= 0:
+            return 0
+        return max(1, math.ceil(remaining))
+
+    def record(self, address: str) -> None:
+        """Count one failed authentication from `address`."""
+        now = self._clock()
+        started, failures = self._windows.get(address, (now, 0))
+        if now - started >= self.WINDOW_SECONDS:
+            started, failures = now, 0
+        self._windows[address] = (started, failures + 1)
+        if len(self._windows) > self._PRUNE_AT:
+            self._windows = {
+                key: value
+                for key, value in self._windows.items()
+                if now - value[0] < self.WINDOW_SECONDS
+            }
+
+
+def client_address(scope: Any) -> str:
+    """The address a request comes from (after trusted proxies), as limits count it."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def failed_authentications(scope: Any) -> FailedAuthentications | None:
+    """The app's counter of failed authentications, if that limit is on."""
+    app = scope.get("litestar_app")
+    counter: FailedAuthentications | None = app.state.get(FAILED_AUTHENTICATIONS) if app else None
+    return counter

@@ -54,7 +54,12 @@ def app(migrated_database: str) -> Litestar:
     """The app under test, configured explicitly for the test database."""
     # Rate limiting is tested with an app of its own; here it would only slow bulk tests down.
     return create_app(
-        Settings(database_url=migrated_database, log_level="WARNING", rate_limit_per_minute=0)
+        Settings(
+            database_url=migrated_database,
+            log_level="WARNING",
+            rate_limit_per_minute=0,
+            auth_failures_per_minute=0,
+        )
     )
 
 
@@ -102,3 +107,11 @@ async def client(app: Litestar, running_client: Client, tables: list[Table]) -> 
     await empty_tables(app_engine(app), tables)
     running_client.headers["Authorization"] = f"Bearer {await issue_token(app, Role.ADMIN)}"
     return running_client
+
+
+@pytest.fixture
+async def anonymous(app: Litestar, client: Client) -> AsyncIterator[Client]:
+    """A client of the same app that sends no token (the database emptied as for `client`)."""
+    transport = httpx.ASGITransport(app=cast(Any, app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as bare:
+        yield bare

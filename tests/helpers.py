@@ -6,15 +6,17 @@ import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from litestar import Litestar
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.app import create_app
 from api.audit import attach_principal
 from api.auth import SYSTEM
+from api.config import Settings
 from api.identity.models import Role
 from api.identity.schemas import TokenCreate
 from api.identity.service import create_token
@@ -174,3 +176,25 @@ async def issue_token(
 def bearer(token: str) -> dict[str, str]:
     """The header that sends `token`."""
     return {"Authorization": f"Bearer {token}"}
+
+
+@asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[tuple[Litestar, Client]]:
+    """An app of its own for these settings, started, with a client that sends no token."""
+    app = create_app(settings)
+    async with running_lifespan(app):
+        transport = httpx.ASGITransport(app=cast(Any, app))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield app, client
+
+
+def settings_for(database_url: str, **overrides: Any) -> Settings:
+    """Settings for a dedicated app on the test database; rate limits off unless asked."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "log_level": "WARNING",
+        "rate_limit_per_minute": 0,
+        "auth_failures_per_minute": 0,
+        **overrides,
+    }
+    return Settings(**values)

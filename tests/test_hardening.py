@@ -3,42 +3,25 @@
 import re
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any, cast
 
 import httpx
 import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
-from api.app import create_app
-from api.config import Settings
 from api.identity.models import Role
-from tests.helpers import API, Client, assert_problem, bearer, issue_token, running_lifespan
+from tests.helpers import (
+    API,
+    Client,
+    assert_problem,
+    bearer,
+    issue_token,
+    serving,
+    settings_for,
+)
 
 LIMIT = 5
 PORTAL = "https://portal.example.com"
-
-
-@asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[tuple[Litestar, Client]]:
-    """An app of its own for these settings, started, with a client that sends no token."""
-    app = create_app(settings)
-    async with running_lifespan(app):
-        transport = httpx.ASGITransport(app=cast(Any, app))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield app, client
-
-
-def settings_for(database_url: str, **overrides: Any) -> Settings:
-    """Settings for a dedicated app on the test database; rate limiting off unless asked."""
-    values: dict[str, Any] = {
-        "database_url": database_url,
-        "log_level": "WARNING",
-        "rate_limit_per_minute": 0,
-        **overrides,
-    }
-    return Settings(**values)
 
 
 @pytest.fixture

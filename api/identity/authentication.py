@@ -1,18 +1,35 @@
-"""Authentication middleware: every /api/v1 and /graphql request must carry a live token."""
+"""Authentication middleware: every route needs a live token unless it says otherwise.
+
+A route handler states what it needs in its `opt` (see `Authentication`): REST routes need a
+token (the default, so a new route is closed until someone opens it), the health probes and the
+API documents need none, and GraphQL takes an optional one here because its one route serves the
+open GraphiQL page as well as operations: the GraphQL view refuses an operation without a token
+itself, at the point where it has read the request (see `api.graphql_schema`).
+"""
 
 from typing import Any
 
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.exceptions import TooManyRequestsException
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.auth import ANONYMOUS, Principal
+from api.auth import ANONYMOUS, AUTHENTICATION, Authentication, Principal
 from api.db import WRITE_INTENT
+from api.errors import Unauthenticated
 from api.identity.service import resolve_principal, touch_token
 from api.middleware import request_id_of
+from api.rate_limit import client_address, failed_authentications
 
-API_PREFIX = "/api/v1"
-GRAPHQL_PATH = "/graphql"
+
+def required_authentication(scope: Scope) -> Authentication:
+    """What the route this request was routed to needs; a route that says nothing needs a token."""
+    if scope.get("method") == "OPTIONS":
+        # CORS preflights and `Allow` answers: browsers send them without credentials.
+        return Authentication.NONE
+    handler = scope.get("route_handler")
+    stated = handler.opt.get(AUTHENTICATION) if handler is not None else None
+    return Authentication(stated) if stated else Authentication.REQUIRED
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -22,44 +39,66 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _needs_token(scope: Scope) -> bool:
-    path: str = scope["path"]
-    method = str(scope.get("method", "GET"))
-    if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
-        return method != "OPTIONS"
-    if path.rstrip("/") == GRAPHQL_PATH:
-        # The GraphiQL page itself is open; any query, by GET or POST, needs a token.
-        query_string: bytes = scope.get("query_string", b"")
-        is_page = method == "GET" and b"query=" not in query_string
-        return not is_page and method != "OPTIONS"
-    return False
-
-
 def authentication_middleware(app: ASGIApp) -> ASGIApp:
-    """Put the caller's `Principal` on the request, or refuse it with 401 before any handler."""
+    """Put the caller's `Principal` on the request, or refuse it with 401 before any handler
+    (429 from an address that failed to authenticate too often)."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         state: dict[str, Any] = scope.setdefault("state", {})
+        needed = required_authentication(scope)
+        if needed is Authentication.NONE:
+            state["principal"] = ANONYMOUS
+            await app(scope, receive, send)
+            return
+        counter = failed_authentications(scope)
+        address = client_address(scope)
+        wait = counter.retry_after(address) if counter else 0
+        if wait:
+            raise TooManyRequestsException(
+                detail="too many failed authentications from this address; "
+                "retry after Retry-After seconds",
+                headers={"Retry-After": str(wait)},
+            )
         principal: Principal = ANONYMOUS
-        if _needs_token(scope):
-            sessionmaker: async_sessionmaker[AsyncSession] = scope[
-                "litestar_app"
-            ].state.sessionmaker
-            # Short transactions of their own: the lookup reads, and the occasional
-            # `last_used_at` touch commits apart from the request, whatever becomes of it.
-            async with sessionmaker() as session:
-                principal, touch_due = await resolve_principal(
-                    session, _header(scope, b"authorization"), request_id=request_id_of(scope)
-                )
-            if touch_due and principal.token_id is not None:
-                async with sessionmaker() as session:
-                    await session.connection(execution_options={WRITE_INTENT: True})
-                    await touch_token(session, principal.token_id)
-                    await session.commit()
+        authorization = _header(scope, b"authorization")
+        # An empty header carries no credentials: on the open GraphiQL page it is no token.
+        if (authorization and authorization.strip()) or needed is Authentication.REQUIRED:
+            try:
+                principal = await _authenticate(scope, authorization)
+            except Unauthenticated:
+                if counter:
+                    counter.record(address)
+                raise
         state["principal"] = principal
-        await app(scope, receive, send)
+        if counter is None:
+            await app(scope, receive, send)
+            return
+
+        async def count_refusals(message: Message) -> None:
+            # A 401 from further in (an anonymous GraphQL operation) is a failure too.
+            if message["type"] == "http.response.start" and message["status"] == 401:
+                counter.record(address)
+            await send(message)
+
+        await app(scope, receive, count_refusals)
 
     return middleware
+
+
+async def _authenticate(scope: Scope, authorization: str | None) -> Principal:
+    sessionmaker: async_sessionmaker[AsyncSession] = scope["litestar_app"].state.sessionmaker
+    # Short transactions of their own: the lookup reads, and the occasional `last_used_at`
+    # touch commits apart from the request, whatever becomes of it.
+    async with sessionmaker() as session:
+        principal, touch_due = await resolve_principal(
+            session, authorization, request_id=request_id_of(scope)
+        )
+    if touch_due and principal.token_id is not None:
+        async with sessionmaker() as session:
+            await session.connection(execution_options={WRITE_INTENT: True})
+            await touch_token(session, principal.token_id)
+            await session.commit()
+    return principal

@@ -1,0 +1,218 @@
+"""Guessing is throttled per client address, and only trusted proxies may say who the client is."""
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.identity.models import Role
+from api.middleware import forwarded_client
+from tests.helpers import API, assert_problem, bearer, issue_token, serving, settings_for
+
+LIMIT = 5
+
+
+def _guess() -> str:
+    return "pzb_" + secrets.token_urlsafe(32)
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        pytest.param(lambda prefix: bearer(_guess()), id="random tokens"),
+        pytest.param(lambda prefix: bearer(prefix + _guess()[16:]), id="a real token's prefix"),
+        pytest.param(lambda prefix: {}, id="no token"),
+        pytest.param(lambda prefix: {"Authorization": "Basic YWRtaW46YWRtaW4="}, id="not bearer"),
+    ],
+)
+async def test_failed_authentication_is_limited_per_address(
+    migrated_database: str, credentials: object
+) -> None:
+    settings = settings_for(migrated_database, auth_failures_per_minute=LIMIT)
+    async with serving(settings) as (app, client):
+        real = await issue_token(app, Role.VIEWER)
+        headers = credentials(real[:16])  # type: ignore[operator]
+        for _ in range(LIMIT):
+            assert_problem(await client.get(f"{API}/teams", headers=headers), 401)
+        refused = await client.get(f"{API}/teams", headers=headers)
+        assert_problem(refused, 429)
+        assert 0 < int(refused.headers["retry-after"]) <= 60
+        # The address is refused whatever it sends now, GraphQL included, a valid token too.
+        graphql = await client.post("/graphql", json={"query": "{ viewer { name } }"})
+        assert graphql.status_code == 429
+        assert (await client.get(f"{API}/me", headers=bearer(real))).status_code == 429
+        # The probes and the documents stay open.
+        assert (await client.get("/healthz")).status_code == 200
+        assert (await client.get("/schema/openapi.json")).status_code == 200
+
+
+async def test_anonymous_graphql_operations_count_as_failures(migrated_database: str) -> None:
+    settings = settings_for(migrated_database, auth_failures_per_minute=LIMIT)
+    async with serving(settings) as (_, client):
+        for _ in range(LIMIT):
+            response = await client.get("/graphql", params={"query": "{ __typename }"})
+            assert response.status_code == 401
+        assert (await client.get("/graphql", params={"query": "{ __typename }"})).status_code == 429
+
+
+async def test_other_addresses_and_valid_tokens_are_not_locked_out(migrated_database: str) -> None:
+    settings = settings_for(migrated_database, auth_failures_per_minute=LIMIT)
+    async with serving(settings) as (app, attacker):
+        real = await issue_token(app, Role.VIEWER)
+        for _ in range(LIMIT + 3):
+            await attacker.get(f"{API}/teams", headers=bearer(_guess()))
+        assert (await attacker.get(f"{API}/me", headers=bearer(real))).status_code == 429
+
+        transport = httpx.ASGITransport(app=app, client=("10.1.2.3", 4000))  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+            for _ in range(LIMIT * 3):
+                response = await other.get(f"{API}/me", headers=bearer(real))
+                assert response.status_code == 200, response.text
+
+
+async def test_successes_do_not_count(migrated_database: str) -> None:
+    settings = settings_for(migrated_database, auth_failures_per_minute=LIMIT)
+    async with serving(settings) as (app, client):
+        real = await issue_token(app, Role.VIEWER)
+        for _ in range(LIMIT * 3):
+            assert (await client.get(f"{API}/me", headers=bearer(real))).status_code == 200
+
+
+async def test_the_limit_can_be_switched_off(migrated_database: str) -> None:
+    async with serving(settings_for(migrated_database, auth_failures_per_minute=0)) as (_, client):
+        for _ in range(LIMIT * 4):
+            assert_problem(await client.get(f"{API}/teams", headers=bearer(_guess())), 401)
+
+
+# Trusted proxies ----------------------------------------------------------------------------------
+
+
+async def test_x_forwarded_for_is_ignored_unless_the_proxy_is_trusted(
+    migrated_database: str,
+) -> None:
+    settings = settings_for(migrated_database, auth_failures_per_minute=LIMIT)
+    async with serving(settings) as (_, client):
+        for number in range(LIMIT):
+            forwarded = {"X-Forwarded-For": f"203.0.113.{number}"}
+            assert_problem(
+                await client.get(f"{API}/teams", headers={**forwarded, **bearer(_guess())}), 401
+            )
+        # A fresh X-Forwarded-For from an untrusted peer is still the same address.
+        refused = await client.get(
+            f"{API}/teams", headers={"X-Forwarded-For": "198.51.100.7", **bearer(_guess())}
+        )
+        assert_problem(refused, 429)
+
+
+async def test_a_trusted_proxy_names_the_client(migrated_database: str) -> None:
+    # The test transport's peer is 127.0.0.1: trust it, as a load balancer on the same host.
+    settings = settings_for(
+        migrated_database, auth_failures_per_minute=LIMIT, trusted_proxies="127.0.0.1/32"
+    )
+    async with serving(settings) as (app, client):
+        attacker = {"X-Forwarded-For": "203.0.113.9"}
+        for _ in range(LIMIT):
+            await client.get(f"{API}/teams", headers={**attacker, **bearer(_guess())})
+        assert (await client.get(f"{API}/teams", headers=attacker)).status_code == 429
+        # Another client behind the same proxy is not locked out.
+        real = await issue_token(app, Role.VIEWER)
+        other = await client.get(
+            f"{API}/me", headers={"X-Forwarded-For": "198.51.100.7", **bearer(real)}
+        )
+        assert other.status_code == 200, other.text
+        # Whatever the attacker writes left of the proxy's entry is theirs, and proves nothing.
+        spoofed = {"X-Forwarded-For": "198.51.100.7, 203.0.113.9"}
+        assert (
+            await client.get(f"{API}/me", headers={**spoofed, **bearer(real)})
+        ).status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("peer", "header", "expected"),
+    [
+        ("127.0.0.1", "203.0.113.9", "127.0.0.1"),  # nothing trusted here: see `trusted` below
+        ("10.0.0.5", "203.0.113.9", "203.0.113.9"),
+        ("10.0.0.5", "198.51.100.1, 203.0.113.9", "203.0.113.9"),
+        ("10.0.0.5", "203.0.113.9, 10.0.0.7", "203.0.113.9"),
+        ("10.0.0.5", "10.0.0.8, 10.0.0.7", "10.0.0.8"),
+        ("10.0.0.5", "not-an-address", "10.0.0.5"),
+        ("10.0.0.5", "203.0.113.9, garbage", "10.0.0.5"),
+        ("192.0.2.1", "203.0.113.9", "192.0.2.1"),
+        ("10.0.0.5", "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_forwarded_client_reads_from_the_right(peer: str, header: str, expected: str) -> None:
+    from ipaddress import ip_network
+
+    trusted = (ip_network("10.0.0.0/8"),)
+    assert forwarded_client(peer, header, trusted) == expected
+
+
+def test_forwarding_is_ignored_with_no_trusted_proxies() -> None:
+    assert forwarded_client("10.0.0.5", "203.0.113.9", ()) == "10.0.0.5"
+
+
+# The real server ----------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def served_by_uvicorn(tmp_path: Path) -> Iterator[str]:
+    """`pizzabox serve` on its own SQLite database, as users run it."""
+    port = _free_port()
+    environment = {
+        **os.environ,
+        "PIZZABOX_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'served.db'}",
+        "PIZZABOX_AUTH_FAILURES_PER_MINUTE": str(LIMIT),
+        "PIZZABOX_LOG_LEVEL": "WARNING",
+    }
+    environment.pop("FORWARDED_ALLOW_IPS", None)
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from api.cli import main; main()", "serve", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("pizzabox serve did not start within 30 s")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_uvicorn_does_not_trust_x_forwarded_for_from_the_loopback(served_by_uvicorn: str) -> None:
+    with httpx.Client(base_url=served_by_uvicorn, timeout=5) as client:
+        for number in range(LIMIT):
+            response = client.get(
+                f"{API}/teams",
+                headers={"X-Forwarded-For": f"203.0.113.{number}", **bearer(_guess())},
+            )
+            assert response.status_code == 401
+        refused = client.get(
+            f"{API}/teams", headers={"X-Forwarded-For": "198.51.100.99", **bearer(_guess())}
+        )
+        assert refused.status_code == 429
+        assert "retry-after" in refused.headers
