@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError, Node, StringValueNode
+from graphql import GraphQLError, Node, OperationDefinitionNode, StringValueNode
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -143,7 +143,10 @@ async def mutation(info: GraphQLInfo) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def _graphql_error(error: GraphQLError) -> GraphQLError:
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.DOTALL)
+
+
+def _graphql_error(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLError:
     original = error.original_error
     if isinstance(original, PizzaboxError):
         extensions: dict[str, Any] = {"code": original.code}
@@ -168,8 +171,10 @@ def _graphql_error(error: GraphQLError) -> GraphQLError:
         )
     if original is None or error.path is None:
         # Parse, validation and variable errors (no path: no resolver ran): the request is wrong.
+        # With introspection off, "Did you mean 'product'?" would hand the schema out piecemeal.
+        message = _SUGGESTION.sub("", error.message) if hide_suggestions else error.message
         return GraphQLError(
-            error.message,
+            message,
             nodes=error.nodes,
             path=error.path,
             extensions={"code": "BAD_USER_INPUT", **(error.extensions or {})},
@@ -184,13 +189,21 @@ def _graphql_error(error: GraphQLError) -> GraphQLError:
 
 
 class DomainErrors(SchemaExtension):
-    """Give every GraphQL error an `extensions.code`, and mask unexpected ones."""
+    """Give every GraphQL error an `extensions.code`, and mask unexpected ones; with
+    `hide_suggestions`, leave out the field names graphql-core suggests for a misspelt one."""
+
+    def __init__(self, *, hide_suggestions: bool = False) -> None:
+        super().__init__()
+        self.hide_suggestions = hide_suggestions
 
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         if result is not None and result.errors:
-            result.errors = [_graphql_error(error) for error in result.errors]
+            result.errors = [
+                _graphql_error(error, hide_suggestions=self.hide_suggestions)
+                for error in result.errors
+            ]
 
 
 class Requires(FieldExtension):
@@ -214,34 +227,74 @@ class Requires(FieldExtension):
         return await next_(source, info, **kwargs)
 
 
-def _holds_nul(value: object) -> bool:
+def _unstorable(text: str) -> str | None:
+    """Why `text` cannot be stored or compared, or None when it can."""
+    if "\x00" in text:
+        return "text may not contain NUL characters (\\u0000)"
+    if any("\ud800" <= char <= "\udfff" for char in text):
+        # JSON and GraphQL escapes can spell half a UTF-16 pair; it is no character, and
+        # neither database driver can encode it.
+        return "text may not contain lone surrogates (\\ud800 to \\udfff): it is not Unicode"
+    return None
+
+
+def _first_unstorable(value: object) -> str | None:
     if isinstance(value, str):
-        return "\x00" in value
+        return _unstorable(value)
     if isinstance(value, dict):
-        return any(_holds_nul(item) for item in value.values())
+        value = [*value.keys(), *value.values()]
     if isinstance(value, list | tuple):
-        return any(_holds_nul(item) for item in value)
-    return False
+        for item in value:
+            problem = _first_unstorable(item)
+            if problem:
+                return problem
+    return None
 
 
-class RefuseNulText(SchemaExtension):
-    """Refuse text holding NUL characters before any resolver runs.
+class RefuseUnstorableText(SchemaExtension):
+    """Refuse text holding NUL characters or lone surrogates before any resolver runs, in
+    variables and literals alike.
 
-    PostgreSQL can neither store nor compare such text, so it would otherwise fail deep in a
-    query as a server error; REST refuses it in its parameter patterns and body validation.
+    PostgreSQL can neither store nor compare NUL, and no driver can encode a lone surrogate, so
+    either would otherwise fail deep in a query as a server error; REST refuses both where it
+    reads its parameters and bodies.
     """
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        literals = (
+        literals = [
             node.value
             for node in _walk(context.graphql_document)
             if isinstance(node, StringValueNode)
-        )
-        if _holds_nul(context.variables) or any(_holds_nul(text) for text in literals):
+        ]
+        problem = _first_unstorable(context.variables) or _first_unstorable(literals)
+        if problem:
+            context.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(problem)])
+        yield
+
+
+class RequireOperationName(SchemaExtension):
+    """A document with several operations must say which to run (GraphQL spec, "GetOperation"):
+    running the first one would run something the client may not have meant."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        operations = [
+            node
+            for node in (document.definitions if document else ())
+            if isinstance(node, OperationDefinitionNode)
+        ]
+        # `operation_name` falls back to the first operation's; what the client sent is this.
+        if len(operations) > 1 and not context._provided_operation_name:
             context.result = GraphQLExecutionResult(
                 data=None,
-                errors=[GraphQLError("text may not contain NUL characters (\\u0000)")],
+                errors=[
+                    GraphQLError(
+                        "the document has several operations: name the one to run "
+                        "with `operationName`"
+                    )
+                ],
             )
         yield
 

@@ -3,10 +3,12 @@
 import re
 import uuid
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -24,7 +26,8 @@ from api.db import RecordBase, folded, utcnow
 from api.errors import Conflict, InvalidInput, PreconditionFailed
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
-Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+# A pattern judges the value as sent: "checkout\n" is refused, never stored as "checkout".
+Slug = Annotated[str, StringConstraints(strip_whitespace=False, pattern=SLUG_PATTERN)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Org = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -41,6 +44,19 @@ def _date_as_text(value: object) -> object:
 
 
 IsoDate = Annotated[date, BeforeValidator(_date_as_text)]
+
+
+def in_utc(value: datetime) -> datetime:
+    """`value` in UTC; a ValueError (so a 422 naming the field) when that falls outside the
+    years 1 to 9999, as `9999-12-31T23:59:59-00:01` does."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range once converted to UTC (years 1 to 9999)") from None
+
+
+# Every instant a client sends: with an offset, and representable in UTC, where it is stored.
+Moment = Annotated[AwareDatetime, AfterValidator(in_utc)]
 
 
 def _whole_number(value: object) -> object:

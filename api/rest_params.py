@@ -19,7 +19,7 @@ from litestar.typing import FieldDefinition
 from api.db import RecordBase
 from api.errors import PROBLEM_JSON, InvalidInput, ProblemDetails
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from api.records import SLUG_PATTERN, InputModel, etag
+from api.records import SLUG_PATTERN, InputModel, etag, in_utc
 
 # Text that PostgreSQL can store and compare: no NUL characters.
 NO_NUL = r"^[^\x00]*$"
@@ -100,7 +100,10 @@ def moment(value: str | None, *, field: str) -> datetime | None:
         raise InvalidInput.field(
             field, "must be an RFC 3339 time with an offset, e.g. 2027-01-31T09:00:00Z"
         )
-    return parsed
+    try:
+        return in_utc(parsed)
+    except ValueError as exc:
+        raise InvalidInput.field(field, str(exc)) from None
 
 
 Limit = Annotated[
@@ -174,13 +177,14 @@ def created_headers() -> list[ResponseHeader]:
 
 
 _PROBLEMS: Mapping[int, str] = {
-    400: "Unreadable input: malformed JSON, a cursor this API did not issue",
+    400: "Unreadable input: malformed JSON, a key given twice, a cursor this API did not issue",
     401: "Missing, malformed, expired or revoked token",
     403: "The caller may not do this",
     404: "No such record",
     409: "A duplicate, or a change the record's state does not allow",
     412: "`If-Match` no longer matches the record; nothing changed",
     413: "Request body too large",
+    415: "A body not sent as `application/json` (`Accept-Post` or `Accept-Patch` says what is)",
     422: "Input that breaks a rule; `errors` names each field or parameter",
     429: "Too many requests for this token; retry after `Retry-After` seconds",
 }
@@ -202,9 +206,9 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
 
 LIST_PROBLEMS = problems(422)
 NESTED_LIST_PROBLEMS = problems(404, 422)
-CREATE_PROBLEMS = problems(409, 413, 422)
+CREATE_PROBLEMS = problems(409, 413, 415, 422)
 READ_PROBLEMS = problems(404, 422)
-UPDATE_PROBLEMS = problems(404, 409, 412, 413, 422)
+UPDATE_PROBLEMS = problems(404, 409, 412, 413, 415, 422)
 ARCHIVE_PROBLEMS = problems(404, 409, 412, 422)
 
 

@@ -4,10 +4,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.identity.models import AuditKind, Role
-from api.records import InputModel, Name, RecordRead, Slug
+from api.records import InputModel, Moment, Name, RecordRead, Slug
 
 
 class TokenCreate(InputModel):
@@ -23,7 +23,7 @@ class TokenCreate(InputModel):
         max_length=200,
         description="Slugs of the products a `ci` token is limited to",
     )
-    expires_at: AwareDatetime | None = Field(
+    expires_at: Moment | None = Field(
         default=None, description="After this moment the token is refused (RFC 3339, with offset)"
     )
 
@@ -91,5 +91,5 @@ class AuditFilter(BaseModel):
     actor: str | None = None
     kind: AuditKind | None = None
     # With an offset: a bare local time would be read differently by every client.
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: Moment | None = None
+    until: Moment | None = None

@@ -13,7 +13,8 @@ from api.records import InputModel, Name, Org, RecordRead, omitted
 Email = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True,
+        # Judged as sent (a pattern matches the whole value), then folded to lower case.
+        strip_whitespace=False,
         to_lower=True,
         max_length=254,
         pattern=r"^[^@\s\x00-\x1f\x7f-\x9f\uFEFF]+@[^@\s\x00-\x1f\x7f-\x9f\uFEFF]+\.[^@\s\x00-\x1f\x7f-\x9f\uFEFF]+$",

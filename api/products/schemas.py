@@ -11,7 +11,7 @@ from api.records import InputModel, IsoDate, Name, RecordRead, Slug, omitted
 
 Summary = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=300, pattern=r"^[^\r\n]*$"),
+    StringConstraints(strip_whitespace=False, max_length=300, pattern=r"^[^\r\n]*$"),
     Field(description="One line, at most 300 characters"),
 ]
 

@@ -55,7 +55,7 @@ class GuidelineController(Controller):
         operation_id="setTeamSizeGuideline",
         guards=[allow(Action.SETTINGS_MANAGE)],
         summary="Set the team-size guideline",
-        responses=problems(409, 412, 413, 422),
+        responses=problems(409, 412, 413, 415, 422),
     )
     async def set_guideline(
         self, session: AsyncSession, data: GuidelineValues, if_match: IfMatch = None

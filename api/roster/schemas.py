@@ -4,9 +4,9 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.records import InputModel, RecordRead, WholeNumber
+from api.records import InputModel, Moment, RecordRead, WholeNumber
 from api.roster.models import HealthStatus
 
 Size = Annotated[WholeNumber, Field(ge=1, le=1000)]
@@ -48,7 +48,7 @@ class SizeExceptionCreate(InputModel):
 
     max_size: Size = Field(description="The team's maximum; above the guideline's acceptable_max")
     justification: Justification = Field(description="Why the team needs to be this large")
-    expires_at: AwareDatetime | None = Field(
+    expires_at: Moment | None = Field(
         default=None,
         description="When the org-wide guideline applies again (RFC 3339, with offset)",
     )

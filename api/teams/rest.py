@@ -127,7 +127,7 @@ class TeamsController(Controller):
         self, session: AsyncSession, principal: Principal, data: TeamCreate
     ) -> Response[TeamRead]:
         """Create a team; the slug must be new."""
-        team = await service.create_team(session, data=data)
+        team = await service.create_team(session, data=data, principal=principal)
         return versioned(
             TeamRead.model_validate(team), team, created_at=f"/api/v1/teams/{team.slug}"
         )
@@ -250,7 +250,7 @@ class MembersController(Controller):
         operation_id="addTeamMember",
         guards=[allow(Action.TEAM_WRITE)],
         summary="Add a member to a team",
-        responses=problems(404, 409, 413, 422),
+        responses=problems(404, 409, 413, 415, 422),
         response_headers=created_headers(),
     )
     async def add_member(
