@@ -152,7 +152,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "System of record for products, their two-pizza teams, and launch readiness."
             ),
             # The documents and their viewers are open to everyone, like the probes.
-            openapi_router=Router(path="/schema", route_handlers=[], opt=OPEN_ROUTE),
+            openapi_router=Router(
+                path="/schema", route_handlers=[], opt=OPEN_ROUTE, include_in_schema=False
+            ),
             render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(path="/scalar")],
             components=Components(
                 security_schemes={

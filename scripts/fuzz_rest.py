@@ -132,6 +132,8 @@ def start_server(workdir: Path, port: int) -> tuple[subprocess.Popen[bytes], str
         "PIZZABOX_LOG_LEVEL": "warning",
         # One token sends every request: a rate limit would answer most of them with 429.
         "PIZZABOX_RATE_LIMIT_PER_MINUTE": "0",
+        # It sends bad credentials on purpose, far more often than the guessing limit allows.
+        "PIZZABOX_AUTH_FAILURES_PER_MINUTE": "0",
     }
     token = create_token(env)
     log = (workdir / "server.log").open("wb")

@@ -60,11 +60,10 @@ from schemathesis.specs.openapi.checks import use_after_free
 from sqlalchemy import Table
 
 from api.app import create_app
-from api.config import Settings
 from api.identity.models import Role
 from tests.conftest import empty_tables
 from tests.fuzz_rules import RULE_422_OPERATIONS
-from tests.helpers import API, Client, app_engine, bearer, issue_token
+from tests.helpers import API, Client, app_engine, bearer, issue_token, settings_for
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "openapi.json"
 # Examples per operation; raise it for a longer run, e.g. PIZZABOX_FUZZ_EXAMPLES=200.
@@ -188,9 +187,8 @@ class _Server(uvicorn.Server):
 @pytest.fixture(scope="module")
 def served(migrated_database: str) -> Iterator[str]:
     """A fresh app on the test database, served by uvicorn in a thread; yields its base URL."""
-    live = create_app(
-        Settings(database_url=migrated_database, log_level="WARNING", rate_limit_per_minute=0)
-    )
+    # No rate limits: the run sends bad credentials on purpose, far more than a minute allows.
+    live = create_app(settings_for(migrated_database))
     server = _Server(uvicorn.Config(live, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, name="fuzz-uvicorn", daemon=True)
     thread.start()
