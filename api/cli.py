@@ -43,6 +43,12 @@ def _failures_as_messages(doing: str) -> Iterator[None]:
         raise click.ClickException(f"{doing} failed: {problems}") from exc
 
 
+class BadConfiguration(click.ClickException):
+    """A setting the environment gives is not valid: a usage error, exit status 2."""
+
+    exit_code = 2
+
+
 def _settings() -> Settings:
     try:
         return get_settings()
@@ -51,7 +57,7 @@ def _settings() -> Settings:
             f"PIZZABOX_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
             for error in exc.errors()
         )
-        raise click.ClickException(f"bad configuration: {problems}") from exc
+        raise BadConfiguration(f"bad configuration: {problems}") from exc
 
 
 def _run(doing: str, action: Callable[[], T]) -> T:

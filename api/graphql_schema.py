@@ -109,7 +109,9 @@ class PizzaboxSchema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema, with limits that refuse abusive queries before any resolver runs."""
-    settings = settings or Settings()
+    # Without settings, the defaults and never the environment: the SDL does not depend on the
+    # limits, and a module that reads the environment on import cannot report a bad value well.
+    settings = settings or Settings.model_construct()
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         partial(QueryDepthLimiter, max_depth=settings.graphql_max_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.graphql_max_aliases),

@@ -2,6 +2,9 @@
 conflicts, strict body types, settings validation and Unicode-aware search."""
 
 import asyncio
+import os
+import subprocess
+import sys
 from datetime import date, timedelta
 from typing import Any
 
@@ -227,12 +230,38 @@ def test_the_cli_names_a_bad_setting_without_a_traceback(variable: str, value: s
         result = CliRunner().invoke(main, ["db", "current"], env={variable: value})
     finally:
         get_settings.cache_clear()
-    assert result.exit_code != 0, result.output
+    assert result.exit_code == 2, result.output
     assert isinstance(result.exception, SystemExit), result.exception
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, result.output
     assert variable in lines[0], result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["serve", "--port", "1"],
+        ["db", "upgrade"],
+        ["export-schema", "--check"],
+        ["token", "create", "--name", "x", "--role", "admin"],
+    ],
+    ids=lambda command: " ".join(command[:2]),
+)
+def test_every_command_names_a_bad_setting_in_one_line(command: list[str]) -> None:
+    # A fresh process, as a user runs it: nothing may read the environment while importing.
+    result = subprocess.run(
+        [sys.executable, "-c", "from api.cli import main; main()", *command],
+        env={**os.environ, "PIZZABOX_LOG_LEVEL": "LOUD"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "PIZZABOX_LOG_LEVEL" in lines[0]
 
 
 # Case-insensitive search beyond ASCII ---------------------------------------------------------
