@@ -41,6 +41,26 @@ metadata: MetaData = SQLModel.metadata
 # Execution option a session sets on its connection when the request will write.
 WRITE_INTENT = "pizzabox_write_intent"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A route handler's `opt` key saying whether its transaction writes: True takes the write lock up
+# front (a GET that records an access event), False leaves it to the work itself to ask (GraphQL:
+# a query reads, a mutation calls `begin_writing`). Without it, the HTTP method decides.
+WRITE_INTENT_OPT = "write_intent"
+
+
+def route_writes(request: Request[Any, Any, Any]) -> bool:
+    """Whether the request's transaction should take the write lock when it begins."""
+    stated = request.route_handler.opt.get(WRITE_INTENT_OPT)
+    return request.method not in SAFE_METHODS if stated is None else bool(stated)
+
+
+async def begin_writing(session: AsyncSession) -> None:
+    """Begin the session's transaction as a writer, unless it has begun already.
+
+    On SQLite a writer takes the lock when it begins (`BEGIN IMMEDIATE`): a transaction that
+    read first and wrote later could fail at once when another writer had committed meanwhile.
+    """
+    if not session.in_transaction():
+        await session.connection(execution_options={WRITE_INTENT: True})
 
 
 def utcnow() -> datetime:
@@ -193,8 +213,8 @@ async def provide_session(
     async with sessionmaker() as session:
         # The audit trail names whoever the authentication middleware found.
         session.info["principal"] = request.scope.get("state", {}).get("principal")
-        if request.method not in SAFE_METHODS:
-            await session.connection(execution_options={WRITE_INTENT: True})
+        if route_writes(request):
+            await begin_writing(session)
         try:
             yield session
         except Exception:

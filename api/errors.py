@@ -10,7 +10,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.middleware import REQUEST_ID_HEADER, request_id_of
@@ -241,6 +241,26 @@ def _data_error(request: Request[Any, Any, Any], exc: DataError) -> Response[Any
     )
 
 
+def is_lock_timeout(exc: OperationalError) -> bool:
+    """Whether the database gave up waiting for a lock (SQLite's busy timeout, or PostgreSQL's
+    `lock_timeout`): the request did nothing wrong and may simply be sent again."""
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "lock timeout" in text or "55p03" in text
+
+
+def _operational_error(request: Request[Any, Any, Any], exc: OperationalError) -> Response[Any]:
+    if not is_lock_timeout(exc):
+        return _unexpected_error(request, exc)
+    logger.warning("database lock wait timed out (request_id=%s)", request_id_of(request.scope))
+    return problem_response(
+        request,
+        status=503,
+        slug="service-unavailable",
+        detail="the database is busy with other writes; retry after Retry-After seconds",
+        headers={"Retry-After": "1"},
+    )
+
+
 def _stale_error(request: Request[Any, Any, Any], exc: StaleDataError) -> Response[Any]:
     return problem_response(
         request,
@@ -281,6 +301,7 @@ exception_handlers: ExceptionHandlersMap = {
     IntegrityError: _integrity_error,
     DataError: _data_error,
     StaleDataError: _stale_error,
+    OperationalError: _operational_error,
     RecursionError: _recursion_error,
     Exception: _unexpected_error,
 }

@@ -10,7 +10,7 @@ import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, Node, OperationDefinitionNode, StringValueNode
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.extensions.field_extension import AsyncExtensionResolver, SyncExtensionResolver
@@ -19,7 +19,8 @@ from strawberry.types import Info
 from strawberry.types.unset import UnsetType
 
 from api.auth import Action, Principal, authorize
-from api.errors import FieldError, InvalidInput, PizzaboxError
+from api.db import begin_writing
+from api.errors import FieldError, InvalidInput, PizzaboxError, is_lock_timeout
 from api.pagination import DEFAULT_LIMIT, Window, check_limit, cursor_kind, encode_cursor
 
 logger = logging.getLogger("api.graphql")
@@ -139,6 +140,9 @@ async def mutation(info: GraphQLInfo) -> AsyncIterator[AsyncSession]:
     otherwise keep whatever a failed mutation had flushed.
     """
     session = info.context.session
+    # A GraphQL request begins as a reader (a query never queues behind writers); its first
+    # mutation makes it a writer.
+    await begin_writing(session)
     async with session.begin_nested():
         yield session
 
@@ -161,6 +165,14 @@ def _graphql_error(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLErr
             else original.detail
         )
         return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
+    if isinstance(original, OperationalError) and is_lock_timeout(original):
+        # Only writers wait for the lock; nothing was wrong with the request but its timing.
+        return GraphQLError(
+            "the database is busy with other writes; send the mutation again in a moment",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "SERVICE_UNAVAILABLE"},
+        )
     if isinstance(original, DataError):
         # The database refused a value the client sent (a NUL character in text, say).
         return GraphQLError(

@@ -23,6 +23,7 @@ from strawberry.types import ExecutionContext
 
 from api.auth import AUTHENTICATION, Authentication, Principal, principal_of
 from api.config import Settings
+from api.db import WRITE_INTENT_OPT
 from api.errors import Unauthenticated
 from api.graphql_core import (
     Context,
@@ -153,7 +154,11 @@ def graphql_controller(settings: Settings) -> type[Controller]:
         """
 
         # The page is open; the middleware reads a token when one is sent (a bad one is 401).
-        opt: ClassVar[dict[str, Any]] = {AUTHENTICATION: Authentication.OPTIONAL.value}
+        opt: ClassVar[dict[str, Any]] = {
+            AUTHENTICATION: Authentication.OPTIONAL.value,
+            # A query only reads; `mutation()` makes the transaction a writer when one runs.
+            WRITE_INTENT_OPT: False,
+        }
         # GraphQL documents itself (schema/schema.graphql, introspection); as REST operations
         # in OpenAPI it only confused generated clients.
         include_in_schema = False

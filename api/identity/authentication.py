@@ -7,19 +7,23 @@ open GraphiQL page as well as operations: the GraphQL view refuses an operation 
 itself, at the point where it has read the request (see `api.graphql_schema`).
 """
 
+import logging
 from typing import Any
 
 from litestar.enums import ScopeType
 from litestar.exceptions import TooManyRequestsException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.auth import ANONYMOUS, AUTHENTICATION, Authentication, Principal
 from api.db import WRITE_INTENT
-from api.errors import Unauthenticated
+from api.errors import Unauthenticated, is_lock_timeout
 from api.identity.service import resolve_principal, touch_token
 from api.middleware import request_id_of
 from api.rate_limit import client_address, failed_authentications
+
+logger = logging.getLogger("api.identity")
 
 
 def required_authentication(scope: Scope) -> Authentication:
@@ -97,8 +101,16 @@ async def _authenticate(scope: Scope, authorization: str | None) -> Principal:
             session, authorization, request_id=request_id_of(scope)
         )
     if touch_due and principal.token_id is not None:
-        async with sessionmaker() as session:
-            await session.connection(execution_options={WRITE_INTENT: True})
-            await touch_token(session, principal.token_id)
-            await session.commit()
+        try:
+            async with sessionmaker() as session:
+                await session.connection(execution_options={WRITE_INTENT: True})
+                await touch_token(session, principal.token_id)
+                await session.commit()
+        except OperationalError as exc:
+            # `last_used_at` is a convenience: a busy database must not fail the request for it.
+            if not is_lock_timeout(exc):
+                raise
+            logger.info(
+                "skipped the last_used_at touch of token %s: database busy", principal.token_id
+            )
     return principal
