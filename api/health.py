@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.auth import OPEN_ROUTE
 
 
-class HealthStatus(BaseModel):
-    """Probe answer."""
+class ProbeAnswer(BaseModel):
+    """What a liveness or readiness probe answers (not a team's health: see `TeamHealth`)."""
 
     status: str
 
@@ -23,9 +23,9 @@ class HealthStatus(BaseModel):
     summary="Is the process up?",
     opt=OPEN_ROUTE,
 )
-async def healthz() -> HealthStatus:
+async def healthz() -> ProbeAnswer:
     """Answers as long as the process serves requests."""
-    return HealthStatus(status="ok")
+    return ProbeAnswer(status="ok")
 
 
 @get(
@@ -34,9 +34,9 @@ async def healthz() -> HealthStatus:
     tags=["health"],
     summary="Can the service reach its database?",
     opt=OPEN_ROUTE,
-    responses={503: ResponseSpec(data_container=HealthStatus, description="Database unreachable")},
+    responses={503: ResponseSpec(data_container=ProbeAnswer, description="Database unreachable")},
 )
-async def readyz(state: State) -> Response[HealthStatus]:
+async def readyz(state: State) -> Response[ProbeAnswer]:
     """200 when the database answers, 503 when it does not."""
     engine: AsyncEngine = state.engine
     try:
@@ -44,6 +44,6 @@ async def readyz(state: State) -> Response[HealthStatus]:
             await connection.execute(text("SELECT 1"))
     except Exception:  # any failure to reach the database means "not ready"
         return Response(
-            HealthStatus(status="unavailable"), status_code=503, media_type=MediaType.JSON
+            ProbeAnswer(status="unavailable"), status_code=503, media_type=MediaType.JSON
         )
-    return Response(HealthStatus(status="ok"))
+    return Response(ProbeAnswer(status="ok"))
