@@ -16,6 +16,7 @@ from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.extensions.field_extension import AsyncExtensionResolver, SyncExtensionResolver
 from strawberry.litestar import BaseContext
 from strawberry.types import Info
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
 from api.auth import Action, Principal, authorize
@@ -147,6 +148,10 @@ async def mutation(info: GraphQLInfo) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+_BUSY_ERROR = GraphQLError(
+    "the database is busy with other writes; send the mutation again in a moment",
+    extensions={"code": "SERVICE_UNAVAILABLE"},
+)
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.DOTALL)
 
 
@@ -168,10 +173,10 @@ def _graphql_error(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLErr
     if isinstance(original, OperationalError) and is_lock_timeout(original):
         # Only writers wait for the lock; nothing was wrong with the request but its timing.
         return GraphQLError(
-            "the database is busy with other writes; send the mutation again in a moment",
+            _BUSY_ERROR.message,
             nodes=error.nodes,
             path=error.path,
-            extensions={"code": "SERVICE_UNAVAILABLE"},
+            extensions=_BUSY_ERROR.extensions,
         )
     if isinstance(original, DataError):
         # The database refused a value the client sent (a NUL character in text, say).
@@ -251,15 +256,19 @@ def _unstorable(text: str) -> str | None:
 
 
 def _first_unstorable(value: object) -> str | None:
-    if isinstance(value, str):
-        return _unstorable(value)
-    if isinstance(value, dict):
-        value = [*value.keys(), *value.values()]
-    if isinstance(value, list | tuple):
-        for item in value:
-            problem = _first_unstorable(item)
+    # A loop, not recursion: variables may be nested as deep as the JSON parser allows.
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            problem = _unstorable(item)
             if problem:
                 return problem
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
     return None
 
 
@@ -282,6 +291,29 @@ class RefuseUnstorableText(SchemaExtension):
         problem = _first_unstorable(context.variables) or _first_unstorable(literals)
         if problem:
             context.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(problem)])
+        yield
+
+
+class BeginTransaction(SchemaExtension):
+    """Begin the request's transaction once the operation is known, before any resolver runs:
+    a mutation as a writer (SQLite's write lock, taken up front), a query as a reader that never
+    waits for one. Resolvers then share one connection; without it, concurrent root fields would
+    race to open it."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        session: AsyncSession = context.context.session
+        if context.result is None and not session.in_transaction():
+            try:
+                if context.operation_type is OperationType.MUTATION:
+                    await begin_writing(session)
+                else:
+                    await session.connection()
+            except OperationalError as exc:
+                if not is_lock_timeout(exc):
+                    raise
+                # Answered here: an error raised from a hook would skip `DomainErrors`.
+                context.result = GraphQLExecutionResult(data=None, errors=[_BUSY_ERROR])
         yield
 
 

@@ -26,6 +26,7 @@ from api.config import Settings
 from api.db import WRITE_INTENT_OPT
 from api.errors import Unauthenticated
 from api.graphql_core import (
+    BeginTransaction,
     Context,
     DomainErrors,
     RefuseUnstorableText,
@@ -41,6 +42,7 @@ from api.people.models import Person
 from api.products.graphql import ProductsMutation, ProductsQuery
 from api.products.loaders import ChangesKey, changes_loader, team_products_loader
 from api.products.models import Product, ProductChange
+from api.request_body import loads_once
 from api.roster.graphql import RosterMutation, RosterQuery
 from api.roster.loaders import HealthKey, health_history_loader, team_health_loader
 from api.roster.schemas import HealthPoint, TeamHealth
@@ -119,6 +121,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
         RefuseUnstorableText,
         RequireOperationName,
+        BeginTransaction,
         partial(DomainErrors, hide_suggestions=not settings.graphql_introspection),
     ]
     if not settings.graphql_introspection:
@@ -165,6 +168,10 @@ def graphql_controller(settings: Settings) -> type[Controller]:
         # No subscriptions, so no WebSocket route: it would run queries (graphql-transport-ws
         # allows them) where the authentication middleware, which reads HTTP, never looks.
         websocket_endpoint = None
+
+        def decode_json(self, data: str | bytes) -> object:
+            # GET's `variables` are JSON too: a key given twice is a 400 there as in a body.
+            return loads_once(data)
 
         async def parse_http_body(self, request: Any) -> Any:
             # Strawberry reads the body (or the GET parameters) right after deciding the request

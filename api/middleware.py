@@ -145,9 +145,18 @@ async def add_response_headers(message: Message, scope: Scope) -> None:
 # Clients behind proxies --------------------------------------------------------------------------
 
 
+_WITH_PORT = re.compile(r"^(?:\[(?P<v6>[^\]]+)\]|(?P<v4>[0-9.]+))(?::\d+)?$")
+
+
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address in one `X-Forwarded-For` entry (`1.2.3.4`, `1.2.3.4:5678`, `[2001:db8::1]:80`,
+    `2001:db8::1`), or None when it names none."""
+    text = text.strip()
+    match = _WITH_PORT.match(text)
+    if match:
+        text = match["v6"] or match["v4"]
     try:
-        return ipaddress.ip_address(text.strip())
+        return ipaddress.ip_address(text)
     except ValueError:
         return None
 
@@ -158,24 +167,24 @@ def forwarded_client(peer: str, forwarded_for: str | None, trusted: Sequence[IPN
 
     The header is read from the right, past every trusted proxy, to the first address no
     trusted proxy vouches for; anything left of it was written by the client and proves nothing.
+    An entry a trusted proxy wrote that is no address (`unknown`) names a client of its own,
+    never the proxy, so it cannot get the proxy's other clients refused.
     """
     if not trusted or not forwarded_for:
         return peer
 
-    def is_trusted(text: str) -> bool:
-        address = _address(text)
+    def is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> bool:
         return address is not None and any(address in network for network in trusted)
 
-    if not is_trusted(peer):
+    if not is_trusted(_address(peer)):
         return peer
     client = peer
     for hop in reversed(forwarded_for.split(",")):
-        hop = hop.strip()
-        if _address(hop) is None:
-            # Garbage from the hop before: the last proxy we trust is as close as we can name.
-            break
-        client = hop
-        if not is_trusted(hop):
+        address = _address(hop)
+        if address is None:
+            return "unparsed:" + hop.strip()[:64]
+        client = str(address)
+        if not is_trusted(address):
             break
     return client
 

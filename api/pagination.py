@@ -41,10 +41,16 @@ def encode_cursor(record_id: uuid.UUID, kind: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# REST documents its `cursor` as at most 512 characters; GraphQL's `after` is held to the same.
+MAX_CURSOR_LENGTH = 512
+
+
 def decode_cursor(cursor: str, kind: str, *, field: str = "cursor") -> uuid.UUID:
     """The record id a cursor points after; a cursor we did not issue, or issued for another
     kind of list, is a 400."""
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("longer than any cursor this API issues")
         padded = cursor + "=" * (-len(cursor) % 4)
         payload: Any = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         after = payload["after"]
@@ -54,7 +60,14 @@ def decode_cursor(cursor: str, kind: str, *, field: str = "cursor") -> uuid.UUID
         if payload.get("kind") != kind:
             raise ValueError("the cursor belongs to another list")
         return uuid.UUID(after)
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeEncodeError) as exc:
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        binascii.Error,
+        UnicodeEncodeError,
+        RecursionError,  # JSON nested deeper than the parser goes: forged, like the rest
+    ) as exc:
         raise BadRequest.field(field, "is not a cursor this API issued") from exc
 
 

@@ -1,8 +1,10 @@
 """Per-token rate limiting with `RateLimit-*` headers, 429 with `Retry-After` past it, and a
 per-address limit on failed authentication."""
 
+import ipaddress
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -64,39 +66,70 @@ class FailedAuthentications:
 
     Past the limit, the address is refused (429) until its window ends, whatever it sends, so
     guessing tokens costs a minute per few dozen guesses; other addresses are not affected.
-    Counts live in the instance's memory, like the request rate limit.
+    An attempt counts from the moment it starts (`attempt`) and is forgiven when it succeeds
+    (`succeeded`), so guesses sent all at once cannot all slip past the check together.
+    IPv6 clients count per /64, the block one host is usually given. Counts live in the
+    instance's memory, like the request rate limit, in bounded space.
     """
 
     WINDOW_SECONDS = 60.0
-    # Forget finished windows once this many addresses are being tracked.
-    _PRUNE_AT = 10_000
+    # Most addresses tracked at once; past it the oldest windows are forgotten first.
+    MAX_ADDRESSES = 100_000
 
     def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.per_minute = per_minute
         self._clock = clock
-        self._windows: dict[str, tuple[float, int]] = {}
+        # Oldest window first: expiring is popping from the front.
+        self._windows: OrderedDict[str, tuple[float, int]] = OrderedDict()
 
     def retry_after(self, address: str) -> int:
         """Seconds until `address` may try again; 0 when it may now."""
-        started, failures = self._windows.get(address, (0.0, 0))
+        started, failures = self._windows.get(address_key(address), (0.0, 0))
         remaining = started + self.WINDOW_SECONDS - self._clock()
         if failures < self.per_minute or remaining <= 0:
             return 0
         return max(1, math.ceil(remaining))
 
-    def record(self, address: str) -> None:
-        """Count one failed authentication from `address`."""
+    def attempt(self, address: str) -> None:
+        """Count an authentication from `address` as failed until it is known to succeed."""
         now = self._clock()
-        started, failures = self._windows.get(address, (now, 0))
+        self._expire(now)
+        key = address_key(address)
+        started, failures = self._windows.get(key, (now, 0))
         if now - started >= self.WINDOW_SECONDS:
             started, failures = now, 0
-        self._windows[address] = (started, failures + 1)
-        if len(self._windows) > self._PRUNE_AT:
-            self._windows = {
-                key: value
-                for key, value in self._windows.items()
-                if now - value[0] < self.WINDOW_SECONDS
-            }
+            self._windows.pop(key, None)
+        self._windows[key] = (started, failures + 1)
+        if len(self._windows) > self.MAX_ADDRESSES:
+            self._windows.popitem(last=False)
+
+    def succeeded(self, address: str) -> None:
+        """The attempt from `address` authenticated: it was no failure."""
+        key = address_key(address)
+        window = self._windows.get(key)
+        if window is not None and window[1] > 0:
+            self._windows[key] = (window[0], window[1] - 1)
+
+    def _expire(self, now: float) -> None:
+        while self._windows:
+            key, (started, _) = next(iter(self._windows.items()))
+            if now - started < self.WINDOW_SECONDS:
+                return
+            del self._windows[key]
+
+
+def address_key(address: str) -> str:
+    """What one client is, for counting: its IPv4 address (also when written as IPv6-mapped),
+    its IPv6 /64, or whatever else a trusted proxy named it."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
 
 
 def client_address(scope: Any) -> str:

@@ -43,6 +43,11 @@ def _keys_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
+def loads_once(text: str | bytes) -> Any:
+    """JSON as `json.loads` reads it, but a key given twice in one object is a 400."""
+    return json.loads(text, object_pairs_hook=_keys_once)
+
+
 def check_json_body(method: str, content_type: str | None, body: bytes) -> None:
     """Refuse a body that is not labelled as JSON (415) or repeats a key in an object (400).
 
@@ -56,7 +61,7 @@ def check_json_body(method: str, content_type: str | None, body: bytes) -> None:
             f"the body must be sent as {' or '.join(accepted)}, not {sent}", accepted, method
         )
     try:
-        json.loads(body, object_pairs_hook=_keys_once)
+        loads_once(body)
     except (ValueError, RecursionError):
         # Not JSON at all (or nested past the parser): the handler's decoder says so.
         return

@@ -62,6 +62,11 @@ def versioned(
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# RFC 3339's date-time, and only it: fromisoformat alone also takes week dates, basic format,
+# hours without minutes and a space for the T.
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})$", re.ASCII
+)
 
 
 def choice(enum: type[EnumT], value: str | None, *, field: str) -> EnumT | None:
@@ -93,7 +98,7 @@ def moment(value: str | None, *, field: str) -> datetime | None:
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(value) if _RFC3339.fullmatch(value) else None
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None:

@@ -49,7 +49,7 @@ async def test_graphql_queries_read_while_another_writer_holds_the_lock(
                     headers=bearer(token),
                 )
             ).json()
-            assert body["data"] == {"createTeam": None}
+            assert not (body["data"] or {}).get("createTeam"), body
             assert body["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
 
             # A REST write waits the busy timeout, then gets 503 with Retry-After, never 500.

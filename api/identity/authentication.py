@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.auth import ANONYMOUS, AUTHENTICATION, Authentication, Principal
 from api.db import WRITE_INTENT
-from api.errors import Unauthenticated, is_lock_timeout
+from api.errors import is_lock_timeout
 from api.identity.service import resolve_principal, touch_token
 from api.middleware import request_id_of
 from api.rate_limit import client_address, failed_authentications
@@ -36,11 +36,12 @@ def required_authentication(scope: Scope) -> Authentication:
     return Authentication(stated) if stated else Authentication.REQUIRED
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key.lower() == name:
-            return str(value.decode("latin-1"))
-    return None
+def _headers(scope: Scope, name: bytes) -> list[str]:
+    return [
+        str(value.decode("latin-1"))
+        for key, value in scope.get("headers", [])
+        if key.lower() == name
+    ]
 
 
 def authentication_middleware(app: ASGIApp) -> ASGIApp:
@@ -67,24 +68,34 @@ def authentication_middleware(app: ASGIApp) -> ASGIApp:
                 headers={"Retry-After": str(wait)},
             )
         principal: Principal = ANONYMOUS
-        authorization = _header(scope, b"authorization")
-        # An empty header carries no credentials: on the open GraphiQL page it is no token.
-        if (authorization and authorization.strip()) or needed is Authentication.REQUIRED:
-            try:
-                principal = await _authenticate(scope, authorization)
-            except Unauthenticated:
-                if counter:
-                    counter.record(address)
-                raise
+        authorizations = _headers(scope, b"authorization")
+        authorization = authorizations[0] if authorizations else None
+        if len(authorizations) > 1:
+            # Which one would count? Neither: a client sends one set of credentials.
+            authorization = "several Authorization headers"
+        has_credentials = bool(authorization and authorization.strip())
+        # An empty header carries no credentials. Only a GET (or HEAD) can be for the open
+        # GraphiQL page; any other request to an optional route is an operation and needs a token,
+        # refused here before anything reads its body.
+        if (
+            has_credentials
+            or needed is Authentication.REQUIRED
+            or scope.get("method") not in {"GET", "HEAD"}
+        ):
+            if counter:
+                counter.attempt(address)
+            principal = await _authenticate(scope, authorization)
+            if counter:
+                counter.succeeded(address)
         state["principal"] = principal
         if counter is None:
             await app(scope, receive, send)
             return
 
         async def count_refusals(message: Message) -> None:
-            # A 401 from further in (an anonymous GraphQL operation) is a failure too.
+            # A 401 from further in (an anonymous GraphQL operation by GET) is a failure too.
             if message["type"] == "http.response.start" and message["status"] == 401:
-                counter.record(address)
+                counter.attempt(address)
             await send(message)
 
         await app(scope, receive, count_refusals)

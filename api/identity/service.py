@@ -57,10 +57,8 @@ async def resolve_principal(
     person = await session.get(Person, row.person_id) if row.person_id else None
     if person is not None and person.archived_at is not None:
         # Checked before revocation: archiving revokes the person's tokens, and this says why.
-        raise Unauthenticated(
-            f"the token belongs to {person.email}, who was archived on "
-            f"{person.archived_at.date().isoformat()}; it no longer works"
-        )
+        # Says why without saying who: the token may have leaked.
+        raise Unauthenticated("the token's person has been archived, so the token no longer works")
     if row.revoked_at is not None:
         raise Unauthenticated("the token has been revoked")
     if row.expires_at is not None and row.expires_at <= now:

@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from api.auth import TEAM_SCOPED, Action, Principal, authorize
 from api.db import folded, relation, utcnow
-from api.errors import Conflict, FieldError, InvalidInput, NotFound
+from api.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
 from api.pagination import Window, count_rows, fetch_window
 from api.people.models import Person
 from api.products.models import Product
@@ -87,14 +87,23 @@ async def create_team(session: AsyncSession, *, data: TeamCreate, principal: Pri
             f"a team with slug {data.slug!r} already exists",
             [FieldError("slug", "is already taken")],
         )
+    lead = None
+    if principal.role in TEAM_SCOPED and principal.person_id is not None:
+        # Locked, as `add_member` does: archiving the person at the same moment must not leave
+        # an archived lead on a new team.
+        lead = await session.get(Person, principal.person_id, with_for_update=True)
+        if lead is None or lead.archived_at is not None:
+            raise Unauthenticated(
+                "the token's person has been archived, so the token no longer works"
+            )
     team = Team(slug=data.slug, name=data.name, mission=data.mission, org=data.org)
     session.add(team)
     await flush(session)
-    if principal.role in TEAM_SCOPED and principal.person_id is not None:
+    if lead is not None:
         session.add(
             Membership(
                 team_id=team.id,
-                person_id=principal.person_id,
+                person_id=lead.id,
                 role=TeamRole.LEAD.value,
                 allocation_percent=100,
                 start_date=today(),

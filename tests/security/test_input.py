@@ -49,6 +49,23 @@ async def test_audit_window_that_overflows_is_422(
     assert_problem(response, 422, field=parameter)
 
 
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2026-W01-1T00:00:00Z",
+        "20260101T000000Z",
+        "2026-01-01T00Z",
+        "2026-01-01 00:00:00Z",
+        "2026-01-01T00:00:00",
+        "\uff12\uff10\uff12\uff16-01-01T00:00:00Z",
+        "2026-01-01T00:00:00.1234567Z",
+    ],
+)
+async def test_audit_window_is_rfc_3339_and_nothing_else(client: Client, moment: str) -> None:
+    response = await client.get(f"{API}/audit-events", params={"since": moment})
+    assert_problem(response, 422, field="since")
+
+
 @pytest.mark.parametrize("moment", OVERFLOWING)
 async def test_graphql_times_that_overflow_are_bad_user_input(client: Client, moment: str) -> None:
     body = await gql(

@@ -1,5 +1,6 @@
 """Guessing is throttled per client address, and only trusted proxies may say who the client is."""
 
+import asyncio
 import os
 import secrets
 import socket
@@ -14,6 +15,7 @@ import pytest
 
 from api.identity.models import Role
 from api.middleware import forwarded_client
+from api.rate_limit import FailedAuthentications, address_key
 from tests.helpers import API, assert_problem, bearer, issue_token, serving, settings_for
 
 LIMIT = 5
@@ -142,8 +144,11 @@ async def test_a_trusted_proxy_names_the_client(migrated_database: str) -> None:
         ("10.0.0.5", "198.51.100.1, 203.0.113.9", "203.0.113.9"),
         ("10.0.0.5", "203.0.113.9, 10.0.0.7", "203.0.113.9"),
         ("10.0.0.5", "10.0.0.8, 10.0.0.7", "10.0.0.8"),
-        ("10.0.0.5", "not-an-address", "10.0.0.5"),
-        ("10.0.0.5", "203.0.113.9, garbage", "10.0.0.5"),
+        # A trusted proxy's entry that is no address is a client of its own, never the proxy.
+        ("10.0.0.5", "unknown", "unparsed:unknown"),
+        ("10.0.0.5", "203.0.113.9, garbage", "unparsed:garbage"),
+        ("10.0.0.5", "203.0.113.9:5678", "203.0.113.9"),
+        ("10.0.0.5", "[2001:db8::1]:443", "2001:db8::1"),
         ("192.0.2.1", "203.0.113.9", "192.0.2.1"),
         ("10.0.0.5", "2001:db8::1", "2001:db8::1"),
     ],
@@ -153,6 +158,80 @@ def test_forwarded_client_reads_from_the_right(peer: str, header: str, expected:
 
     trusted = (ip_network("10.0.0.0/8"),)
     assert forwarded_client(peer, header, trusted) == expected
+
+
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("::ffff:203.0.113.9", "203.0.113.9"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::ffff", "2001:db8:1:2::/64"),
+        ("unparsed:unknown", "unparsed:unknown"),
+    ],
+)
+def test_one_client_is_one_count(address: str, key: str) -> None:
+    assert address_key(address) == key
+
+
+def test_the_counter_stays_bounded_and_fast() -> None:
+    now = [0.0]
+    counter = FailedAuthentications(per_minute=3, clock=lambda: now[0])
+    started = time.monotonic()
+    for number in range(FailedAuthentications.MAX_ADDRESSES + 5_000):
+        counter.attempt(f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}")
+    # Linear: no rebuilding of the whole table per failure once it is large.
+    assert time.monotonic() - started < 10
+    assert len(counter._windows) <= FailedAuthentications.MAX_ADDRESSES
+    now[0] = 61.0
+    counter.attempt("192.0.2.1")
+    assert len(counter._windows) == 1
+    for _ in range(2):
+        counter.attempt("192.0.2.1")
+    assert counter.retry_after("192.0.2.1") == 60
+    counter.succeeded("192.0.2.1")
+    assert counter.retry_after("192.0.2.1") == 0
+
+
+async def test_guesses_sent_all_at_once_are_limited_too(migrated_database: str) -> None:
+    settings = settings_for(migrated_database, auth_failures_per_minute=LIMIT)
+    async with serving(settings) as (_, client):
+        responses = await asyncio.gather(
+            *(client.get(f"{API}/me", headers=bearer(_guess())) for _ in range(LIMIT * 6))
+        )
+        statuses = [response.status_code for response in responses]
+        assert statuses.count(401) <= LIMIT, statuses
+        assert statuses.count(429) >= LIMIT * 5, statuses
+
+
+async def test_two_authorization_headers_are_refused(migrated_database: str) -> None:
+    async with serving(settings_for(migrated_database)) as (app, client):
+        real = await issue_token(app, Role.VIEWER)
+        for first, second in ((real, _guess()), (_guess(), real)):
+            response = await client.get(
+                f"{API}/me",
+                headers=[
+                    ("Authorization", f"Bearer {first}"),
+                    ("Authorization", f"Bearer {second}"),
+                ],
+            )
+            assert_problem(response, 401)
+
+
+async def test_an_anonymous_graphql_post_is_refused_before_its_body_is_read(
+    migrated_database: str,
+) -> None:
+    settings = settings_for(migrated_database, auth_failures_per_minute=LIMIT)
+    async with serving(settings) as (_, client):
+        body = '{"query": "{ __typename }", "query": "{ __typename }"}'
+        for content_type in ("application/json", "text/plain"):
+            response = await client.post(
+                "/graphql", content=body, headers={"Content-Type": content_type}
+            )
+            assert response.status_code == 401, response.text
+        for _ in range(LIMIT):
+            await client.post("/graphql", json={"query": "{ __typename }"})
+        assert (await client.post("/graphql", json={"query": "{ __typename }"})).status_code == 429
 
 
 def test_forwarding_is_ignored_with_no_trusted_proxies() -> None:
