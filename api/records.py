@@ -30,6 +30,10 @@ SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 Slug = Annotated[str, StringConstraints(strip_whitespace=False, pattern=SLUG_PATTERN)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Org = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# Filters take what REST's query parameters take, so GraphQL's (which validate with the same
+# models) cannot send the database a 100,000-character pattern either.
+SearchText = Annotated[str, StringConstraints(max_length=200)]
+OrgFilter = Annotated[str, StringConstraints(max_length=100)]
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -2,12 +2,12 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.identity.models import AuditKind, Role
-from api.records import InputModel, Moment, Name, RecordRead, Slug
+from api.records import InputModel, Moment, Name, RecordRead, SearchText, Slug
 
 
 class TokenCreate(InputModel):
@@ -85,10 +85,10 @@ class AuditEventRead(BaseModel):
 class AuditFilter(BaseModel):
     """Filters for the audit trail."""
 
-    record_type: str | None = None
-    record_id: str | None = None
-    parent_id: str | None = None
-    actor: str | None = None
+    record_type: Annotated[str, StringConstraints(max_length=32)] | None = None
+    record_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    parent_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    actor: SearchText | None = None
     kind: AuditKind | None = None
     # With an offset: a bare local time would be read differently by every client.
     since: Moment | None = None

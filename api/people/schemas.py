@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, StringConstraints
 
 from api.people.models import JobFamily
-from api.records import InputModel, Name, Org, RecordRead, omitted
+from api.records import InputModel, Name, Org, OrgFilter, RecordRead, SearchText, omitted
 
 # `\s` differs between pydantic's regex engine and the ECMA one OpenAPI clients use; spelling
 # out control characters and U+FEFF makes the pattern mean the same to both.
@@ -53,7 +53,7 @@ class PersonRead(RecordRead):
 class PeopleFilter(BaseModel):
     """Filters for the people list."""
 
-    org: str | None = None
+    org: OrgFilter | None = None
     job_family: JobFamily | None = None
-    q: str | None = None
+    q: SearchText | None = None
     include_archived: bool = False

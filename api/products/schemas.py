@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.products.models import DataClassification, Stage, TrackedField
-from api.records import InputModel, IsoDate, Name, RecordRead, Slug, omitted
+from api.records import InputModel, IsoDate, Name, OrgFilter, RecordRead, SearchText, Slug, omitted
 
 Summary = Annotated[
     str,
@@ -70,8 +70,8 @@ class ProductsFilter(BaseModel):
     """Filters for the product list."""
 
     stage: Stage | None = None
-    team: str | None = None
+    team: SearchText | None = None
     data_classification: DataClassification | None = None
-    org: str | None = None
-    q: str | None = None
+    org: OrgFilter | None = None
+    q: SearchText | None = None
     include_archived: bool = False

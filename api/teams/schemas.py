@@ -7,7 +7,18 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from api.people.schemas import PersonRead
-from api.records import InputModel, IsoDate, Name, Org, RecordRead, Slug, WholeNumber, omitted
+from api.records import (
+    InputModel,
+    IsoDate,
+    Name,
+    Org,
+    OrgFilter,
+    RecordRead,
+    SearchText,
+    Slug,
+    WholeNumber,
+    omitted,
+)
 from api.roster.models import HealthStatus
 from api.roster.schemas import HealthWarning
 from api.teams.models import TeamRole
@@ -49,8 +60,8 @@ class TeamRead(RecordRead):
 class TeamsFilter(BaseModel):
     """Filters for the team list."""
 
-    org: str | None = None
-    q: str | None = None
+    org: OrgFilter | None = None
+    q: SearchText | None = None
     health: HealthStatus | None = None
     include_archived: bool = False
 
