@@ -24,6 +24,7 @@ from api.rest_params import (
     ARCHIVE_PROBLEMS,
     CREATE_PROBLEMS,
     LIST_PROBLEMS,
+    NO_NUL,
     READ_PROBLEMS,
     Cursor,
     IfMatch,
@@ -194,6 +195,7 @@ class AuditEventsController(Controller):
             str | None,
             Parameter(
                 max_length=32,
+                pattern=NO_NUL,
                 description="e.g. product, team, membership, person, token",
                 schema_extra=absent_or(),
             ),
@@ -211,7 +213,7 @@ class AuditEventsController(Controller):
             str | None,
             Parameter(
                 max_length=200,
-                pattern=r"^[^\x00]*$",
+                pattern=NO_NUL,
                 description="Who acted: a person's email or a service token's name",
                 schema_extra=absent_or(),
             ),
