@@ -2,10 +2,17 @@
 
 from litestar import Litestar
 
-from api.config import Settings
-from api.graphql_schema import build_schema
+from api.identity.models import Role
 from tests.graphql import gql_error
-from tests.helpers import Client, app_engine, count_statements
+from tests.helpers import (
+    Client,
+    app_engine,
+    bearer,
+    count_statements,
+    issue_token,
+    serving,
+    settings_for,
+)
 
 
 async def test_deep_query_is_refused_without_sql(app: Litestar, client: Client) -> None:
@@ -52,11 +59,17 @@ async def test_unknown_fields_are_bad_input(client: Client) -> None:
     assert "secret" in error["message"]
 
 
-async def test_introspection_can_be_switched_off() -> None:
-    query = "{ __schema { queryType { name } } }"
-    assert build_schema(Settings()).execute_sync(query).errors is None
-    result = build_schema(Settings(graphql_introspection=False)).execute_sync(query)
-    assert result.errors
+async def test_introspection_can_be_switched_off(migrated_database: str) -> None:
+    query = {"query": "{ __schema { queryType { name } } }"}
+    for introspection in (True, False):
+        settings = settings_for(migrated_database, graphql_introspection=introspection)
+        async with serving(settings) as (app, client):
+            token = await issue_token(app, Role.VIEWER)
+            body = (await client.post("/graphql", json=query, headers=bearer(token))).json()
+            if introspection:
+                assert body == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+            else:
+                assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
 
 
 async def test_graphiql_page_is_served_to_browsers(client: Client) -> None:
