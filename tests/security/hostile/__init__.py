@@ -1,0 +1,1 @@
+"""Hostile dates, times and text in every field a client fills in."""
