@@ -97,7 +97,7 @@ async def _load_demo(settings: Settings) -> None:
 
     engine = create_engine(settings)
     try:
-        async with create_sessionmaker(engine)() as session:
+        async with create_sessionmaker(engine, audit_key=settings.audit_key)() as session:
             if engine.dialect.name == "postgresql":
                 # Two instances started with --demo at once: one loads, the other then finds
                 # the database no longer empty. Released when the transaction ends.
@@ -136,7 +136,7 @@ async def _create_token(
 
     engine = create_engine(settings)
     try:
-        async with create_sessionmaker(engine)() as session:
+        async with create_sessionmaker(engine, audit_key=settings.audit_key)() as session:
             attach_principal(session.sync_session, SYSTEM)
             person_id = (await get_person_by_email(session, person)).id if person else None
             expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None

@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     debug: bool = False
     log_level: str = "INFO"
+    # Signs the audit trail's hash chains; unset, a public key is used (see the README).
+    audit_key: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -46,6 +48,14 @@ class Settings(BaseSettings):
         if level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level.upper()
+
+    @field_validator("audit_key")
+    @classmethod
+    def _long_key(cls, key: SecretStr | None) -> SecretStr | None:
+        # A short key could be guessed offline from any event and its digest.
+        if key is not None and len(key.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters, e.g. from `openssl rand -hex 32`")
+        return key
 
     @property
     def cors_origin_list(self) -> list[str]:
