@@ -2,7 +2,8 @@
 
 One `before_flush` listener sees every insert, update and delete that goes through the ORM, REST
 or GraphQL alike, so no service can forget it, and an event rolls back with its change. The
-actor comes from `session.info`, which the per-request session fills in.
+actor comes from `session.info`, which the per-request session fills in. The same listener seals
+the flush's events into the trail's hash chains (`api.audit_seal`), so they are tamper-evident.
 """
 
 import enum
@@ -11,13 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event, func, inspect, select, update
-from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, UOWTransaction
 
-from api.audit_chain import CHAIN_INFO, CHAINS, EVENT_FIELDS, key_of, link
+from api.audit_seal import seal
 from api.auth import SYSTEM, Principal
 from api.db import RecordBase
-from api.identity.models import ApiToken, AuditChainHead, AuditEvent, AuditKind
+from api.identity.models import ApiToken, AuditEvent, AuditKind
 from api.people.models import Person
 from api.products.models import Product, ProductChange
 from api.roster.models import TeamSizeException, TeamSizeGuideline
@@ -54,10 +55,6 @@ NOT_AUDITED: tuple[type[RecordBase], ...] = (AuditEvent, ProductChange)
 
 class ImmutableRecordError(RuntimeError):
     """Something tried to change or delete an audit event."""
-
-
-class AuditChainError(RuntimeError):
-    """Events cannot be sealed: the chains' heads are missing."""
 
 
 def attach_principal(session: Session, principal: Principal) -> None:
@@ -178,51 +175,4 @@ def _audit_before_flush(session: Session, _: UOWTransaction, __: Any) -> None:
     # Events a service added itself (access events) are sealed with the ones made here.
     unsealed = [record for record in session.new if isinstance(record, AuditEvent)]
     if unsealed:
-        _seal(session, unsealed)
-
-
-_HEADS = AuditChainHead.__table__  # type: ignore[attr-defined]
-
-
-def _take_head(session: Session) -> tuple[int, int, str]:
-    """Lock the head of the chain this transaction appends to, choosing one on its first call."""
-    connection = session.connection()
-    columns = select(_HEADS.c.chain, _HEADS.c.seq, _HEADS.c.digest)
-    held: int | None = session.info.get(CHAIN_INFO)
-    if held is not None:
-        row = connection.execute(columns.where(_HEADS.c.chain == held).with_for_update()).first()
-    else:
-        # A random chain nobody holds right now (SKIP LOCKED, on PostgreSQL): writers only queue
-        # when every chain is busy. SQLite runs one writer at a time and ignores the clause.
-        anyone = columns.where(_HEADS.c.chain < CHAINS).order_by(func.random()).limit(1)
-        row = connection.execute(anyone.with_for_update(skip_locked=True)).first()
-        if row is None:
-            row = connection.execute(anyone.with_for_update()).first()
-    if row is None:
-        raise AuditChainError("the audit chain heads are missing; run `pizzabox db upgrade`")
-    return int(row.chain), int(row.seq), str(row.digest)
-
-
-def _seal(session: Session, events: list[AuditEvent]) -> None:
-    """Give each new event its place in a chain and its digest, and move the chain's head."""
-    key = key_of(session.info)
-    chain, seq, digest = _take_head(session)
-    # Within one transaction, positions follow the events' time-ordered ids.
-    for audit_event in sorted(events, key=lambda item: item.id):
-        seq += 1
-        audit_event.chain, audit_event.chain_seq = chain, seq
-        values = {name: getattr(audit_event, name) for name in EVENT_FIELDS}
-        digest = link(key, digest, {**values, "chain": chain, "chain_seq": seq})
-        audit_event.digest = digest
-    # A Core UPDATE: the head is bookkeeping of the trail, not a record with its own history.
-    session.connection().execute(
-        update(_HEADS).where(_HEADS.c.chain == chain).values(seq=seq, digest=digest)
-    )
-    session.info[CHAIN_INFO] = chain
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _release_chain(session: Session, transaction: SessionTransaction) -> None:
-    # The row lock ends with the transaction; the next transaction chooses afresh.
-    if transaction.parent is None:
-        session.info.pop(CHAIN_INFO, None)
+        seal(session, unsealed)

@@ -2,9 +2,9 @@
 
 Every event is a link in one of `CHAINS` chains: its digest is the HMAC-SHA256 of the previous
 link's digest and the event's canonical form, so changing, removing, reordering or slipping in an
-event breaks its chain where it happened. A transaction that writes events takes one chain's head
-row (`audit_chain_heads`) for its duration; writers only wait for each other when they land on the
-same chain, so the trail does not serialise every write behind one lock.
+event breaks its chain where it happened. `audit_chain_heads` holds where each chain ends. A
+transaction that writes events appends to one chain that no other transaction holds (see
+`api.audit_seal`), so the trail does not serialise writers behind one lock.
 
 The key is `PIZZABOX_AUDIT_KEY`; without it a fixed public key is used, which catches edits by
 anyone who does not recompute the chain, but not by someone who does. This module holds no
@@ -239,7 +239,8 @@ class TrailCheck:
         """Check the next event; events come ordered by (chain, chain_seq, id)."""
         self.events_checked += 1
         chain, seq, event_id = int(event["chain"]), int(event["chain_seq"]), event["id"]
-        digest: str = event["digest"]
+        # NOT NULL in the schema; a dropped constraint must not stop the check.
+        digest = str(event["digest"] or "")
         walk = self._walk if self._walk and self._walk.chain == chain else self._begin(chain)
         where = {"event_id": event_id, "chain": chain, "seq": seq}
         if not 0 <= chain < CHAINS:

@@ -23,11 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from api import migrate
 from api.app import create_app
+from api.audit import attach_principal
 from api.audit_chain import PUBLIC_KEY, genesis, genesis_heads, link, signing_key
+from api.auth import SYSTEM
 from api.cli import main
 from api.config import Settings, get_settings
 from api.db import utcnow, uuid7
 from api.identity.models import AuditChainHead, AuditEvent, Role
+from api.teams.models import Team
 from tests.conftest import empty_tables
 from tests.factories import add_member, create_person, create_product, create_team
 from tests.helpers import (
@@ -632,6 +635,57 @@ async def test_concurrent_writers_leave_an_intact_trail(
     assert verdict["events_checked"] == writes + 1  # and the admin's token
     # Writers spread over the chains instead of queueing on one.
     assert len({item.chain for item in await links(app)}) > 8
+
+
+@asynccontextmanager
+async def another_instance(migrated_database: str) -> AsyncIterator[tuple[Litestar, Client]]:
+    """A second app on the same database, as another process would run: its own engine, so its
+    own idea of where each chain ended."""
+    other = create_app(
+        Settings(database_url=migrated_database, log_level="WARNING", rate_limit_per_minute=0)
+    )
+    async with running_lifespan(other):
+        transport = httpx.ASGITransport(app=cast(Any, other))
+        async with httpx.AsyncClient(transport=transport, base_url="http://other") as client:
+            client.headers.update(bearer(await issue_token(other, Role.ADMIN)))
+            yield other, client
+
+
+async def test_a_write_after_a_rolled_back_one_extends_the_chain_from_its_real_head(
+    app: Litestar, client: Client, migrated_database: str
+) -> None:
+    async with another_instance(migrated_database) as (other, other_client):
+        # The instance has written once, on one chain; a write that then rolls back moved that
+        # chain's head only in the instance's memory.
+        async with other.state.sessionmaker() as session:
+            attach_principal(session.sync_session, SYSTEM)
+            session.add(Team(slug="rolled-back", name="Rolled back", org="platform"))
+            await session.flush()
+            await session.rollback()
+        # The next write takes the same chain, and finds where it really ends.
+        await create_team(other_client)
+        await create_team(other_client)
+        chains = {item.chain for item in await links(app)}
+    verdict = await verify(client)
+    assert verdict["intact"] is True, verdict["problems"]
+    assert verdict["events_checked"] == 4  # two tokens and two teams
+    assert len(chains) <= 3
+
+
+async def test_writers_of_two_instances_share_the_chains(
+    app: Litestar, client: Client, migrated_database: str
+) -> None:
+    async with another_instance(migrated_database) as (_, other_client):
+        # Taking turns, then all at once: each instance keeps finding chains the other moved.
+        for _ in range(10):
+            await create_team(client)
+            await create_team(other_client)
+        await asyncio.gather(
+            *(create_person(writer) for writer in (client, other_client) for _ in range(20))
+        )
+    verdict = await verify(client)
+    assert verdict["intact"] is True, verdict["problems"]
+    assert verdict["events_checked"] == 2 + 20 + 40
 
 
 # Upgrading a trail written before the chains ---------------------------------------------------
