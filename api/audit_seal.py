@@ -44,6 +44,9 @@ _HEADS = AuditChainHead.__table__  # type: ignore[attr-defined]
 _EVENTS = AuditEvent.__table__  # type: ignore[attr-defined]
 _EVENT_COLUMNS = [column.name for column in _EVENTS.columns]
 _COLUMNS = (_HEADS.c.chain, _HEADS.c.seq, _HEADS.c.digest)
+# Most flushes seal one event or a few; a bulk load's many go through the flush's own INSERT,
+# batched, rather than one statement per count, each with 18 parameters an event.
+_RIDE_ALONG = 16
 
 # Built once: they run in every writing transaction, so even their construction shows.
 # Move a head from a remembered end, if it is still there and free. Our own lock never counts
@@ -172,7 +175,7 @@ def _move_from(
     return moved.rowcount == 1
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=_RIDE_ALONG)
 def _insert_moving_head_statement(count: int) -> Insert:
     """The statement of `_insert_moving_head` for `count` events, built once (and so compiled
     once: SQLAlchemy does not cache statements that hold a VALUES list, hence the UNION)."""
@@ -242,7 +245,7 @@ def seal(session: Session, events: Sequence[AuditEvent]) -> None:
         end = claim.hints.ends.get(claim.chain)
         if end is not None:
             new_end = _link_all(key, ordered, claim.chain, *end)
-            if connection.dialect.name == "postgresql":
+            if connection.dialect.name == "postgresql" and len(ordered) <= _RIDE_ALONG:
                 # The events ride in the statement that moves the head: no round trip added.
                 if _insert_moving_head(connection, claim.chain, end, new_end, ordered):
                     for audit_event in ordered:

@@ -21,6 +21,7 @@ The database is wiped before every run (its `public` schema is dropped): give it
 import argparse
 import asyncio
 import json
+import logging
 import os
 import statistics
 import subprocess
@@ -131,6 +132,8 @@ async def _measure(args: argparse.Namespace) -> dict[str, Any]:
         # The benchmark's own stand-in for one global chain; the app has no such setting.
         api.audit_seal.CHAINS = args.chains  # type: ignore[attr-defined]
     app = _app(args)
+    # A line per request would bury the figures.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     async with app.lifespan():
         # httpx types the ASGI app more narrowly than Litestar's own signature; it is one.
         transport = httpx.ASGITransport(app=cast(Any, app))

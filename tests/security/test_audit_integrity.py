@@ -255,6 +255,24 @@ async def test_a_transaction_with_several_events_fills_one_chain_in_order(
     assert (await verify(client))["intact"] is True
 
 
+async def test_a_transaction_with_many_events_is_sealed_whole(
+    app: Litestar, client: Client
+) -> None:
+    person = await create_person(client)
+    for _ in range(20):
+        await add_member(client, (await create_team(client))["slug"], person["id"])
+    # Twenty stints end with the person: 21 events in one transaction, more than ride along
+    # with the head's statement on PostgreSQL, so the flush inserts them itself.
+    response = await client.delete(f"{API}/people/{person['id']}", headers={"X-Request-ID": "bulk"})
+    assert response.status_code == 204, response.text
+    written = await list_all(client, f"{API}/audit-events", limit=200)
+    ids = {uuid.UUID(e["id"]) for e in written if e["request_id"] == "bulk"}
+    assert len(ids) == 21
+    placed = [item for item in await links(app) if item.id in ids]
+    assert len({item.chain for item in placed}) == 1
+    assert (await verify(client))["intact"] is True
+
+
 # Tampering, caught ----------------------------------------------------------------------------
 
 
