@@ -2,7 +2,8 @@
 
 One `before_flush` listener sees every insert, update and delete that goes through the ORM, REST
 or GraphQL alike, so no service can forget it, and an event rolls back with its change. The
-actor comes from `session.info`, which the per-request session fills in.
+actor comes from `session.info`, which the per-request session fills in. The same listener seals
+the flush's events into the trail's hash chains (`api.audit_seal`), so they are tamper-evident.
 """
 
 import enum
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
+from api.audit_seal import seal
 from api.auth import SYSTEM, Principal
 from api.db import RecordBase
 from api.identity.models import ApiToken, AuditEvent, AuditKind
@@ -170,3 +172,7 @@ def _audit_before_flush(session: Session, _: UOWTransaction, __: Any) -> None:
         if type(record) in AUDITED:
             events.append(change_event(principal, record, action="delete", changes={}))
     session.add_all(events)
+    # Events a service added itself (access events) are sealed with the ones made here.
+    unsealed = [record for record in session.new if isinstance(record, AuditEvent)]
+    if unsealed:
+        seal(session, unsealed)

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import migrate
+from api.audit_chain import Head, Problem, Verdict
 from api.config import Settings, get_settings
 from api.errors import InvalidInput, PizzaboxError
 
@@ -111,7 +112,7 @@ async def _load_demo(settings: Settings) -> None:
 
     engine = create_engine(settings)
     try:
-        async with create_sessionmaker(engine)() as session:
+        async with create_sessionmaker(engine, audit_key=settings.audit_key)() as session:
             if engine.dialect.name == "postgresql":
                 # Two instances started with --demo at once: one loads, the other then finds
                 # the database no longer empty. Released when the transaction ends.
@@ -150,7 +151,7 @@ async def _create_token(
 
     engine = create_engine(settings)
     try:
-        async with create_sessionmaker(engine)() as session:
+        async with create_sessionmaker(engine, audit_key=settings.audit_key)() as session:
             attach_principal(session.sync_session, SYSTEM)
             person_id = (await get_person_by_email(session, person)).id if person else None
             expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
@@ -220,6 +221,91 @@ def create_token_command(
     )
     click.echo(f"Created {role} token {name!r}; store the secret now, it is not shown again:")
     click.echo(secret)
+
+
+@main.group()
+def audit() -> None:
+    """The audit trail: check that nobody tampered with it."""
+
+
+async def _verify_trail(settings: Settings, anchors: dict[int, Head]) -> Verdict:
+    from api.db import create_engine, create_sessionmaker
+    from api.identity.verification import verify_trail
+
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine, audit_key=settings.audit_key)() as session:
+            return await verify_trail(session, anchors=anchors)
+    finally:
+        await engine.dispose()
+
+
+class _CheckDidNotRun(click.ClickException):
+    # A check that did not run must read neither as tampering found (1) nor as intact (0).
+    exit_code = 2
+
+
+@audit.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report, heads included.")
+@click.option(
+    "--against",
+    "recorded",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A report an earlier `--json` run printed, kept outside the database: every chain must "
+    "still reach the heads it lists, through the same digests.",
+)
+def verify_audit(as_json: bool, recorded: Path | None) -> None:
+    """Check every audit event against its hash chain.
+
+    Exit 0 when the trail is intact, 1 naming the first event that was changed, deleted or slipped
+    in behind the API's back, 2 when the check could not run.
+    """
+    from api.identity.verification import recorded_heads, verification
+
+    try:
+        settings = _settings()
+        anchors = (
+            _run("reading the recorded heads", lambda: recorded_heads(recorded.read_text()))
+            if recorded
+            else {}
+        )
+        verdict = _run(
+            "verifying the audit trail", lambda: asyncio.run(_verify_trail(settings, anchors))
+        )
+    except click.ClickException as exc:
+        raise _CheckDidNotRun(exc.message) from exc
+    if as_json:
+        click.echo(verification(verdict).model_dump_json(indent=2))
+    elif verdict.intact:
+        click.echo(
+            f"The audit trail is intact: {verdict.events_checked} events checked in "
+            f"{verdict.chains_checked} chains."
+        )
+    else:
+        found = verdict.problems_found
+        click.echo(
+            f"The audit trail is NOT intact: {found} problem{'s' if found != 1 else ''} in "
+            f"{verdict.events_checked} events checked in {verdict.chains_checked} chains."
+        )
+        for problem in verdict.problems:
+            click.echo(_describe_problem(problem))
+        if verdict.problems_found > len(verdict.problems):
+            click.echo(f"… and {verdict.problems_found - len(verdict.problems)} more.")
+    if not verdict.keyed and not as_json:
+        click.echo(
+            "Checked with the public key: someone who can write to the database could have "
+            "recomputed the chains. Set PIZZABOX_AUDIT_KEY to rule that out."
+        )
+    if not verdict.intact:
+        raise SystemExit(1)
+
+
+def _describe_problem(problem: Problem) -> str:
+    where = f"chain {problem.chain}" if problem.chain is not None else "the trail"
+    if problem.seq is not None:
+        where += f", position {problem.seq}"
+    subject = f"event {problem.event_id}" if problem.event_id else "no event left to name"
+    return f"{problem.kind}: {subject} ({where}): {problem.detail}"
 
 
 def _safe_url(settings: Settings) -> str:

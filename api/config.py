@@ -3,7 +3,7 @@
 import ipaddress
 from functools import lru_cache
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     debug: bool = False
     log_level: str = "INFO"
+    # Signs the audit trail's hash chains; unset, a public key is used (see the README).
+    audit_key: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -75,6 +77,14 @@ class Settings(BaseSettings):
             for item in self.trusted_proxies.split(",")
             if item.strip()
         )
+
+    @field_validator("audit_key")
+    @classmethod
+    def _long_key(cls, key: SecretStr | None) -> SecretStr | None:
+        # A short key could be guessed offline from any event and its digest.
+        if key is not None and len(key.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters, e.g. from `openssl rand -hex 32`")
+        return key
 
     @property
     def cors_origin_list(self) -> list[str]:

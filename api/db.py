@@ -10,6 +10,7 @@ from typing import Any, ClassVar, cast
 
 from litestar import Request
 from litestar.datastructures import State
+from pydantic import SecretStr
 from sqlalchemy import DateTime, MetaData, String, event
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import (
@@ -26,6 +27,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from api.audit_chain import KEY_INFO, signing_key
 from api.config import Settings
 
 # Set before any model exists so every constraint gets a stable name that Alembic can diff.
@@ -200,9 +202,20 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded attributes after commit, so responses can be built from them."""
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_sessionmaker(
+    engine: AsyncEngine, *, audit_key: SecretStr | None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded attributes after commit, so responses can be built from them.
+
+    Each session carries the key that seals its audit events (`settings.audit_key`): whatever
+    writes through the database gets its sessions here, so no writer can sign with another key.
+    """
+    return async_sessionmaker(
+        engine,
+        expire_on_commit=False,
+        autoflush=False,
+        info={KEY_INFO: signing_key(audit_key)},
+    )
 
 
 async def provide_session(

@@ -12,13 +12,14 @@ from typing import Any, cast
 import httpx
 import pytest
 from litestar import Litestar
-from sqlalchemy import Table, inspect, text
+from sqlalchemy import Table, insert, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import migrate
 from api.app import create_app
+from api.audit_chain import PUBLIC_KEY, genesis_heads
 from api.config import Settings
-from api.identity.models import Role
+from api.identity.models import AuditChainHead, Role
 from api.models import metadata
 from tests.helpers import Client, app_engine, issue_token, running_lifespan
 
@@ -90,15 +91,23 @@ async def tables(app: Litestar, running_client: Client) -> list[Table]:
     return await _migrated_tables(app_engine(app))
 
 
-async def empty_tables(engine: AsyncEngine, tables: list[Table]) -> None:
-    """Remove every row from every table, leaving the schema and alembic_version alone."""
+async def empty_tables(
+    engine: AsyncEngine, tables: list[Table], *, audit_key: bytes = PUBLIC_KEY
+) -> None:
+    """Remove every row from every table, leaving the schema and alembic_version alone, and put
+    the audit chains back at their start for `audit_key` (the test app's: the public one)."""
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
+            # The trail's triggers refuse TRUNCATE; a superuser may switch them off for this
+            # transaction, as a restore would.
+            await connection.execute(text("SET LOCAL session_replication_role = replica"))
             names = ", ".join(engine.dialect.identifier_preparer.quote(t.name) for t in tables)
             await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
             for table in reversed(tables):
                 await connection.execute(table.delete())
+        if AuditChainHead.__table__ in tables:  # type: ignore[attr-defined]
+            await connection.execute(insert(AuditChainHead), genesis_heads(audit_key))
 
 
 @pytest.fixture

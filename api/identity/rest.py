@@ -1,4 +1,4 @@
-"""REST face of identity: /api/v1/tokens, /api/v1/me, /api/v1/audit-events."""
+"""REST face of identity: /api/v1/tokens, /api/v1/me, /api/v1/audit-events (and its verify)."""
 
 import uuid
 from typing import Annotated
@@ -9,11 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import Action, Principal, allow
 from api.db import WRITE_INTENT_OPT
-from api.identity import service
+from api.identity import service, verification
 from api.identity.models import ApiToken, AuditEvent, AuditKind, Role
 from api.identity.schemas import (
     AuditEventRead,
     AuditFilter,
+    AuditVerification,
     Me,
     TokenCreate,
     TokenCreated,
@@ -249,3 +250,21 @@ class AuditEventsController(Controller):
             session, filters=filters, cursor=cursor, limit=limit
         )
         return audit_page(window)
+
+    @get(
+        "/verify",
+        operation_id="verifyAuditEvents",
+        guards=[allow(Action.AUDIT_READ)],
+        summary="Verify the audit trail",
+        description=(
+            "Check every audit event against the trail's keyed hash chains, as `pizzabox audit "
+            "verify` does, and name the first event that was changed, deleted or slipped in "
+            "behind the API's back. The answer is 200 whatever the outcome: `intact` says "
+            "whether the trail is whole. It reads the whole trail, so it takes time on a long "
+            "one. Record `heads` outside the database to detect a rewrite of the whole trail."
+        ),
+        responses=problems(),
+    )
+    async def verify_audit_events(self, session: AsyncSession) -> AuditVerification:
+        """The verdict on the whole audit trail, with its first problems and its chains' heads."""
+        return verification.verification(await verification.verify_trail(session))

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -93,3 +93,50 @@ class AuditFilter(BaseModel):
     # With an offset: a bare local time would be read differently by every client.
     since: Moment | None = None
     until: Moment | None = None
+
+
+class AuditProblemRead(BaseModel):
+    """One sign that the audit trail was tampered with."""
+
+    kind: Literal["changed", "deleted", "inserted"] = Field(
+        description="changed: an event no longer matches its digest; deleted: events are "
+        "missing from a chain; inserted: an event (or head) the API never wrote"
+    )
+    event_id: uuid.UUID | None = Field(
+        description="The event concerned: the changed or slipped-in one, the one just after a "
+        "gap, or a chain's last event when its tail is gone; null when no event is left to name"
+    )
+    chain: int | None = Field(description="The hash chain, 0 to 31")
+    seq: int | None = Field(description="The position in the chain (the first missing one)")
+    detail: str
+
+
+class AuditChainHeadRead(BaseModel):
+    """Where one hash chain ends: worth recording outside the database."""
+
+    chain: int
+    seq: int = Field(description="The chain's last position")
+    digest: str = Field(description="The digest of the event at that position")
+
+
+class AuditVerification(BaseModel):
+    """The whole audit trail checked against its hash chains."""
+
+    intact: bool = Field(description="True when no event was changed, deleted or slipped in")
+    keyed: bool = Field(
+        description="Whether the chains are keyed with PIZZABOX_AUDIT_KEY; without it, someone "
+        "who can write to the database can recompute them"
+    )
+    events_checked: int
+    chains_checked: int
+    problems_found: int
+    first_problem: AuditProblemRead | None = Field(
+        description="The problem at the earliest event (by id), the one to look at first"
+    )
+    problems: list[AuditProblemRead] = Field(
+        description="The first 100 problems, earliest event first"
+    )
+    heads: list[AuditChainHeadRead] = Field(
+        description="Where each chain ends; kept outside the database, they show a later "
+        "rewrite of the whole trail"
+    )
