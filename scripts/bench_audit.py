@@ -4,13 +4,13 @@ Concurrent writers (16 by default, each with its own connection) each run small 
 transactions: create a team, which writes one audit event, through the service layer (`--via
 service`, the default: the chain's cost undiluted) or through the ASGI app (`--via http`: what a
 client sees). `--processes N` spreads the writers over N processes, as `pizzabox serve --workers`
-would. The code from before the chains (a git revision, `git merge-base HEAD main` unless
-`--baseline` names one) and the working tree's take turns, each in a freshly emptied database,
-and the script prints writes per second for both and their ratio, with the SQL statements each
-write ran. `--one-chain` adds a run of the working tree with every writer on chain 0: the single
-global lock the sharded chains avoid. `--synchronous-commit off` takes the disk's flush out of
-the figures, so the chains' own cost stands out. Asserts nothing; PostgreSQL only, since SQLite
-runs one writer at a time whatever the trail does.
+would. The code from before the chains (a git revision: the parent of the commit that added the
+chains' migration, unless `--baseline` names one) and the working tree's take turns, each in a
+freshly emptied database, and the script prints writes per second for both and their ratio, with
+the SQL statements each write ran. `--one-chain` adds a run of the working tree with every writer
+on chain 0: the single global lock the sharded chains avoid. `--synchronous-commit off` takes the
+disk's flush out of the figures, so the chains' own cost stands out. Asserts nothing; PostgreSQL
+only, since SQLite runs one writer at a time whatever the trail does.
 
     python scripts/bench_audit.py \\
         --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/audit_bench
@@ -36,6 +36,8 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 ROOT = Path(__file__).resolve().parent.parent
+# The migration that brought the chains: the code just before it is the baseline.
+CHAINS_MIGRATION = "migrations/versions/2026_12_02_8ce3c1849fc4_audit_trail_hash_chains.py"
 # Processes start at an agreed moment, after their app has started and warmed up.
 START_MARGIN_SECONDS = 10.0
 
@@ -276,7 +278,11 @@ def _run(args: argparse.Namespace, code: Path, chains: int | None) -> dict[str, 
 
 
 def _compare(args: argparse.Namespace) -> None:
-    baseline = args.baseline or _git("merge-base", "HEAD", "main")
+    baseline = args.baseline or _git(
+        "rev-parse",
+        _git("log", "--diff-filter=A", "--format=%H", "--", CHAINS_MIGRATION).splitlines()[-1]
+        + "^",
+    )
     changed = "+changes" if _git("status", "--porcelain", "--untracked-files=no") else ""
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as scratch:
         before = Path(scratch)
