@@ -20,7 +20,7 @@ from api.auth import SYSTEM, Principal
 from api.db import RecordBase
 from api.identity.models import ApiToken, AuditEvent, AuditKind
 from api.people.models import Person
-from api.products.models import Product, ProductChange
+from api.products.models import Product
 from api.roster.models import TeamSizeException, TeamSizeGuideline
 from api.teams.models import Membership, Team
 
@@ -49,8 +49,6 @@ AUDITED: dict[type[RecordBase], AuditedType] = {
     TeamSizeGuideline: AuditedType("team_size_guideline"),
     TeamSizeException: AuditedType("team_size_exception", parent=("team", "team_id")),
 }
-# Records that are history themselves.
-NOT_AUDITED: tuple[type[RecordBase], ...] = (AuditEvent, ProductChange)
 
 
 class ImmutableRecordError(RuntimeError):

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncGenerator, Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
 from litestar import Request
 from litestar.datastructures import State
@@ -131,8 +131,6 @@ class RecordBase(SQLModel):
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
-
-    sensitive_fields: ClassVar[frozenset[str]] = frozenset()
 
 
 def _python_lower(value: object) -> object:

@@ -2,16 +2,11 @@
 
 from litestar import Litestar
 
-from api.identity.models import Role
 from tests.graphql import gql_error
 from tests.helpers import (
     Client,
     app_engine,
-    bearer,
     count_statements,
-    issue_token,
-    serving,
-    settings_for,
 )
 
 
@@ -57,19 +52,6 @@ async def test_page_size_over_the_maximum_is_refused_without_sql(
 async def test_unknown_fields_are_bad_input(client: Client) -> None:
     error = await gql_error(client, "{ products { edges { node { secret } } } }", "BAD_USER_INPUT")
     assert "secret" in error["message"]
-
-
-async def test_introspection_can_be_switched_off(migrated_database: str) -> None:
-    query = {"query": "{ __schema { queryType { name } } }"}
-    for introspection in (True, False):
-        settings = settings_for(migrated_database, graphql_introspection=introspection)
-        async with serving(settings) as (app, client):
-            token = await issue_token(app, Role.VIEWER)
-            body = (await client.post("/graphql", json=query, headers=bearer(token))).json()
-            if introspection:
-                assert body == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
-            else:
-                assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
 
 
 async def test_graphiql_page_is_served_to_browsers(client: Client) -> None:

@@ -39,8 +39,6 @@ from api.rest_params import (
     versioned,
 )
 
-TextParameter = Annotated[str | None, Parameter(max_length=200, schema_extra=absent_or())]
-
 
 def token_read(token: ApiToken, products: list[str]) -> TokenRead:
     """The REST shape of a token, without its secret."""

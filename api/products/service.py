@@ -55,18 +55,6 @@ async def get_product(session: AsyncSession, slug: str, *, principal: Principal)
     return product
 
 
-async def get_products(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Product]:
-    """Many products by id, in one query."""
-    if not ids:
-        return {}
-    rows = await session.scalars(
-        select(Product)
-        .where(col(Product.id).in_(set(ids)))
-        .options(joinedload(relation(Product.team)))
-    )
-    return {product.id: product for product in rows}
-
-
 def _filtered(filters: ProductsFilter, principal: Principal) -> Select[Product]:
     statement = (
         select(Product)
