@@ -52,8 +52,10 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
     for name in request.query_params:
         if len(request.query_params.getall(name)) > 1:
             raise BadRequest.field(name, "is given more than once; give it once")
-    if request.method in BODY_METHODS and await request.body():
-        check_json_body(request.method, request.headers.get("content-type"), await request.body())
+    if request.method in BODY_METHODS:
+        body = await request.body()
+        if body:
+            check_json_body(request.method, request.headers.get("content-type"), body)
 
 
 class PizzaboxApp(Litestar):

@@ -68,8 +68,9 @@ class FailedAuthentications:
     guessing tokens costs a minute per few dozen guesses; other addresses are not affected.
     An attempt counts from the moment it starts (`attempt`) and is forgiven when it succeeds
     (`succeeded`), so guesses sent all at once cannot all slip past the check together.
-    IPv6 clients count per /64, the block one host is usually given. Counts live in the
-    instance's memory, like the request rate limit, in bounded space.
+    IPv6 clients count per /64, the block one host is usually given: callers pass
+    `address_key(address)`, worked out once per request. Counts live in the instance's memory,
+    like the request rate limit, in bounded space.
     """
 
     WINDOW_SECONDS = 60.0
@@ -82,19 +83,18 @@ class FailedAuthentications:
         # Oldest window first: expiring is popping from the front.
         self._windows: OrderedDict[str, tuple[float, int]] = OrderedDict()
 
-    def retry_after(self, address: str) -> int:
-        """Seconds until `address` may try again; 0 when it may now."""
-        started, failures = self._windows.get(address_key(address), (0.0, 0))
+    def retry_after(self, key: str) -> int:
+        """Seconds until the client `key` may try again; 0 when it may now."""
+        started, failures = self._windows.get(key, (0.0, 0))
         remaining = started + self.WINDOW_SECONDS - self._clock()
         if failures < self.per_minute or remaining <= 0:
             return 0
         return max(1, math.ceil(remaining))
 
-    def attempt(self, address: str) -> None:
-        """Count an authentication from `address` as failed until it is known to succeed."""
+    def attempt(self, key: str) -> None:
+        """Count an authentication from client `key` as failed until it is known to succeed."""
         now = self._clock()
         self._expire(now)
-        key = address_key(address)
         started, failures = self._windows.get(key, (now, 0))
         if now - started >= self.WINDOW_SECONDS:
             started, failures = now, 0
@@ -103,9 +103,8 @@ class FailedAuthentications:
         if len(self._windows) > self.MAX_ADDRESSES:
             self._windows.popitem(last=False)
 
-    def succeeded(self, address: str) -> None:
-        """The attempt from `address` authenticated: it was no failure."""
-        key = address_key(address)
+    def succeeded(self, key: str) -> None:
+        """The attempt from client `key` authenticated: it was no failure."""
         window = self._windows.get(key)
         if window is not None and window[1] > 0:
             self._windows[key] = (window[0], window[1] - 1)

@@ -21,7 +21,7 @@ from api.db import WRITE_INTENT
 from api.errors import is_lock_timeout
 from api.identity.service import resolve_principal, touch_token
 from api.middleware import request_id_of
-from api.rate_limit import client_address, failed_authentications
+from api.rate_limit import address_key, client_address, failed_authentications
 
 logger = logging.getLogger("api.identity")
 
@@ -59,8 +59,8 @@ def authentication_middleware(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         counter = failed_authentications(scope)
-        address = client_address(scope)
-        wait = counter.retry_after(address) if counter else 0
+        client = address_key(client_address(scope))
+        wait = counter.retry_after(client) if counter else 0
         if wait:
             raise TooManyRequestsException(
                 detail="too many failed authentications from this address; "
@@ -83,19 +83,21 @@ def authentication_middleware(app: ASGIApp) -> ASGIApp:
             or scope.get("method") not in {"GET", "HEAD"}
         ):
             if counter:
-                counter.attempt(address)
+                counter.attempt(client)
             principal = await _authenticate(scope, authorization)
             if counter:
-                counter.succeeded(address)
+                counter.succeeded(client)
         state["principal"] = principal
-        if counter is None:
+        if counter is None or principal.authenticated:
+            # Past this point only an anonymous caller of an optional route can still be
+            # refused with 401; everyone else's answers need no watching.
             await app(scope, receive, send)
             return
 
         async def count_refusals(message: Message) -> None:
             # A 401 from further in (an anonymous GraphQL operation by GET) is a failure too.
             if message["type"] == "http.response.start" and message["status"] == 401:
-                counter.attempt(address)
+                counter.attempt(client)
             await send(message)
 
         await app(scope, receive, count_refusals)
