@@ -122,6 +122,10 @@ class Principal:
         return self.role in PRODUCT_SCOPED
 
 
+# Why a token whose person was archived is refused; says why without saying who (it may have
+# leaked).
+ARCHIVED_PERSON = "the token's person has been archived, so the token no longer works"
+
 # No token: may read only what is open to everyone (health, docs).
 ANONYMOUS = Principal(name="anonymous", role=None)
 # Work done by Pizzabox itself (migrations, the demo loader, the CLI).

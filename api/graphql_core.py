@@ -141,9 +141,7 @@ async def mutation(info: GraphQLInfo) -> AsyncIterator[AsyncSession]:
     otherwise keep whatever a failed mutation had flushed.
     """
     session = info.context.session
-    # A GraphQL request begins as a reader (a query never queues behind writers); its first
-    # mutation makes it a writer.
-    await begin_writing(session)
+    # `BeginTransaction` has begun the transaction as a writer already: this is a mutation.
     async with session.begin_nested():
         yield session
 

@@ -11,6 +11,7 @@ from sqlmodel import col
 
 from api.audit import access_event
 from api.auth import (
+    ARCHIVED_PERSON,
     PRODUCT_SCOPED,
     TEAM_SCOPED,
     Principal,
@@ -57,8 +58,7 @@ async def resolve_principal(
     person = await session.get(Person, row.person_id) if row.person_id else None
     if person is not None and person.archived_at is not None:
         # Checked before revocation: archiving revokes the person's tokens, and this says why.
-        # Says why without saying who: the token may have leaked.
-        raise Unauthenticated("the token's person has been archived, so the token no longer works")
+        raise Unauthenticated(ARCHIVED_PERSON)
     if row.revoked_at is not None:
         raise Unauthenticated("the token has been revoked")
     if row.expires_at is not None and row.expires_at <= now:

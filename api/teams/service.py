@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlmodel import col
 
-from api.auth import TEAM_SCOPED, Action, Principal, authorize
+from api.auth import ARCHIVED_PERSON, TEAM_SCOPED, Action, Principal, authorize
 from api.db import folded, relation, utcnow
 from api.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
 from api.pagination import Window, count_rows, fetch_window
@@ -93,13 +93,11 @@ async def create_team(session: AsyncSession, *, data: TeamCreate, principal: Pri
         # an archived lead on a new team.
         lead = await session.get(Person, principal.person_id, with_for_update=True)
         if lead is None or lead.archived_at is not None:
-            raise Unauthenticated(
-                "the token's person has been archived, so the token no longer works"
-            )
+            raise Unauthenticated(ARCHIVED_PERSON)
     team = Team(slug=data.slug, name=data.name, mission=data.mission, org=data.org)
     session.add(team)
-    await flush(session)
     if lead is not None:
+        # The team's id is set when it is made, so both go in one flush.
         session.add(
             Membership(
                 team_id=team.id,
@@ -109,7 +107,7 @@ async def create_team(session: AsyncSession, *, data: TeamCreate, principal: Pri
                 start_date=today(),
             )
         )
-        await flush(session)
+    await flush(session)
     return team
 
 
