@@ -15,26 +15,27 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 import api
 import api.models  # every model and the audit listener, before any request
-from api.auth import OPEN_ROUTE, provide_principal
-from api.config import Settings, get_settings
-from api.db import create_engine, create_sessionmaker, provide_session
-from api.errors import BadRequest, exception_handlers
-from api.graphql_schema import graphql_controller
-from api.health import healthz, readyz
-from api.identity.authentication import authentication_middleware
-from api.identity.rest import AuditEventsController, MeController, TokensController
-from api.middleware import (
+from api.audit.rest import AuditEventsController
+from api.core.access import OPEN_ROUTE, provide_principal
+from api.core.config import Settings, get_settings
+from api.core.db import create_engine, create_sessionmaker, provide_session
+from api.core.errors import BadRequest, exception_handlers
+from api.core.middleware import (
     add_response_headers,
     allow_header_middleware,
     request_id_middleware,
     trusted_proxy_middleware,
 )
+from api.core.rate_limit import FAILED_AUTHENTICATIONS, FailedAuthentications, rate_limit_config
+from api.core.request_body import BODY_METHODS, check_json_body
+from api.core.rest import ClosedInputSchemaPlugin
+from api.graphql_schema import graphql_controller
+from api.identity.authentication import authentication_middleware
+from api.identity.rest import MeController, TokensController
 from api.people.rest import PeopleController
+from api.probes import healthz, readyz
 from api.products.rest import ProductsController
-from api.rate_limit import FAILED_AUTHENTICATIONS, FailedAuthentications, rate_limit_config
-from api.request_body import BODY_METHODS, check_json_body
-from api.rest_params import ClosedInputSchemaPlugin
-from api.roster.rest import GuidelineController, TeamHealthController
+from api.teams.health.rest import GuidelineController, TeamHealthController
 from api.teams.rest import MembersController, TeamsController
 
 API_PREFIX = "/api/v1"

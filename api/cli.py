@@ -14,9 +14,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import migrate
-from api.audit_chain import Head, Problem, Verdict
-from api.config import Settings, get_settings
-from api.errors import InvalidInput, PizzaboxError
+from api.audit.chain import Head, Problem, Verdict
+from api.core.config import Settings, get_settings
+from api.core.errors import InvalidInput, PizzaboxError
 
 T = TypeVar("T")
 DEMO_LOCK = 7_300_421_002  # the advisory lock demo loads share on PostgreSQL
@@ -107,7 +107,7 @@ def serve(host: str, port: int, demo: bool) -> None:
 
 
 async def _load_demo(settings: Settings) -> None:
-    from api.db import create_engine, create_sessionmaker
+    from api.core.db import create_engine, create_sessionmaker
     from api.demo import load_demo, portfolio_size
 
     engine = create_engine(settings)
@@ -142,9 +142,9 @@ async def _create_token(
 ) -> str:
     from datetime import timedelta
 
-    from api.audit import attach_principal
-    from api.auth import SYSTEM
-    from api.db import create_engine, create_sessionmaker, utcnow
+    from api.audit.trail import attach_principal
+    from api.core.access import SYSTEM
+    from api.core.db import create_engine, create_sessionmaker, utcnow
     from api.identity.schemas import TokenCreate
     from api.identity.service import create_token
     from api.people.service import get_person_by_email
@@ -229,8 +229,8 @@ def audit() -> None:
 
 
 async def _verify_trail(settings: Settings, anchors: dict[int, Head]) -> Verdict:
-    from api.db import create_engine, create_sessionmaker
-    from api.identity.verification import verify_trail
+    from api.audit.verification import verify_trail
+    from api.core.db import create_engine, create_sessionmaker
 
     engine = create_engine(settings)
     try:
@@ -260,7 +260,7 @@ def verify_audit(as_json: bool, recorded: Path | None) -> None:
     Exit 0 when the trail is intact, 1 naming the first event that was changed, deleted or slipped
     in behind the API's back, 2 when the check could not run.
     """
-    from api.identity.verification import recorded_heads, verification
+    from api.audit.verification import recorded_heads, verification
 
     try:
         settings = _settings()

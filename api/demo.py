@@ -10,17 +10,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.audit import attach_principal
-from api.auth import Principal
-from api.identity.models import Role
+from api.audit.trail import attach_principal
+from api.core.access import Principal, Role
 from api.people.models import JobFamily, Person
 from api.people.schemas import PersonCreate
 from api.people.service import create_person
 from api.products.models import STAGE_ORDER, DataClassification, Product, Stage
 from api.products.schemas import ProductCreate, ProductUpdate
 from api.products.service import create_product, update_product
-from api.roster.schemas import SizeExceptionCreate
-from api.roster.service import grant_exception
+from api.teams.health.schemas import SizeExceptionCreate
+from api.teams.health.service import grant_exception
 from api.teams.models import Team, TeamRole, today
 from api.teams.schemas import MembershipCreate, TeamCreate
 from api.teams.service import add_member, create_team, end_member

@@ -21,32 +21,33 @@ from strawberry.extensions import (
 from strawberry.litestar import make_graphql_controller
 from strawberry.types import ExecutionContext
 
-from api.auth import AUTHENTICATION, Authentication, Principal, principal_of
-from api.config import Settings
-from api.db import WRITE_INTENT_OPT
-from api.errors import Unauthenticated
-from api.graphql_core import (
+from api.audit.graphql import AuditQuery
+from api.audit.loaders import HistoryKey, history_count_loader, history_loader
+from api.audit.models import AuditEvent
+from api.core.access import AUTHENTICATION, Authentication, Principal, principal_of
+from api.core.config import Settings
+from api.core.db import WRITE_INTENT_OPT
+from api.core.errors import Unauthenticated
+from api.core.graphql import (
     BeginTransaction,
     Context,
     DomainErrors,
     RefuseUnstorableText,
     RequireOperationName,
 )
+from api.core.pagination import Window
+from api.core.request_body import loads_once
 from api.identity.graphql import IdentityQuery
-from api.identity.loaders import HistoryKey, history_count_loader, history_loader
-from api.identity.models import AuditEvent
-from api.pagination import Window
 from api.people.graphql import PeopleMutation, PeopleQuery
 from api.people.loaders import person_loader
 from api.people.models import Person
 from api.products.graphql import ProductsMutation, ProductsQuery
 from api.products.loaders import ChangesKey, changes_loader, team_products_loader
 from api.products.models import Product, ProductChange
-from api.request_body import loads_once
-from api.roster.graphql import RosterMutation, RosterQuery
-from api.roster.loaders import HealthKey, health_history_loader, team_health_loader
-from api.roster.schemas import HealthPoint, TeamHealth
 from api.teams.graphql import TeamsMutation, TeamsQuery
+from api.teams.health.graphql import RosterMutation, RosterQuery
+from api.teams.health.loaders import HealthKey, health_history_loader, team_health_loader
+from api.teams.health.schemas import HealthPoint, TeamHealth
 from api.teams.loaders import RosterKey, person_memberships_loader, roster_loader, team_loader
 from api.teams.models import Membership, Team
 
@@ -81,7 +82,7 @@ class Loaders:
 
 
 @strawberry.type
-class Query(ProductsQuery, TeamsQuery, PeopleQuery, RosterQuery, IdentityQuery):
+class Query(ProductsQuery, TeamsQuery, PeopleQuery, RosterQuery, IdentityQuery, AuditQuery):
     """Everything a portal can read.
 
     Root fields and relations that can fail on their own (a role that may not follow them, a bad

@@ -6,7 +6,7 @@ from pathlib import Path
 from strawberry.printer import print_schema
 
 from api.app import create_app
-from api.config import Settings
+from api.core.config import Settings
 
 OPENAPI_FILE = "openapi.json"
 GRAPHQL_FILE = "schema.graphql"

@@ -7,8 +7,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import api.models
-from api.config import Settings
-from api.db import create_engine
+from api.core.config import Settings
+from api.core.db import create_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

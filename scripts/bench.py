@@ -22,10 +22,9 @@ from sqlalchemy import event
 
 from api import migrate
 from api.app import create_app
-from api.audit import attach_principal
-from api.auth import SYSTEM
-from api.config import Settings
-from api.identity.models import Role
+from api.audit.trail import attach_principal
+from api.core.access import SYSTEM, Role
+from api.core.config import Settings
 from api.identity.schemas import TokenCreate
 from api.identity.service import create_token
 from api.people.models import Person

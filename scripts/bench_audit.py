@@ -76,7 +76,7 @@ async def _prepare(args: argparse.Namespace) -> dict[str, Any]:
 
 def _app(args: argparse.Namespace) -> Any:
     from api.app import create_app
-    from api.config import Settings
+    from api.core.config import Settings
 
     return create_app(
         Settings(
@@ -89,8 +89,8 @@ def _app(args: argparse.Namespace) -> Any:
 
 
 async def _service_writer(app: Any, writer: str, transactions: int, offset: int) -> None:
-    from api.audit import attach_principal
-    from api.auth import SYSTEM
+    from api.audit.trail import attach_principal
+    from api.core.access import SYSTEM
     from api.teams.schemas import TeamCreate
     from api.teams.service import create_team
 
@@ -116,9 +116,8 @@ async def _http_writer(
 
 
 async def _admin_token(app: Any, name: str) -> str:
-    from api.audit import attach_principal
-    from api.auth import SYSTEM
-    from api.identity.models import Role
+    from api.audit.trail import attach_principal
+    from api.core.access import SYSTEM, Role
     from api.identity.schemas import TokenCreate
     from api.identity.service import create_token
 
@@ -133,10 +132,10 @@ async def _admin_token(app: Any, name: str) -> str:
 async def _measure(args: argparse.Namespace) -> dict[str, Any]:
     """Run this process's writers from the agreed moment; what they did, and how fast."""
     if args.chains:
-        import api.audit_seal
+        import api.audit.seal
 
         # The benchmark's own stand-in for one global chain; the app has no such setting.
-        api.audit_seal.CHAINS = args.chains  # type: ignore[attr-defined]
+        api.audit.seal.CHAINS = args.chains  # type: ignore[attr-defined]
     app = _app(args)
     # A line per request would bury the figures.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -184,7 +183,7 @@ async def _verify(args: argparse.Namespace) -> dict[str, Any]:
     import api
 
     try:
-        from api.identity.verification import verify_trail
+        from api.audit.verification import verify_trail
     except ImportError:
         return {"code": str(Path(api.__file__).parent), "intact": None}
     app = _app(args)

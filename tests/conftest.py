@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import migrate
 from api.app import create_app
-from api.audit_chain import PUBLIC_KEY, genesis_heads
-from api.config import Settings
-from api.identity.models import AuditChainHead, Role
+from api.audit.chain import PUBLIC_KEY, genesis_heads
+from api.audit.models import AuditChainHead
+from api.core.access import Role
+from api.core.config import Settings
 from api.models import metadata
 from tests.helpers import Client, app_engine, issue_token, running_lifespan
 

@@ -60,7 +60,7 @@ from schemathesis.specs.openapi.checks import use_after_free
 from sqlalchemy import Table
 
 from api.app import create_app
-from api.identity.models import Role
+from api.core.access import Role
 from tests.conftest import empty_tables
 from tests.fuzz_rules import RULE_422_OPERATIONS
 from tests.helpers import API, Client, app_engine, bearer, issue_token, settings_for

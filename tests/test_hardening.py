@@ -9,7 +9,7 @@ import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
-from api.identity.models import Role
+from api.core.access import Role
 from tests.helpers import (
     API,
     Client,

@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from api.app import create_app
-from api.config import Settings
-from api.identity.models import Role
+from api.core.access import Role
+from api.core.config import Settings
 from tests.factories import create_person, create_product, create_team
 from tests.graphql import error_fields, gql_data, gql_error
 from tests.helpers import API, Client, assert_problem, bearer, issue_token, running_lifespan

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from pydantic import ValidationError
 
 from api.cli import main
-from api.config import Settings, get_settings
+from api.core.config import Settings, get_settings
 from tests.factories import add_member, create_person, create_product, create_team
 from tests.graphql import gql_error
 from tests.helpers import API, Client, assert_problem, list_all

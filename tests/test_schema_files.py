@@ -4,7 +4,7 @@ import json
 import re
 from pathlib import Path
 
-from api.config import Settings
+from api.core.config import Settings
 from api.schema_export import rendered_files
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"

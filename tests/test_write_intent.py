@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from api.identity.models import Role
+from api.core.access import Role
 from tests.factories import create_team
 from tests.helpers import API, Client, assert_problem, bearer, issue_token, serving, settings_for
 

@@ -16,12 +16,12 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.auth import ANONYMOUS, AUTHENTICATION, Authentication, Principal
-from api.db import WRITE_INTENT
-from api.errors import is_lock_timeout
+from api.core.access import ANONYMOUS, AUTHENTICATION, Authentication, Principal
+from api.core.db import WRITE_INTENT
+from api.core.errors import is_lock_timeout
+from api.core.middleware import request_id_of
+from api.core.rate_limit import address_key, client_address, failed_authentications
 from api.identity.service import resolve_principal, touch_token
-from api.middleware import request_id_of
-from api.rate_limit import address_key, client_address, failed_authentications
 
 logger = logging.getLogger("api.identity")
 

@@ -7,37 +7,24 @@ from litestar import Controller, Response, delete, get, post
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Action, Principal, allow
-from api.db import WRITE_INTENT_OPT
-from api.identity import service, verification
-from api.identity.models import ApiToken, AuditEvent, AuditKind, Role
-from api.identity.schemas import (
-    AuditEventRead,
-    AuditFilter,
-    AuditVerification,
-    Me,
-    TokenCreate,
-    TokenCreated,
-    TokenRead,
-)
-from api.pagination import DEFAULT_LIMIT, Page, Window
-from api.rest_params import (
+from api.core.access import Action, Principal, Role, allow
+from api.core.db import WRITE_INTENT_OPT
+from api.core.pagination import DEFAULT_LIMIT, Page
+from api.core.rest import (
     ARCHIVE_PROBLEMS,
     CREATE_PROBLEMS,
     LIST_PROBLEMS,
-    NO_NUL,
     READ_PROBLEMS,
     Cursor,
     IfMatch,
     Limit,
-    absent_or,
-    choice,
     created_headers,
-    moment,
-    one_of,
     problems,
     versioned,
 )
+from api.identity import service
+from api.identity.models import ApiToken
+from api.identity.schemas import Me, TokenCreate, TokenCreated, TokenRead
 
 
 def token_read(token: ApiToken, products: list[str]) -> TokenRead:
@@ -56,14 +43,6 @@ def token_read(token: ApiToken, products: list[str]) -> TokenRead:
         last_used_at=token.last_used_at,
         revoked_at=token.revoked_at,
         created_by=token.created_by,
-    )
-
-
-def audit_page(window: Window[AuditEvent]) -> Page[AuditEventRead]:
-    """A page of audit events as REST returns them."""
-    return Page(
-        items=[AuditEventRead.model_validate(row) for row in window.rows],
-        next_cursor=window.next_cursor,
     )
 
 
@@ -170,99 +149,3 @@ class MeController(Controller):
     async def me(self, session: AsyncSession, principal: Principal) -> Me:
         """The caller's identity, role, permissions, and the teams or products it is limited to."""
         return await service.describe(session, principal)
-
-
-class AuditEventsController(Controller):
-    """The audit trail: every change, and every read of a sensitive record."""
-
-    path = "/audit-events"
-    tags = ("identity",)
-
-    @get(
-        "/",
-        operation_id="listAuditEvents",
-        guards=[allow(Action.AUDIT_READ)],
-        summary="List audit events",
-        responses=LIST_PROBLEMS,
-    )
-    async def list_audit_events(
-        self,
-        session: AsyncSession,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
-        record_type: Annotated[
-            str | None,
-            Parameter(
-                max_length=32,
-                pattern=NO_NUL,
-                description="e.g. product, team, membership, person, token",
-                schema_extra=absent_or(),
-            ),
-        ] = None,
-        record_id: Annotated[
-            str | None,
-            Parameter(
-                max_length=64,
-                pattern=r"^[0-9a-fA-F-]{1,64}$",
-                description="A record's id; a team's also matches its roster's events",
-                schema_extra=absent_or(),
-            ),
-        ] = None,
-        actor: Annotated[
-            str | None,
-            Parameter(
-                max_length=200,
-                pattern=NO_NUL,
-                description="Who acted: a person's email or a service token's name",
-                schema_extra=absent_or(),
-            ),
-        ] = None,
-        kind: Annotated[
-            str | None, Parameter(description="change or access", schema_extra=one_of(AuditKind))
-        ] = None,
-        since: Annotated[
-            str | None,
-            Parameter(
-                description="Events at or after this time (RFC 3339)",
-                schema_extra=absent_or(format="date-time"),
-            ),
-        ] = None,
-        until: Annotated[
-            str | None,
-            Parameter(
-                description="Events before this time (RFC 3339)",
-                schema_extra=absent_or(format="date-time"),
-            ),
-        ] = None,
-    ) -> Page[AuditEventRead]:
-        """Audit events, oldest first. They can be read, never changed or deleted."""
-        filters = AuditFilter(
-            record_type=record_type,
-            record_id=record_id,
-            actor=actor,
-            kind=choice(AuditKind, kind, field="kind"),
-            since=moment(since, field="since"),
-            until=moment(until, field="until"),
-        )
-        window = await service.list_audit_events(
-            session, filters=filters, cursor=cursor, limit=limit
-        )
-        return audit_page(window)
-
-    @get(
-        "/verify",
-        operation_id="verifyAuditEvents",
-        guards=[allow(Action.AUDIT_READ)],
-        summary="Verify the audit trail",
-        description=(
-            "Check every audit event against the trail's keyed hash chains, as `pizzabox audit "
-            "verify` does, and name the first event that was changed, deleted or slipped in "
-            "behind the API's back. The answer is 200 whatever the outcome: `intact` says "
-            "whether the trail is whole. It reads the whole trail, so it takes time on a long "
-            "one. Record `heads` outside the database to detect a rewrite of the whole trail."
-        ),
-        responses=problems(),
-    )
-    async def verify_audit_events(self, session: AsyncSession) -> AuditVerification:
-        """The verdict on the whole audit trail, with its first problems and its chains' heads."""
-        return verification.verification(await verification.verify_trail(session))

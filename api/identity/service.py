@@ -1,42 +1,37 @@
-"""Rules and queries for tokens, principals and the audit trail."""
+"""Rules and queries for tokens and the principals they name."""
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import Select, Subquery, func, or_, select, union_all, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.audit import access_event
-from api.auth import (
+from api.audit.trail import access_event
+from api.core.access import (
     ARCHIVED_PERSON,
     PRODUCT_SCOPED,
     TEAM_SCOPED,
     Principal,
+    Role,
     bearer_token,
     new_token,
     token_hash,
     token_lookup,
     token_matches,
 )
-from api.db import utcnow
-from api.errors import InvalidInput, NotFound, Unauthenticated
-from api.identity.models import ApiToken, AuditEvent, Role, TokenProduct
-from api.identity.schemas import AuditFilter, Me, TokenCreate
-from api.pagination import (
+from api.core.db import utcnow
+from api.core.errors import InvalidInput, NotFound, Unauthenticated
+from api.core.pagination import (
     Window,
-    check_limit,
-    count_rows,
-    cursor_kind,
-    decode_cursor,
-    encode_cursor,
     fetch_window,
 )
+from api.core.records import Precondition, check_if_match, flush
+from api.identity.models import ApiToken, TokenProduct
+from api.identity.schemas import Me, TokenCreate
 from api.people.models import Person
 from api.products.models import Product
-from api.records import Precondition, check_if_match, flush
 from api.teams.models import Membership, Team, active_on, today
 
 # `last_used_at` is written at most this often per token, so reads stay reads.
@@ -248,108 +243,3 @@ async def principal_products(session: AsyncSession, principal: Principal) -> lis
         .order_by(col(Product.slug))
     )
     return list(rows)
-
-
-def _audit_filtered(filters: AuditFilter) -> Select[AuditEvent]:
-    statement = select(AuditEvent)
-    if filters.record_type:
-        statement = statement.where(col(AuditEvent.record_type) == filters.record_type)
-    if filters.record_id:
-        statement = statement.where(
-            or_(
-                col(AuditEvent.record_id) == filters.record_id,
-                col(AuditEvent.parent_id) == filters.record_id,
-            )
-        )
-    if filters.parent_id:
-        statement = statement.where(col(AuditEvent.parent_id) == filters.parent_id)
-    if filters.actor:
-        statement = statement.where(col(AuditEvent.actor) == filters.actor)
-    if filters.kind:
-        statement = statement.where(col(AuditEvent.kind) == filters.kind.value)
-    if filters.since:
-        statement = statement.where(col(AuditEvent.created_at) >= filters.since)
-    if filters.until:
-        statement = statement.where(col(AuditEvent.created_at) < filters.until)
-    return statement
-
-
-async def list_audit_events(
-    session: AsyncSession, *, filters: AuditFilter, cursor: str | None, limit: int
-) -> Window[AuditEvent]:
-    """One page of the audit trail, oldest first."""
-    if filters.since and filters.until and filters.since >= filters.until:
-        raise InvalidInput.field("until", "must be after since")
-    return await fetch_window(
-        session, _audit_filtered(filters), AuditEvent.id, cursor=cursor, limit=limit
-    )
-
-
-async def count_audit_events(session: AsyncSession, *, filters: AuditFilter) -> int:
-    """How many events match the filters."""
-    return await count_rows(session, _audit_filtered(filters))
-
-
-AUDIT_KIND = cursor_kind(AuditEvent)
-
-
-def _owned_events(record_ids: Sequence[uuid.UUID]) -> Subquery:
-    """(event_id, owner) for every event of the given records: its own, or its children's."""
-    ids = [str(record_id) for record_id in record_ids]
-    return union_all(
-        select(
-            col(AuditEvent.id).label("event_id"), col(AuditEvent.record_id).label("owner")
-        ).where(col(AuditEvent.record_id).in_(ids)),
-        select(
-            col(AuditEvent.id).label("event_id"), col(AuditEvent.parent_id).label("owner")
-        ).where(col(AuditEvent.parent_id).in_(ids)),
-    ).subquery()
-
-
-async def histories(
-    session: AsyncSession, record_ids: Sequence[uuid.UUID], *, after: str | None, limit: int
-) -> dict[uuid.UUID, Window[AuditEvent]]:
-    """One page of history for each of many records, in one query (a window function ranks
-    each record's events)."""
-    check_limit(limit)
-    owned = _owned_events(record_ids)
-    ranked = select(
-        owned.c.event_id,
-        owned.c.owner,
-        func.row_number().over(partition_by=owned.c.owner, order_by=owned.c.event_id).label("rank"),
-    )
-    if after is not None:
-        ranked = ranked.where(owned.c.event_id > decode_cursor(after, AUDIT_KIND, field="after"))
-    page = ranked.subquery()
-    rows = await session.execute(
-        select(AuditEvent, page.c.owner)
-        .join(page, page.c.event_id == col(AuditEvent.id))
-        .where(page.c.rank <= limit + 1)
-        .order_by(page.c.owner, col(AuditEvent.id))
-    )
-    grouped: dict[str, list[AuditEvent]] = defaultdict(list)
-    for event, owner in rows:
-        grouped[owner].append(event)
-    windows: dict[uuid.UUID, Window[AuditEvent]] = {}
-    for record_id in record_ids:
-        events = grouped.get(str(record_id), [])
-        more = len(events) > limit
-        events = events[:limit]
-        cursor = encode_cursor(events[-1].id, AUDIT_KIND) if more and events else None
-        windows[record_id] = Window(rows=events, next_cursor=cursor)
-    return windows
-
-
-async def history_counts(
-    session: AsyncSession, record_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, int]:
-    """How many history events each of many records has, in one query."""
-    owned = _owned_events(record_ids)
-    rows = await session.execute(select(owned.c.owner, func.count()).group_by(owned.c.owner))
-    counts: dict[str, int] = dict(rows.tuples().all())
-    return {record_id: int(counts.get(str(record_id), 0)) for record_id in record_ids}
-
-
-def record_history(record_id: uuid.UUID) -> AuditFilter:
-    """The filter for one record's history; a team's includes its roster's changes."""
-    return AuditFilter(record_id=str(record_id))

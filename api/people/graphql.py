@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from api.auth import Action
-from api.errors import InvalidInput
-from api.graphql_core import (
+from api.core.access import Action
+from api.core.errors import InvalidInput
+from api.core.graphql import (
     Connection,
     GraphQLInfo,
     Requires,

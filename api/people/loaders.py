@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from api.graphql_core import by_key
+from api.core.graphql import by_key
 from api.people import service
 from api.people.models import Person
 

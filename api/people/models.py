@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, String
 from sqlmodel import Field
 
-from api.db import RecordBase, UTCDateTime, in_values
+from api.core.db import RecordBase, UTCDateTime, in_values
 
 
 class JobFamily(StrEnum):

@@ -7,12 +7,9 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Action, Principal, allow
-from api.pagination import DEFAULT_LIMIT, Page
-from api.people import service
-from api.people.models import JobFamily
-from api.people.schemas import PeopleFilter, PersonCreate, PersonRead, PersonUpdate
-from api.rest_params import (
+from api.core.access import Action, Principal, allow
+from api.core.pagination import DEFAULT_LIMIT, Page
+from api.core.rest import (
     CREATE_PROBLEMS,
     ETAG,
     LIST_PROBLEMS,
@@ -29,6 +26,9 @@ from api.rest_params import (
     problems,
     versioned,
 )
+from api.people import service
+from api.people.models import JobFamily
+from api.people.schemas import PeopleFilter, PersonCreate, PersonRead, PersonUpdate
 
 
 class PeopleController(Controller):

@@ -5,8 +5,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, StringConstraints
 
+from api.core.records import InputModel, Name, Org, OrgFilter, RecordRead, SearchText, omitted
 from api.people.models import JobFamily
-from api.records import InputModel, Name, Org, OrgFilter, RecordRead, SearchText, omitted
 
 # `\s` differs between pydantic's regex engine and the ECMA one OpenAPI clients use; spelling
 # out control characters and U+FEFF makes the pattern mean the same to both.

@@ -7,13 +7,13 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.db import folded, utcnow
-from api.errors import Conflict, FieldError, NotFound
+from api.core.db import folded, utcnow
+from api.core.errors import Conflict, FieldError, NotFound
+from api.core.pagination import Window, count_rows, fetch_window
+from api.core.records import Precondition, apply_changes, check_if_match, flush, text_search
 from api.identity.models import ApiToken
-from api.pagination import Window, count_rows, fetch_window
 from api.people.models import Person
 from api.people.schemas import PeopleFilter, PersonCreate, PersonUpdate
-from api.records import Precondition, apply_changes, check_if_match, flush, text_search
 from api.teams.models import Membership
 from api.teams.service import end_open_memberships
 

@@ -5,8 +5,9 @@ from datetime import date, datetime
 
 import strawberry
 
-from api.auth import Action
-from api.graphql_core import (
+from api.audit.graphql import AuditEventType, history_connection
+from api.core.access import Action
+from api.core.graphql import (
     Connection,
     GraphQLInfo,
     Requires,
@@ -16,7 +17,6 @@ from api.graphql_core import (
     parse_input,
     provided,
 )
-from api.identity.graphql import AuditEventType, history_connection
 from api.products import service
 from api.products.models import DataClassification, Product, ProductChange, Stage, TrackedField
 from api.products.schemas import ProductCreate, ProductsFilter, ProductUpdate

@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Uuid
 from sqlmodel import Field, Relationship
 
-from api.db import RecordBase, UTCDateTime, in_values
+from api.core.db import RecordBase, UTCDateTime, in_values
 from api.teams.models import Team
 
 

@@ -6,22 +6,13 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Action, Principal, allow
-from api.identity import service as identity_service
-from api.identity.rest import audit_page
-from api.identity.schemas import AuditEventRead
-from api.identity.service import record_history
-from api.pagination import DEFAULT_LIMIT, Page
-from api.products import service
-from api.products.models import DataClassification, Product, Stage, TrackedField
-from api.products.schemas import (
-    ProductChangeRead,
-    ProductCreate,
-    ProductRead,
-    ProductsFilter,
-    ProductUpdate,
-)
-from api.rest_params import (
+from api.audit import service as audit_service
+from api.audit.rest import audit_page
+from api.audit.schemas import AuditEventRead
+from api.audit.service import record_history
+from api.core.access import Action, Principal, allow
+from api.core.pagination import DEFAULT_LIMIT, Page
+from api.core.rest import (
     ARCHIVE_PROBLEMS,
     CREATE_PROBLEMS,
     ETAG,
@@ -42,6 +33,15 @@ from api.rest_params import (
     created_headers,
     one_of,
     versioned,
+)
+from api.products import service
+from api.products.models import DataClassification, Product, Stage, TrackedField
+from api.products.schemas import (
+    ProductChangeRead,
+    ProductCreate,
+    ProductRead,
+    ProductsFilter,
+    ProductUpdate,
 )
 
 
@@ -241,7 +241,7 @@ class ProductsController(Controller):
     ) -> Page[AuditEventRead]:
         """Every change of the product, with who made it and the values before and after."""
         product = await service.get_product(session, slug, principal=principal)
-        window = await identity_service.list_audit_events(
+        window = await audit_service.list_audit_events(
             session, filters=record_history(product.id), cursor=cursor, limit=limit
         )
         return audit_page(window)

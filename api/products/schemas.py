@@ -6,8 +6,17 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.core.records import (
+    InputModel,
+    IsoDate,
+    Name,
+    OrgFilter,
+    RecordRead,
+    SearchText,
+    Slug,
+    omitted,
+)
 from api.products.models import DataClassification, Stage, TrackedField
-from api.records import InputModel, IsoDate, Name, OrgFilter, RecordRead, SearchText, Slug, omitted
 
 Summary = Annotated[
     str,

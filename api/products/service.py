@@ -9,13 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlmodel import col
 
-from api.auth import Action, Principal, authorize, visible_products
-from api.db import folded, relation, utcnow
-from api.errors import Conflict, FieldError, InvalidInput, NotFound
-from api.pagination import Window, count_rows, fetch_window
+from api.core.access import Action, Principal, authorize, visible_products
+from api.core.db import folded, relation, utcnow
+from api.core.errors import Conflict, FieldError, InvalidInput, NotFound
+from api.core.pagination import Window, count_rows, fetch_window
+from api.core.records import Precondition, apply_changes, check_if_match, flush, text_search
 from api.products.models import STAGE_ORDER, Product, ProductChange, Stage, TrackedField
 from api.products.schemas import ProductCreate, ProductsFilter, ProductUpdate
-from api.records import Precondition, apply_changes, check_if_match, flush, text_search
 from api.teams.models import Team
 from api.teams.service import authorize_team_change
 

@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from api.auth import Action
-from api.errors import InvalidInput
-from api.graphql_core import (
+from api.audit.graphql import AuditEventType, history_connection
+from api.core.access import Action
+from api.core.errors import InvalidInput
+from api.core.graphql import (
     Connection,
     GraphQLInfo,
     Requires,
@@ -18,15 +19,14 @@ from api.graphql_core import (
     parse_input,
     provided,
 )
-from api.identity.graphql import AuditEventType, history_connection
 from api.people.graphql import PersonType
-from api.roster.graphql import (
+from api.teams import service
+from api.teams.health.graphql import (
     HealthPointType,
     HealthStatusEnum,
     HealthWarningType,
     TeamHealthType,
 )
-from api.teams import service
 from api.teams.models import Membership, Team, TeamRole, today
 from api.teams.schemas import (
     MembershipCreate,

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from api.graphql_core import by_key
+from api.core.graphql import by_key
 from api.teams import service
 from api.teams.models import Membership, Team
 

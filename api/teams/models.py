@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Column, ColumnElement, ForeignKey, String, Uuid, or_
 from sqlmodel import Field, Relationship, col
 
-from api.db import RecordBase, UTCDateTime, in_values, utcnow
+from api.core.db import RecordBase, UTCDateTime, in_values, utcnow
 from api.people.models import Person
 
 

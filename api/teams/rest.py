@@ -7,14 +7,13 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Action, Principal, allow
-from api.identity import service as identity_service
-from api.identity.rest import audit_page
-from api.identity.schemas import AuditEventRead
-from api.identity.service import record_history
-from api.pagination import DEFAULT_LIMIT, Page
-from api.people.schemas import PersonRead
-from api.rest_params import (
+from api.audit import service as audit_service
+from api.audit.rest import audit_page
+from api.audit.schemas import AuditEventRead
+from api.audit.service import record_history
+from api.core.access import Action, Principal, allow
+from api.core.pagination import DEFAULT_LIMIT, Page
+from api.core.rest import (
     ARCHIVE_PROBLEMS,
     CREATE_PROBLEMS,
     ETAG,
@@ -37,9 +36,10 @@ from api.rest_params import (
     problems,
     versioned,
 )
-from api.roster import service as roster_service
-from api.roster.models import HealthStatus
+from api.people.schemas import PersonRead
 from api.teams import service
+from api.teams.health import service as roster_service
+from api.teams.health.models import HealthStatus
 from api.teams.models import Membership
 from api.teams.schemas import (
     MembershipAdded,
@@ -198,7 +198,7 @@ class TeamsController(Controller):
     ) -> Page[AuditEventRead]:
         """Every change of the team and of its memberships, with who made it."""
         team = await service.get_team(session, slug)
-        window = await identity_service.list_audit_events(
+        window = await audit_service.list_audit_events(
             session, filters=record_history(team.id), cursor=cursor, limit=limit
         )
         return audit_page(window)

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from api.people.schemas import PersonRead
-from api.records import (
+from api.core.records import (
     InputModel,
     IsoDate,
     Name,
@@ -19,8 +18,9 @@ from api.records import (
     WholeNumber,
     omitted,
 )
-from api.roster.models import HealthStatus
-from api.roster.schemas import HealthWarning
+from api.people.schemas import PersonRead
+from api.teams.health.models import HealthStatus
+from api.teams.health.schemas import HealthWarning
 from api.teams.models import TeamRole
 
 Mission = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]

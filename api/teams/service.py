@@ -9,14 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlmodel import col
 
-from api.auth import ARCHIVED_PERSON, TEAM_SCOPED, Action, Principal, authorize
-from api.db import folded, relation, utcnow
-from api.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
-from api.pagination import Window, count_rows, fetch_window
+from api.core.access import ARCHIVED_PERSON, TEAM_SCOPED, Action, Principal, authorize
+from api.core.db import folded, relation, utcnow
+from api.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
+from api.core.pagination import Window, count_rows, fetch_window
+from api.core.records import Precondition, apply_changes, check_if_match, flush, text_search
 from api.people.models import Person
 from api.products.models import Product
-from api.records import Precondition, apply_changes, check_if_match, flush, text_search
-from api.roster.queries import load_guideline, team_status_subquery
+from api.teams.health.queries import load_guideline, team_status_subquery
 from api.teams.models import Membership, Team, TeamRole, active_on, today
 from api.teams.schemas import (
     MembershipCreate,

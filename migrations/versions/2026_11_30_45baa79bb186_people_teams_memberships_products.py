@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from api.db import UTCDateTime
+from api.core.db import UTCDateTime
 
 revision: str = '45baa79bb186'
 down_revision: str | None = None

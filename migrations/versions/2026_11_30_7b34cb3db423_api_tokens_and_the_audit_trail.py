@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from api.db import UTCDateTime
+from api.core.db import UTCDateTime
 
 revision: str = '7b34cb3db423'
 down_revision: str | None = '45baa79bb186'

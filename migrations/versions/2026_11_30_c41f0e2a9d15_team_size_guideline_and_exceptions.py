@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from api.db import UTCDateTime
+from api.core.db import UTCDateTime
 
 revision: str = 'c41f0e2a9d15'
 down_revision: str | None = '7b34cb3db423'

@@ -20,9 +20,9 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from api.audit_chain import CHAINS, EVENT_FIELDS, genesis, link, signing_key
-from api.config import Settings
-from api.db import UTCDateTime
+from api.audit.chain import CHAINS, EVENT_FIELDS, genesis, link, signing_key
+from api.core.config import Settings
+from api.core.db import UTCDateTime
 
 revision: str = '8ce3c1849fc4'
 down_revision: str | None = 'c41f0e2a9d15'

@@ -13,7 +13,7 @@ from litestar import Litestar
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from api.identity.models import Role
+from api.core.access import Role
 from tests.factories import add_member, create_person, create_product, create_team, seed_people
 from tests.graphql import error_fields, gql_data, gql_error
 from tests.helpers import (

@@ -32,10 +32,18 @@ from sqlalchemy import update
 from sqlmodel import col
 from strawberry.types.base import StrawberryObjectDefinition
 
-from api.auth import PRODUCT_SCOPED, ROLE_ACTIONS, TEAM_SCOPED, Action, route_action, token_lookup
-from api.graphql_core import Requires
+from api.core.access import (
+    PRODUCT_SCOPED,
+    ROLE_ACTIONS,
+    TEAM_SCOPED,
+    Action,
+    Role,
+    route_action,
+    token_lookup,
+)
+from api.core.graphql import Requires
 from api.graphql_schema import schema
-from api.identity.models import ApiToken, Role
+from api.identity.models import ApiToken
 from tests.factories import add_member, create_person, create_product, create_team, unique
 from tests.helpers import API, Client, assert_problem, bearer, issue_token, list_all
 

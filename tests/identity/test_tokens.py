@@ -17,10 +17,9 @@ from sqlalchemy import inspect, select, table, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from api.auth import ROLE_ACTIONS
 from api.cli import main
-from api.config import Settings, get_settings
-from api.identity.models import Role
+from api.core.access import ROLE_ACTIONS, Role
+from api.core.config import Settings, get_settings
 from tests.factories import add_member, create_person, create_product, create_team
 from tests.helpers import API, Client, app_engine, assert_problem, bearer, running_lifespan
 

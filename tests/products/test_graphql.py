@@ -4,8 +4,7 @@ from typing import Any
 
 from litestar import Litestar
 
-from api.auth import Principal
-from api.identity.models import Role
+from api.core.access import Principal, Role
 from api.people.schemas import PersonCreate
 from api.people.service import create_person
 from api.products.models import DataClassification

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel
 
 from api.models import Membership, Person, Team
-from api.roster.models import TeamSizeException
+from api.teams.health.models import TeamSizeException
 from tests.factories import unique
 from tests.helpers import API, Client
 

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 
-from api.identity.models import Role
+from api.core.access import Role
 from tests.factories import add_member, create_person, create_team
 from tests.graphql import error_fields, gql, gql_data, gql_error
 from tests.helpers import API, Client, bearer, issue_token, list_all

@@ -8,7 +8,7 @@ import pytest
 from litestar import Litestar
 
 from api.models import Membership, Person, Team
-from api.roster.models import TeamSizeException
+from api.teams.health.models import TeamSizeException
 from tests.factories import add_member, create_person, create_team, unique
 from tests.graphql import gql_data
 from tests.helpers import (

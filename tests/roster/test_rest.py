@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 
-from api.identity.models import Role
+from api.core.access import Role
 from tests.factories import add_member, create_person, create_team
 from tests.helpers import API, Client, assert_problem, bearer, issue_token, list_all
 from tests.roster.factories import (

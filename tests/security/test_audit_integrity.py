@@ -23,13 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from api import migrate
 from api.app import create_app
-from api.audit import attach_principal
-from api.audit_chain import PUBLIC_KEY, genesis, genesis_heads, link, signing_key
-from api.auth import SYSTEM
+from api.audit.chain import PUBLIC_KEY, genesis, genesis_heads, link, signing_key
+from api.audit.models import AuditChainHead, AuditEvent
+from api.audit.trail import attach_principal
 from api.cli import main
-from api.config import Settings, get_settings
-from api.db import utcnow, uuid7
-from api.identity.models import AuditChainHead, AuditEvent, Role
+from api.core.access import SYSTEM, Role
+from api.core.config import Settings, get_settings
+from api.core.db import utcnow, uuid7
 from api.teams.models import Team
 from tests.conftest import empty_tables
 from tests.factories import add_member, create_person, create_product, create_team

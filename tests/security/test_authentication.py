@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pytest
 from litestar import Litestar
 
-from api.identity.models import Role
+from api.core.access import Role
 from tests.factories import add_member, create_person, create_team
 from tests.helpers import (
     API,

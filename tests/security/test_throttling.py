@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.identity.models import Role
-from api.middleware import forwarded_client
-from api.rate_limit import FailedAuthentications, address_key
+from api.core.access import Role
+from api.core.middleware import forwarded_client
+from api.core.rate_limit import FailedAuthentications, address_key
 from tests.helpers import API, assert_problem, bearer, issue_token, serving, settings_for
 
 LIMIT = 5

@@ -44,7 +44,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from litestar import Litestar
 
-from api.identity.models import Role
+from api.core.access import Role
 from tests.helpers import Client, bearer, issue_token
 from tests.security.hostile.requests import Records, plain, request
 from tests.security.hostile.targets import TARGETS, Form, Target

@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Uuid
 from sqlmodel import Field
 
-from api.db import RecordBase, UTCDateTime
+from api.core.db import RecordBase, UTCDateTime
 
 
 class HealthStatus(StrEnum):
@@ -57,7 +57,7 @@ class TeamSizeException(RecordBase, table=True):
 
     def in_force_at(self, instant: datetime) -> bool:
         """Granted by `instant` and neither expired nor withdrawn yet (the rule that
-        `api.roster.queries.exception_active_at` states in SQL)."""
+        `api.teams.health.queries.exception_active_at` states in SQL)."""
         return (
             self.created_at <= instant
             and (self.expires_at is None or self.expires_at > instant)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from api.middleware import REQUEST_ID_HEADER, request_id_of
+from api.core.middleware import REQUEST_ID_HEADER, request_id_of
 
 logger = logging.getLogger("api")
 

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.records import InputModel, Moment, RecordRead, WholeNumber
-from api.roster.models import HealthStatus
+from api.core.records import InputModel, Moment, RecordRead, WholeNumber
+from api.teams.health.models import HealthStatus
 
 Size = Annotated[WholeNumber, Field(ge=1, le=1000)]
 

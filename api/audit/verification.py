@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import Table, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.audit_chain import EVENT_FIELDS, Head, Problem, TrailCheck, Verdict, heads_by_chain, key_of
-from api.identity.models import AuditChainHead, AuditEvent
-from api.identity.schemas import AuditChainHeadRead, AuditProblemRead, AuditVerification
+from api.audit.chain import EVENT_FIELDS, Head, Problem, TrailCheck, Verdict, heads_by_chain, key_of
+from api.audit.models import AuditChainHead, AuditEvent
+from api.audit.schemas import AuditChainHeadRead, AuditProblemRead, AuditVerification
 
 # Events read per query: a long trail is walked in pages, never loaded at once.
 BATCH_SIZE = 1000

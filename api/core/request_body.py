@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from api.errors import BadRequest, FieldError, PizzaboxError
+from api.core.errors import BadRequest, FieldError, PizzaboxError
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 JSON = "application/json"

@@ -11,9 +11,9 @@ from sqlalchemy import ColumnElement, Subquery, and_, case, func, literal, or_, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.db import utcnow
-from api.roster.models import HealthStatus, TeamSizeException, TeamSizeGuideline
-from api.roster.schemas import DEFAULT_GUIDELINE
+from api.core.db import utcnow
+from api.teams.health.models import HealthStatus, TeamSizeException, TeamSizeGuideline
+from api.teams.health.schemas import DEFAULT_GUIDELINE
 from api.teams.models import Membership, Team, active_on, today
 
 

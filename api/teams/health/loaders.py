@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from api.roster import service
-from api.roster.schemas import HealthPoint, TeamHealth
+from api.teams.health import service
+from api.teams.health.schemas import HealthPoint, TeamHealth
 from api.teams.service import get_teams
 
 HealthKey = tuple[uuid.UUID, date | None]

@@ -16,10 +16,10 @@ from litestar.plugins import OpenAPISchemaPlugin
 from litestar.plugins.pydantic import PydanticSchemaPlugin
 from litestar.typing import FieldDefinition
 
-from api.db import RecordBase
-from api.errors import PROBLEM_JSON, InvalidInput, ProblemDetails
-from api.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from api.records import SLUG_PATTERN, InputModel, etag, in_utc
+from api.core.db import RecordBase
+from api.core.errors import PROBLEM_JSON, InvalidInput, ProblemDetails
+from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from api.core.records import SLUG_PATTERN, InputModel, etag, in_utc
 
 # Text that PostgreSQL can store and compare: no NUL characters.
 NO_NUL = r"^[^\x00]*$"

@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import object_session
 from sqlalchemy.orm.exc import StaleDataError
 
-from api.db import RecordBase, folded, utcnow
-from api.errors import Conflict, InvalidInput, PreconditionFailed
+from api.core.db import RecordBase, folded, utcnow
+from api.core.errors import Conflict, InvalidInput, PreconditionFailed
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 # A pattern judges the value as sent: "checkout\n" is refused, never stored as "checkout".

@@ -4,7 +4,7 @@ Every event is a link in one of `CHAINS` chains: its digest is the HMAC-SHA256 o
 link's digest and the event's canonical form, so changing, removing, reordering or slipping in an
 event breaks its chain where it happened. `audit_chain_heads` holds where each chain ends. A
 transaction that writes events appends to one chain that no other transaction holds (see
-`api.audit_seal`), so the trail does not serialise writers behind one lock.
+`api.audit.seal`), so the trail does not serialise writers behind one lock.
 
 The key is `PIZZABOX_AUDIT_KEY`; without it a fixed public key is used, which catches edits by
 anyone who does not recompute the chain, but not by someone who does. This module holds no
@@ -66,7 +66,7 @@ def key_of(session_info: Mapping[str, Any]) -> bytes:
     """The key a session seals and checks with; set where its sessionmaker was made."""
     key = session_info.get(KEY_INFO)
     if not isinstance(key, bytes):
-        raise RuntimeError("audit sessions must come from api.db.create_sessionmaker")
+        raise RuntimeError("audit sessions must come from api.core.db.create_sessionmaker")
     return key
 
 

@@ -27,8 +27,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from api.audit_chain import KEY_INFO, signing_key
-from api.config import Settings
+from api.audit.chain import KEY_INFO, signing_key
+from api.core.config import Settings
 
 # Set before any model exists so every constraint gets a stable name that Alembic can diff.
 SQLModel.metadata.naming_convention = {

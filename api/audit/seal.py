@@ -1,4 +1,4 @@
-"""Sealing a flush's audit events into one of the trail's hash chains (see `api.audit_chain`).
+"""Sealing a flush's audit events into one of the trail's hash chains (see `api.audit.chain`).
 
 A transaction appends to one chain and holds that chain's head row until it ends, so a later
 flush of the same transaction extends the same chain and never waits for a second one.
@@ -37,8 +37,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, SessionTransaction
 
-from api.audit_chain import CHAIN_INFO, CHAINS, EVENT_FIELDS, key_of, link
-from api.identity.models import AuditChainHead, AuditEvent
+from api.audit.chain import CHAIN_INFO, CHAINS, EVENT_FIELDS, key_of, link
+from api.audit.models import AuditChainHead, AuditEvent
 
 _HEADS = AuditChainHead.__table__  # type: ignore[attr-defined]
 _EVENTS = AuditEvent.__table__  # type: ignore[attr-defined]

@@ -10,14 +10,19 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.auth import Action, Principal, authorize
-from api.db import utcnow
-from api.errors import Conflict, InvalidInput, NotFound
+from api.core.access import Action, Principal, authorize
+from api.core.db import utcnow
+from api.core.errors import Conflict, InvalidInput, NotFound
+from api.core.records import Precondition, check_if_match, flush
 from api.people.models import Person
-from api.records import Precondition, check_if_match, flush
-from api.roster.models import HealthStatus, TeamSizeException, TeamSizeGuideline
-from api.roster.queries import Guideline, exception_active_at, load_guideline, reference_instant
-from api.roster.schemas import (
+from api.teams.health.models import HealthStatus, TeamSizeException, TeamSizeGuideline
+from api.teams.health.queries import (
+    Guideline,
+    exception_active_at,
+    load_guideline,
+    reference_instant,
+)
+from api.teams.health.schemas import (
     GuidelineRead,
     GuidelineValues,
     HealthPoint,

@@ -13,8 +13,8 @@ from litestar.exceptions import TooManyRequestsException
 from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
 from litestar.types import Receive, Scope, Send
 
-from api.auth import principal_of
-from api.config import Settings
+from api.core.access import principal_of
+from api.core.config import Settings
 
 
 def rate_limit_key(request: Request[Any, Any, Any]) -> str:

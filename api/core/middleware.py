@@ -9,7 +9,7 @@ from litestar.enums import ScopeType
 from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.config import IPNetwork
+from api.core.config import IPNetwork
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_HEADER_RAW = REQUEST_ID_HEADER.lower().encode("latin-1")

@@ -6,9 +6,9 @@ from collections import defaultdict
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from api.identity import service
-from api.identity.models import AuditEvent
-from api.pagination import Window
+from api.audit import service
+from api.audit.models import AuditEvent
+from api.core.pagination import Window
 
 # (record id, page size, cursor): one page of one record's history.
 HistoryKey = tuple[uuid.UUID, int, str | None]

@@ -5,11 +5,11 @@ from datetime import date, datetime
 
 import strawberry
 
-from api.auth import Action
-from api.graphql_core import GraphQLInfo, Requires, mutation, parse_input, provided
-from api.roster import service
-from api.roster.models import HealthStatus
-from api.roster.schemas import (
+from api.core.access import Action
+from api.core.graphql import GraphQLInfo, Requires, mutation, parse_input, provided
+from api.teams.health import service
+from api.teams.health.models import HealthStatus
+from api.teams.health.schemas import (
     GuidelineRead,
     GuidelineValues,
     HealthPoint,

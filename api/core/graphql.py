@@ -19,10 +19,10 @@ from strawberry.types import Info
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
-from api.auth import Action, Principal, authorize
-from api.db import begin_writing
-from api.errors import FieldError, InvalidInput, PizzaboxError, is_lock_timeout
-from api.pagination import DEFAULT_LIMIT, Window, check_limit, cursor_kind, encode_cursor
+from api.core.access import Action, Principal, authorize
+from api.core.db import begin_writing
+from api.core.errors import FieldError, InvalidInput, PizzaboxError, is_lock_timeout
+from api.core.pagination import DEFAULT_LIMIT, Window, check_limit, cursor_kind, encode_cursor
 
 logger = logging.getLogger("api.graphql")
 

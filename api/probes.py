@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.auth import OPEN_ROUTE
+from api.core.access import OPEN_ROUTE
 
 
 class ProbeAnswer(BaseModel):

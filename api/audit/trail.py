@@ -3,7 +3,7 @@
 One `before_flush` listener sees every insert, update and delete that goes through the ORM, REST
 or GraphQL alike, so no service can forget it, and an event rolls back with its change. The
 actor comes from `session.info`, which the per-request session fills in. The same listener seals
-the flush's events into the trail's hash chains (`api.audit_seal`), so they are tamper-evident.
+the flush's events into the trail's hash chains (`api.audit.seal`), so they are tamper-evident.
 """
 
 import enum
@@ -15,13 +15,14 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
-from api.audit_seal import seal
-from api.auth import SYSTEM, Principal
-from api.db import RecordBase
-from api.identity.models import ApiToken, AuditEvent, AuditKind
+from api.audit.models import AuditEvent, AuditKind
+from api.audit.seal import seal
+from api.core.access import SYSTEM, Principal
+from api.core.db import RecordBase
+from api.identity.models import ApiToken
 from api.people.models import Person
 from api.products.models import Product
-from api.roster.models import TeamSizeException, TeamSizeGuideline
+from api.teams.health.models import TeamSizeException, TeamSizeGuideline
 from api.teams.models import Membership, Team
 
 PRINCIPAL_KEY = "principal"

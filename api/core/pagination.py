@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.errors import BadRequest
+from api.core.errors import BadRequest
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200

@@ -7,9 +7,9 @@ from litestar import Controller, Response, delete, get, put
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import Action, Principal, allow
-from api.records import etag
-from api.rest_params import (
+from api.core.access import Action, Principal, allow
+from api.core.records import etag
+from api.core.rest import (
     ARCHIVE_PROBLEMS,
     READ_PROBLEMS,
     UPDATE_PROBLEMS,
@@ -20,8 +20,8 @@ from api.rest_params import (
     problems,
     versioned,
 )
-from api.roster import service
-from api.roster.schemas import (
+from api.teams.health import service
+from api.teams.health.schemas import (
     GuidelineRead,
     GuidelineValues,
     HealthPoint,

@@ -20,8 +20,17 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from api.errors import NotFound, PermissionDenied, Unauthenticated
-from api.identity.models import Role
+from api.core.errors import NotFound, PermissionDenied, Unauthenticated
+
+
+class Role(StrEnum):
+    """What a token may do."""
+
+    VIEWER = "viewer"
+    CONTRIBUTOR = "contributor"
+    SECURITY_REVIEWER = "security_reviewer"
+    ADMIN = "admin"
+    CI = "ci"
 
 
 class Action(StrEnum):

@@ -1,0 +1,1 @@
+"""The audit trail: every change, who made it, sealed into hash chains."""

@@ -1,0 +1,1 @@
+"""The core: what every domain shares, and nothing about any one of them."""
