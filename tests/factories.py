@@ -7,11 +7,10 @@ from datetime import date
 from typing import Any
 
 from litestar import Litestar
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel
 
 from api.models import Membership, Person, Product, ProductChange, Team
-from tests.helpers import API, Client
+from tests.helpers import API, Client, seeding
 
 _sequence = itertools.count(1)
 
@@ -144,7 +143,6 @@ async def seed_changes(app: Litestar, product_id: uuid.UUID, count: int) -> None
 
 
 async def _add_all(app: Litestar, records: Sequence[SQLModel]) -> None:
-    sessionmaker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
-    async with sessionmaker() as session:
+    async with seeding(app) as session:
         session.add_all(records)
         await session.commit()

@@ -11,7 +11,7 @@ from typing import Any, cast
 import httpx
 from litestar import Litestar
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.app import create_app
 from api.audit.trail import attach_principal
@@ -146,6 +146,14 @@ async def running_lifespan(app: Litestar) -> AsyncIterator[None]:
     finally:
         stopping.set()
         await task
+
+
+@asynccontextmanager
+async def seeding(app: Litestar) -> AsyncIterator[AsyncSession]:
+    """A session of the app's that writes as Pizzabox itself, for seeding rows behind the API."""
+    async with app.state.sessionmaker() as session:
+        attach_principal(session.sync_session, SYSTEM)
+        yield session
 
 
 async def issue_token(

@@ -5,13 +5,13 @@ from collections import Counter
 from litestar import Litestar
 
 from api.demo import load_demo, portfolio_size
-from tests.helpers import API, Client, list_all
+from tests.helpers import API, Client, list_all, seeding
 
 
 async def test_demo_portfolio_shows_every_stage_and_team_size(
     app: Litestar, client: Client
 ) -> None:
-    async with app.state.sessionmaker() as session:
+    async with seeding(app) as session:
         assert (await portfolio_size(session)).is_empty
         await load_demo(session)
         await session.commit()
@@ -45,5 +45,5 @@ async def test_demo_portfolio_shows_every_stage_and_team_size(
     ).json()["items"]
     assert len(slips) >= 3  # set once, then slipped twice
 
-    async with app.state.sessionmaker() as session:
+    async with seeding(app) as session:
         assert not (await portfolio_size(session)).is_empty

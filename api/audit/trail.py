@@ -17,39 +17,39 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from api.audit.models import AuditEvent, AuditKind
 from api.audit.seal import seal
-from api.core.access import SYSTEM, Principal
-from api.core.db import RecordBase
-from api.identity.models import ApiToken
-from api.people.models import Person
-from api.products.models import Product
-from api.teams.health.models import TeamSizeException, TeamSizeGuideline
-from api.teams.models import Membership, Team
-
-PRINCIPAL_KEY = "principal"
+from api.core.access import Principal
+from api.core.db import PRINCIPAL_INFO, RecordBase
 
 # Bookkeeping columns every record has; a change to them alone is not a change worth an event.
 _BOOKKEEPING = frozenset({"id", "created_at", "updated_at", "version"})
 
 
 @dataclass(frozen=True)
-class AuditedType:
-    """How one kind of record appears in the trail."""
+class Audited:
+    """How one kind of record appears in the trail; a model declares it as `__audit__`.
+
+    A domain says here what its records are called, what never reaches the trail, which
+    record a row belongs to, and what a change that sets a timestamp means: the trail itself
+    knows no domain.
+    """
 
     name: str
     # Never written to the trail: secrets, and columns that change on every use.
     hidden: frozenset[str] = frozenset()
     parent: tuple[str, str] | None = None  # (parent record type, attribute holding its id)
+    # {column: action}: a change that fills this empty column is this action ("archive" when
+    # `archived_at` is set). Checked in order; any other change is an "update".
+    actions: tuple[tuple[str, str], ...] = ()
 
 
-AUDITED: dict[type[RecordBase], AuditedType] = {
-    Person: AuditedType("person"),
-    Team: AuditedType("team"),
-    Membership: AuditedType("membership", parent=("team", "team_id")),
-    Product: AuditedType("product"),
-    ApiToken: AuditedType("token", hidden=frozenset({"secret_hash", "last_used_at"})),
-    TeamSizeGuideline: AuditedType("team_size_guideline"),
-    TeamSizeException: AuditedType("team_size_exception", parent=("team", "team_id")),
-}
+def audited(record: object) -> Audited | None:
+    """What the model of `record` declares for the trail; None for unaudited rows."""
+    declared: Audited | None = getattr(type(record), "__audit__", None)
+    return declared
+
+
+class MissingPrincipalError(RuntimeError):
+    """An audited change was flushed by a session that names no caller."""
 
 
 class ImmutableRecordError(RuntimeError):
@@ -58,7 +58,7 @@ class ImmutableRecordError(RuntimeError):
 
 def attach_principal(session: Session, principal: Principal) -> None:
     """Name the caller whose changes this session will flush."""
-    session.info[PRINCIPAL_KEY] = principal
+    session.info[PRINCIPAL_INFO] = principal
 
 
 def _json_value(value: Any) -> Any:
@@ -71,12 +71,12 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _changes(record: RecordBase, audited: AuditedType, *, new: bool) -> dict[str, Any]:
+def _changes(record: RecordBase, declared: Audited, *, new: bool) -> dict[str, Any]:
     state = inspect(record)
     changes: dict[str, Any] = {}
     for column in state.mapper.column_attrs:
         key = column.key
-        if key in _BOOKKEEPING or key in audited.hidden:
+        if key in _BOOKKEEPING or key in declared.hidden:
             continue
         if new:
             value = getattr(record, key)
@@ -93,21 +93,11 @@ def _changes(record: RecordBase, audited: AuditedType, *, new: bool) -> dict[str
     return changes
 
 
-def _action(record: RecordBase, changes: dict[str, Any], *, new: bool) -> str:
-    if new:
-        return "create"
-    archived = changes.get("archived_at")
-    if archived and archived["old"] is None and archived["new"] is not None:
-        return "archive"
-    ended = changes.get("end_date")
-    if isinstance(record, Membership) and ended and ended["old"] is None:
-        return "end"
-    withdrawn = changes.get("withdrawn_at")
-    if withdrawn and withdrawn["old"] is None and withdrawn["new"] is not None:
-        return "withdraw"
-    revoked = changes.get("revoked_at")
-    if isinstance(record, ApiToken) and revoked and revoked["old"] is None:
-        return "revoke"
+def _action(declared: Audited, changes: dict[str, Any]) -> str:
+    for column, action in declared.actions:
+        change = changes.get(column)
+        if change and change["old"] is None and change["new"] is not None:
+            return action
     return "update"
 
 
@@ -115,15 +105,17 @@ def change_event(
     principal: Principal, record: RecordBase, *, action: str, changes: dict[str, Any]
 ) -> AuditEvent:
     """An event for one change of one record."""
-    audited = AUDITED[type(record)]
+    declared = audited(record)
+    if declared is None:
+        raise TypeError(f"{type(record).__name__} declares no `__audit__`")
     parent_type, parent_id = None, None
-    if audited.parent is not None:
-        parent_type = audited.parent[0]
-        parent_id = str(getattr(record, audited.parent[1]))
+    if declared.parent is not None:
+        parent_type = declared.parent[0]
+        parent_id = str(getattr(record, declared.parent[1]))
     return AuditEvent(
         kind=AuditKind.CHANGE.value,
         action=action,
-        record_type=audited.name,
+        record_type=declared.name,
         record_id=str(record.id),
         parent_type=parent_type,
         parent_id=parent_id,
@@ -152,25 +144,34 @@ def access_event(principal: Principal, *, record_type: str, record_id: str) -> A
 
 @event.listens_for(Session, "before_flush")
 def _audit_before_flush(session: Session, _: UOWTransaction, __: Any) -> None:
-    principal: Principal = session.info.get(PRINCIPAL_KEY) or SYSTEM
     for record in list(session.dirty) + list(session.deleted):
         if isinstance(record, AuditEvent):
             raise ImmutableRecordError("audit events are never changed or deleted")
-    events: list[AuditEvent] = []
+    changed: list[tuple[RecordBase, Audited, str, dict[str, Any]]] = []
     for record in session.new:
-        if type(record) in AUDITED:
-            changes = _changes(record, AUDITED[type(record)], new=True)
-            events.append(change_event(principal, record, action="create", changes=changes))
+        if (declared := audited(record)) is not None:
+            changed.append((record, declared, "create", _changes(record, declared, new=True)))
     for record in session.dirty:
-        if type(record) in AUDITED and session.is_modified(record):
-            changes = _changes(record, AUDITED[type(record)], new=False)
+        if (declared := audited(record)) is not None and session.is_modified(record):
+            changes = _changes(record, declared, new=False)
             if changes:
-                action = _action(record, changes, new=False)
-                events.append(change_event(principal, record, action=action, changes=changes))
+                changed.append((record, declared, _action(declared, changes), changes))
     for record in session.deleted:
-        if type(record) in AUDITED:
-            events.append(change_event(principal, record, action="delete", changes={}))
-    session.add_all(events)
+        if (declared := audited(record)) is not None:
+            changed.append((record, declared, "delete", {}))
+    if changed:
+        principal: Principal | None = session.info.get(PRINCIPAL_INFO)
+        if principal is None or not principal.authenticated:
+            # Every change has an author: a writer that names none is a bug, never "system".
+            raise MissingPrincipalError(
+                "an audited change was flushed without a principal; call attach_principal first"
+            )
+        session.add_all(
+            [
+                change_event(principal, record, action=action, changes=changes)
+                for record, _, action, changes in changed
+            ]
+        )
     # Events a service added itself (access events) are sealed with the ones made here.
     unsealed = [record for record in session.new if isinstance(record, AuditEvent)]
     if unsealed:

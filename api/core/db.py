@@ -42,6 +42,8 @@ metadata: MetaData = SQLModel.metadata
 
 # Execution option a session sets on its connection when the request will write.
 WRITE_INTENT = "pizzabox_write_intent"
+# `session.info` key naming the caller whose changes the session flushes (the audit trail's actor).
+PRINCIPAL_INFO = "principal"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # A route handler's `opt` key saying whether its transaction writes: True takes the write lock up
 # front (a GET that records an access event), False leaves it to the work itself to ask (GraphQL:
@@ -223,7 +225,7 @@ async def provide_session(
     sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
     async with sessionmaker() as session:
         # The audit trail names whoever the authentication middleware found.
-        session.info["principal"] = request.scope.get("state", {}).get("principal")
+        session.info[PRINCIPAL_INFO] = request.scope.get("state", {}).get("principal")
         if route_writes(request):
             await begin_writing(session)
         try:

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     CheckConstraint,
@@ -12,12 +13,19 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from api.audit.trail import Audited
 from api.core.access import Role
 from api.core.db import RecordBase, UTCDateTime, in_values
 
 
 class ApiToken(RecordBase, table=True):
     """A bearer token. The secret is never stored: only its SHA-256 and a short lookup prefix."""
+
+    __audit__: ClassVar[Audited] = Audited(
+        "token",
+        hidden=frozenset({"secret_hash", "last_used_at"}),
+        actions=(("revoked_at", "revoke"),),
+    )
 
     __tablename__ = "api_tokens"
     __table_args__ = (CheckConstraint(in_values("role", Role), name="role"),)

@@ -2,10 +2,12 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, String
 from sqlmodel import Field
 
+from api.audit.trail import Audited
 from api.core.db import RecordBase, UTCDateTime, in_values
 
 
@@ -28,6 +30,8 @@ class JobFamily(StrEnum):
 
 class Person(RecordBase, table=True):
     """A person; the email is stored lower-cased, which makes it unique case-insensitively."""
+
+    __audit__: ClassVar[Audited] = Audited("person", actions=(("archived_at", "archive"),))
 
     __tablename__ = "people"
     __table_args__ = (CheckConstraint(in_values("job_family", JobFamily), name="job_family"),)

@@ -3,10 +3,12 @@
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Uuid
 from sqlmodel import Field, Relationship
 
+from api.audit.trail import Audited
 from api.core.db import RecordBase, UTCDateTime, in_values
 from api.teams.models import Team
 
@@ -44,6 +46,8 @@ class TrackedField(StrEnum):
 
 class Product(RecordBase, table=True):
     """A product owned by one team; archived, never deleted."""
+
+    __audit__: ClassVar[Audited] = Audited("product", actions=(("archived_at", "archive"),))
 
     __tablename__ = "products"
     __table_args__ = (

@@ -3,10 +3,12 @@
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, Column, ColumnElement, ForeignKey, String, Uuid, or_
 from sqlmodel import Field, Relationship, col
 
+from api.audit.trail import Audited
 from api.core.db import RecordBase, UTCDateTime, in_values, utcnow
 from api.people.models import Person
 
@@ -26,6 +28,8 @@ class TeamRole(StrEnum):
 class Team(RecordBase, table=True):
     """A small team that owns products; archived, never deleted."""
 
+    __audit__: ClassVar[Audited] = Audited("team", actions=(("archived_at", "archive"),))
+
     __tablename__ = "teams"
 
     slug: str = Field(sa_type=String(63), unique=True)
@@ -37,6 +41,10 @@ class Team(RecordBase, table=True):
 
 class Membership(RecordBase, table=True):
     """One stint of one person on one team; ending it sets `end_date`, the row stays."""
+
+    __audit__: ClassVar[Audited] = Audited(
+        "membership", parent=("team", "team_id"), actions=(("end_date", "end"),)
+    )
 
     __tablename__ = "memberships"
     __table_args__ = (

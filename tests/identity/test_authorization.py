@@ -45,7 +45,7 @@ from api.core.graphql import Requires
 from api.graphql_schema import schema
 from api.identity.models import ApiToken
 from tests.factories import add_member, create_person, create_product, create_team, unique
-from tests.helpers import API, Client, assert_problem, bearer, issue_token, list_all
+from tests.helpers import API, Client, assert_problem, bearer, issue_token, list_all, seeding
 
 # Actions whose record-level check limits contributors to their own teams (see `authorize`).
 TEAM_SCOPED_ACTIONS = frozenset({Action.TEAM_WRITE, Action.PRODUCT_CREATE, Action.PRODUCT_WRITE})
@@ -305,7 +305,7 @@ async def _expired_token(app: Litestar, client: Client) -> str:
     assert created.status_code == 201, created.text
     secret: str = created.json()["token"]
     # Let a day pass: move the expiry into the past in the database.
-    async with app.state.sessionmaker() as session:
+    async with seeding(app) as session:
         await session.execute(
             update(ApiToken)
             .where(col(ApiToken.lookup) == token_lookup(secret))

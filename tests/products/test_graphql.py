@@ -15,7 +15,7 @@ from api.teams.schemas import MembershipCreate, TeamCreate
 from api.teams.service import add_member, create_team
 from tests.factories import create_team as create_team_via_api
 from tests.graphql import error_fields, gql, gql_data, gql_error
-from tests.helpers import API, Client, app_engine, count_statements
+from tests.helpers import API, Client, app_engine, count_statements, seeding
 
 CREATE = """
 mutation Create($input: CreateProductInput!) {
@@ -223,7 +223,7 @@ async def test_bad_cursor_and_page_size_are_bad_input(client: Client) -> None:
 async def _seed_portfolio(app: Litestar, products: int) -> None:
     """`products` products over teams of three members each, written through the services."""
     principal = Principal(name="seed", role=Role.ADMIN)
-    async with app.state.sessionmaker() as session:
+    async with seeding(app) as session:
         teams = max(1, products // 4)
         for team_number in range(teams):
             team = await create_team(

@@ -11,13 +11,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from litestar import Litestar
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel
 
 from api.models import Membership, Person, Team
 from api.teams.health.models import TeamSizeException
 from tests.factories import unique
-from tests.helpers import API, Client
+from tests.helpers import API, Client, seeding
 
 SIZE_CODES = frozenset(
     {
@@ -53,8 +52,7 @@ class SeededTeam:
 
 
 async def _add_all(app: Litestar, records: Sequence[SQLModel]) -> None:
-    sessionmaker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
-    async with sessionmaker() as session:
+    async with seeding(app) as session:
         session.add_all(records)
         await session.commit()
 

@@ -19,6 +19,7 @@ from tests.helpers import (
     count_statements,
     list_all,
     list_statements,
+    seeding,
 )
 from tests.roster.factories import (
     JUSTIFICATION,
@@ -271,7 +272,7 @@ async def seed_over_teams(app: Litestar, count: int, people: Sequence[uuid.UUID]
         )
         for team in teams[::10]
     ]
-    async with app.state.sessionmaker() as session:
+    async with seeding(app) as session:
         session.add_all([*teams, *memberships])
         # Exceptions have no relationship to order them after their teams: flush teams first.
         await session.flush()
@@ -290,7 +291,7 @@ async def seed_people_rows(app: Litestar, count: int) -> list[uuid.UUID]:
         )
         for number in range(count)
     ]
-    async with app.state.sessionmaker() as session:
+    async with seeding(app) as session:
         session.add_all(people)
         await session.commit()
     return [person.id for person in people]

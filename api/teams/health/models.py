@@ -3,10 +3,12 @@
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Uuid
 from sqlmodel import Field
 
+from api.audit.trail import Audited
 from api.core.db import RecordBase, UTCDateTime
 
 
@@ -22,6 +24,8 @@ class HealthStatus(StrEnum):
 
 class TeamSizeGuideline(RecordBase, table=True):
     """The org-wide guideline; one row (`scope` = "org"), created when an admin first sets it."""
+
+    __audit__: ClassVar[Audited] = Audited("team_size_guideline")
 
     __tablename__ = "team_size_guidelines"
     __table_args__ = (
@@ -42,6 +46,12 @@ class TeamSizeGuideline(RecordBase, table=True):
 class TeamSizeException(RecordBase, table=True):
     """A team's own, higher maximum, with why and who approved it. Replaced or withdrawn
     exceptions stay as history (`withdrawn_at`)."""
+
+    __audit__: ClassVar[Audited] = Audited(
+        "team_size_exception",
+        parent=("team", "team_id"),
+        actions=(("withdrawn_at", "withdraw"),),
+    )
 
     __tablename__ = "team_size_exceptions"
     __table_args__ = (CheckConstraint("max_size >= 1", name="max_size_positive"),)
