@@ -24,13 +24,15 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
+from api.core.db import AUDIT_SECRET_INFO
+
 # Fixed: changing it would need a migration that adds or folds heads, and a new format version.
 CHAINS = 32
 FORMAT = "pizzabox-audit-v1"
 # Public on purpose: without PIZZABOX_AUDIT_KEY the chain is a checksum anyone can recompute.
 PUBLIC_KEY = b"pizzabox-audit-public-key-v1"
-# `Session.info` keys: the signing key (set by the sessionmaker) and the chain a transaction holds.
-KEY_INFO = "audit_key"
+# `Session.info` key: the chain a transaction holds (the secret is the sessionmaker's, see
+# api.core.db.AUDIT_SECRET_INFO).
 CHAIN_INFO = "audit_chain"
 
 # The columns a link covers, in order: every column of an event but its own position and digest,
@@ -64,10 +66,10 @@ def signing_key(secret: SecretStr | None) -> bytes:
 
 def key_of(session_info: Mapping[str, Any]) -> bytes:
     """The key a session seals and checks with; set where its sessionmaker was made."""
-    key = session_info.get(KEY_INFO)
-    if not isinstance(key, bytes):
+    if AUDIT_SECRET_INFO not in session_info:
         raise RuntimeError("audit sessions must come from api.core.db.create_sessionmaker")
-    return key
+    secret: SecretStr | None = session_info[AUDIT_SECRET_INFO]
+    return signing_key(secret)
 
 
 def _moment(value: datetime) -> str:

@@ -27,7 +27,6 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from api.audit.chain import KEY_INFO, signing_key
 from api.core.config import Settings
 
 # Set before any model exists so every constraint gets a stable name that Alembic can diff.
@@ -42,6 +41,9 @@ metadata: MetaData = SQLModel.metadata
 
 # Execution option a session sets on its connection when the request will write.
 WRITE_INTENT = "pizzabox_write_intent"
+# `session.info` key holding the secret that seals the session's audit events (None: no secret,
+# the public key; see api.audit.chain).
+AUDIT_SECRET_INFO = "audit_secret"
 # `session.info` key naming the caller whose changes the session flushes (the audit trail's actor).
 PRINCIPAL_INFO = "principal"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -214,7 +216,7 @@ def create_sessionmaker(
         engine,
         expire_on_commit=False,
         autoflush=False,
-        info={KEY_INFO: signing_key(audit_key)},
+        info={AUDIT_SECRET_INFO: audit_key},
     )
 
 

@@ -364,3 +364,26 @@ def by_key(keys: Sequence[Any], found: dict[Any, Any], describe: str) -> list[An
     return [
         found[key] if key in found else LookupError(f"{describe} {key} not found") for key in keys
     ]
+
+
+def extend_type(target: type[Any], *, after: str | None = None, **fields: Any) -> None:
+    """Add resolver fields to a Strawberry type that a lower layer defined.
+
+    A higher domain shows its relation on a lower type this way (`Team.products` is added by
+    products), so the lower one never imports the higher. Each field is a `strawberry.field` whose
+    resolver takes the parent object as `root`. With `after`, the fields go right after that one,
+    keeping the SDL's order where a field used to be declared. Call it when the higher domain's
+    module is imported, before the schema is built.
+    """
+    definition = target.__strawberry_definition__
+    position = len(definition.fields)
+    if after is not None:
+        position = 1 + next(
+            index for index, field in enumerate(definition.fields) if field.python_name == after
+        )
+    for offset, (name, field) in enumerate(fields.items()):
+        if any(existing.python_name == name for existing in definition.fields):
+            raise ValueError(f"{definition.name} already has a field {name!r}")
+        field.python_name = name
+        field.origin = target
+        definition.fields.insert(position + offset, field)

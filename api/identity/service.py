@@ -31,6 +31,7 @@ from api.core.records import Precondition, check_if_match, flush
 from api.identity.models import ApiToken, TokenProduct
 from api.identity.schemas import Me, TokenCreate
 from api.people.models import Person
+from api.people.service import person_archived
 from api.products.models import Product
 from api.teams.models import Membership, Team, active_on, today
 
@@ -243,3 +244,18 @@ async def principal_products(session: AsyncSession, principal: Principal) -> lis
         .order_by(col(Product.slug))
     )
     return list(rows)
+
+
+@person_archived.register
+async def _revoke_archived_persons_tokens(session: AsyncSession, person: Person) -> None:
+    # A token acts as its person: once they are gone it must not go on working (each revocation
+    # is an audited change of its own, by whoever archived the person).
+    now = person.archived_at or utcnow()
+    tokens = await session.scalars(
+        select(ApiToken)
+        .where(col(ApiToken.person_id) == person.id)
+        .where(col(ApiToken.revoked_at).is_(None))
+    )
+    for token in tokens:
+        token.revoked_at = now
+        token.updated_at = now

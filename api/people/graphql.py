@@ -2,7 +2,6 @@
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -21,9 +20,6 @@ from api.core.graphql import (
 from api.people import service
 from api.people.models import JobFamily, Person
 from api.people.schemas import PeopleFilter, PersonCreate, PersonUpdate
-
-if TYPE_CHECKING:
-    from api.teams.graphql import MembershipType
 
 JobFamilyEnum = strawberry.enum(JobFamily, name="JobFamily")
 
@@ -54,18 +50,6 @@ class PersonType:
             version=person.version,
             archived_at=person.archived_at,
         )
-
-    @strawberry.field(
-        extensions=[Requires(Action.TEAM_READ)],
-        description="The person's current memberships, with their teams.",
-    )
-    async def teams(
-        self, info: GraphQLInfo
-    ) -> list[Annotated["MembershipType", strawberry.lazy("api.teams.graphql")]] | None:
-        from api.teams.graphql import MembershipType  # the types refer to each other
-
-        memberships = await info.context.loaders.memberships_by_person.load(self.id)
-        return [MembershipType.from_model(membership) for membership in memberships]
 
 
 @strawberry.input(description="Filters for the people list.")

@@ -9,13 +9,11 @@ from sqlmodel import col
 
 from api.core.db import folded, utcnow
 from api.core.errors import Conflict, FieldError, NotFound
+from api.core.hooks import Hook
 from api.core.pagination import Window, count_rows, fetch_window
 from api.core.records import Precondition, apply_changes, check_if_match, flush, text_search
-from api.identity.models import ApiToken
 from api.people.models import Person
 from api.people.schemas import PeopleFilter, PersonCreate, PersonUpdate
-from api.teams.models import Membership
-from api.teams.service import end_open_memberships
 
 _REQUIRED = frozenset({"email", "name", "job_family", "home_org"})
 
@@ -108,11 +106,16 @@ async def update_person(
     return person
 
 
+# Archiving a person ends what they hold in higher domains (memberships, tokens); those domains
+# register here what that means, in the archiving transaction and as its caller.
+person_archived: Hook[Person] = Hook("person archived")
+
+
 async def archive_person(
     session: AsyncSession, person_id: uuid.UUID, *, if_match: Precondition
 ) -> Person:
-    """Archive a person, end the memberships they still hold and revoke their tokens; history
-    stays."""
+    """Archive a person; `person_archived` then ends what they hold (memberships, tokens).
+    History stays."""
     person = await get_person(session, person_id)
     check_if_match(person, if_match)
     if person.archived_at is not None:
@@ -120,16 +123,6 @@ async def archive_person(
     now = utcnow()
     person.archived_at = now
     person.updated_at = now
-    await end_open_memberships(session, col(Membership.person_id) == person.id, on=now.date())
-    # A token acts as its person: once they are gone it must not go on working (each revocation
-    # is an audited change of its own, by whoever archived the person).
-    tokens = await session.scalars(
-        select(ApiToken)
-        .where(col(ApiToken.person_id) == person.id)
-        .where(col(ApiToken.revoked_at).is_(None))
-    )
-    for token in tokens:
-        token.revoked_at = now
-        token.updated_at = now
+    await person_archived.run(session, person)
     await flush(session)
     return person

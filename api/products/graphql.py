@@ -12,6 +12,7 @@ from api.core.graphql import (
     GraphQLInfo,
     Requires,
     connection,
+    extend_type,
     mutation,
     page_size,
     parse_input,
@@ -231,3 +232,20 @@ class ProductsMutation:
                 principal=info.context.principal,
             )
             return ProductType.from_model(product)
+
+
+async def _team_products(root: TeamType, info: GraphQLInfo) -> list[ProductType] | None:
+    products = await info.context.loaders.products_by_team.load(root.id)
+    return [ProductType.from_model(product) for product in products]
+
+
+# Teams sit below products: products shows a team's products on the team's type.
+extend_type(
+    TeamType,
+    after="members",
+    products=strawberry.field(
+        resolver=_team_products,
+        extensions=[Requires(Action.PRODUCT_READ)],
+        description="The team's live products.",
+    ),
+)

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlmodel import col
@@ -17,7 +17,7 @@ from api.core.records import Precondition, apply_changes, check_if_match, flush,
 from api.products.models import STAGE_ORDER, Product, ProductChange, Stage, TrackedField
 from api.products.schemas import ProductCreate, ProductsFilter, ProductUpdate
 from api.teams.models import Team
-from api.teams.service import authorize_team_change
+from api.teams.service import authorize_team_change, team_archiving
 
 _REQUIRED = frozenset({"name", "summary", "team_id", "stage", "data_classification"})
 
@@ -277,3 +277,18 @@ async def changes_for_products(
     for change in await session.scalars(statement.order_by(col(ProductChange.id))):
         grouped[change.product_id].append(change)
     return grouped
+
+
+@team_archiving.register
+async def _refuse_archiving_a_team_with_live_products(session: AsyncSession, team: Team) -> None:
+    # The team is locked: a product being created for it holds the row (FOR SHARE) until it
+    # commits, so this count cannot miss one.
+    live_products = await session.scalar(
+        select(func.count())
+        .select_from(Product)
+        .where(col(Product.team_id) == team.id, col(Product.archived_at).is_(None))
+    )
+    if live_products:
+        raise Conflict(
+            f"team {team.slug!r} still owns {live_products} product(s); move or archive them first"
+        )

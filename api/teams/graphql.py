@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
 
@@ -14,6 +14,7 @@ from api.core.graphql import (
     GraphQLInfo,
     Requires,
     connection,
+    extend_type,
     mutation,
     page_size,
     parse_input,
@@ -27,6 +28,7 @@ from api.teams.health.graphql import (
     HealthWarningType,
     TeamHealthType,
 )
+from api.teams.lookups import get_team
 from api.teams.models import Membership, Team, TeamRole, today
 from api.teams.schemas import (
     MembershipCreate,
@@ -35,9 +37,6 @@ from api.teams.schemas import (
     TeamsFilter,
     TeamUpdate,
 )
-
-if TYPE_CHECKING:
-    from api.products.graphql import ProductType
 
 TeamRoleEnum = strawberry.enum(TeamRole, name="TeamRole")
 
@@ -84,17 +83,6 @@ class TeamType:
         every_stint = include_ended and at is None
         memberships = await info.context.loaders.roster.load((self.id, at, every_stint))
         return [MembershipType.from_model(membership) for membership in memberships]
-
-    @strawberry.field(
-        extensions=[Requires(Action.PRODUCT_READ)], description="The team's live products."
-    )
-    async def products(
-        self, info: GraphQLInfo
-    ) -> list[Annotated["ProductType", strawberry.lazy("api.products.graphql")]] | None:
-        from api.products.graphql import ProductType  # the types refer to each other
-
-        products = await info.context.loaders.products_by_team.load(self.id)
-        return [ProductType.from_model(product) for product in products]
 
     @strawberry.field(
         extensions=[Requires(Action.HISTORY_READ)],
@@ -171,6 +159,23 @@ class MembershipType:
         return TeamType.from_model(await info.context.loaders.team.load(self.team_id))
 
 
+async def _person_teams(root: PersonType, info: GraphQLInfo) -> list[MembershipType] | None:
+    memberships = await info.context.loaders.memberships_by_person.load(root.id)
+    return [MembershipType.from_model(membership) for membership in memberships]
+
+
+# People sit below teams: teams shows a person's memberships on the person's type.
+extend_type(
+    PersonType,
+    after="archived_at",
+    teams=strawberry.field(
+        resolver=_person_teams,
+        extensions=[Requires(Action.TEAM_READ)],
+        description="The person's current memberships, with their teams.",
+    ),
+)
+
+
 @strawberry.input(description="Filters for the team list.")
 class TeamsFilterInput:
     org: str | None = None
@@ -233,7 +238,7 @@ class TeamsQuery:
         extensions=[Requires(Action.TEAM_READ)], description="A team by slug, archived or not."
     )
     async def team(self, info: GraphQLInfo, slug: str) -> TeamType | None:
-        return TeamType.from_model(await service.get_team(info.context.session, slug))
+        return TeamType.from_model(await get_team(info.context.session, slug))
 
     @strawberry.field(extensions=[Requires(Action.TEAM_READ)], description="Teams, oldest first.")
     async def teams(

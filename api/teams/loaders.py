@@ -9,6 +9,7 @@ from strawberry.dataloader import DataLoader
 
 from api.core.graphql import by_key
 from api.teams import service
+from api.teams.lookups import get_teams
 from api.teams.models import Membership, Team
 
 # (team, day or None for today, every stint instead of one day's roster)
@@ -19,7 +20,7 @@ def team_loader(session: AsyncSession) -> DataLoader[uuid.UUID, Team]:
     """Teams by id: one IN query per batch."""
 
     async def load(ids: list[uuid.UUID]) -> list[Team | BaseException]:
-        return by_key(ids, await service.get_teams(session, ids), "team")
+        return by_key(ids, await get_teams(session, ids), "team")
 
     return DataLoader(load_fn=load)
 

@@ -40,6 +40,7 @@ from api.people.schemas import PersonRead
 from api.teams import service
 from api.teams.health import service as roster_service
 from api.teams.health.models import HealthStatus
+from api.teams.lookups import get_team
 from api.teams.models import Membership
 from api.teams.schemas import (
     MembershipAdded,
@@ -144,7 +145,7 @@ class TeamsController(Controller):
         self, session: AsyncSession, principal: Principal, slug: TeamSlug
     ) -> Response[TeamRead]:
         """One team, with an ETag for conditional writes."""
-        team = await service.get_team(session, slug)
+        team = await get_team(session, slug)
         return versioned(TeamRead.model_validate(team), team)
 
     @patch(
@@ -197,7 +198,7 @@ class TeamsController(Controller):
         cursor: Cursor = None,
     ) -> Page[AuditEventRead]:
         """Every change of the team and of its memberships, with who made it."""
-        team = await service.get_team(session, slug)
+        team = await get_team(session, slug)
         window = await audit_service.list_audit_events(
             session, filters=record_history(team.id), cursor=cursor, limit=limit
         )

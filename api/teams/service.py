@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlmodel import col
@@ -12,11 +12,13 @@ from sqlmodel import col
 from api.core.access import ARCHIVED_PERSON, TEAM_SCOPED, Action, Principal, authorize
 from api.core.db import folded, relation, utcnow
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
+from api.core.hooks import Hook
 from api.core.pagination import Window, count_rows, fetch_window
 from api.core.records import Precondition, apply_changes, check_if_match, flush, text_search
 from api.people.models import Person
-from api.products.models import Product
+from api.people.service import person_archived
 from api.teams.health.queries import load_guideline, team_status_subquery
+from api.teams.lookups import get_team
 from api.teams.models import Membership, Team, TeamRole, active_on, today
 from api.teams.schemas import (
     MembershipCreate,
@@ -29,22 +31,6 @@ from api.teams.schemas import (
 
 _REQUIRED_TEAM = frozenset({"name", "mission", "org"})
 _REQUIRED_MEMBERSHIP = frozenset({"role", "allocation_percent"})
-
-
-async def get_team(session: AsyncSession, slug: str) -> Team:
-    """A team by slug, archived or not."""
-    team = await session.scalar(select(Team).where(col(Team.slug) == slug))
-    if team is None:
-        raise NotFound(f"no team with slug {slug!r}")
-    return team
-
-
-async def get_teams(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Team]:
-    """Many teams by id, in one query."""
-    if not ids:
-        return {}
-    rows = await session.scalars(select(Team).where(col(Team.id).in_(set(ids))))
-    return {team.id: team for team in rows}
 
 
 async def _filtered(session: AsyncSession, filters: TeamsFilter) -> Select[Team]:
@@ -142,6 +128,11 @@ async def update_team(
     return team
 
 
+# Run on a team about to be archived, locked: a higher domain refuses here what would be left
+# orphaned (products owns this check: a team with live products is not archived).
+team_archiving: Hook[Team] = Hook("team archiving")
+
+
 async def archive_team(
     session: AsyncSession, slug: str, *, if_match: Precondition, principal: Principal
 ) -> Team:
@@ -154,15 +145,7 @@ async def archive_team(
     check_if_match(team, if_match)
     if team.archived_at is not None:
         return team
-    live_products = await session.scalar(
-        select(func.count())
-        .select_from(Product)
-        .where(col(Product.team_id) == team.id, col(Product.archived_at).is_(None))
-    )
-    if live_products:
-        raise Conflict(
-            f"team {slug!r} still owns {live_products} product(s); move or archive them first"
-        )
+    await team_archiving.run(session, team)
     now = utcnow()
     team.archived_at = now
     team.updated_at = now
@@ -364,3 +347,10 @@ async def memberships_for_people(
     for membership in rows:
         grouped[membership.person_id].append(membership)
     return grouped
+
+
+@person_archived.register
+async def _end_archived_persons_memberships(session: AsyncSession, person: Person) -> None:
+    await end_open_memberships(
+        session, col(Membership.person_id) == person.id, on=(person.archived_at or utcnow()).date()
+    )

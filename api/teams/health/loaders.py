@@ -9,7 +9,7 @@ from strawberry.dataloader import DataLoader
 
 from api.teams.health import service
 from api.teams.health.schemas import HealthPoint, TeamHealth
-from api.teams.service import get_teams
+from api.teams.lookups import get_teams
 
 HealthKey = tuple[uuid.UUID, date | None]
 

@@ -34,8 +34,8 @@ from api.teams.health.schemas import (
     SizeExceptionRead,
     TeamHealth,
 )
+from api.teams.lookups import get_team
 from api.teams.models import Membership, Team, TeamRole, active_on, today
-from api.teams.service import get_team
 
 _ORDER = ("minimum", "recommended_min", "recommended_max", "acceptable_max")
 
