@@ -14,8 +14,6 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 import api
-import api.models  # every model and the audit listener, before any request
-from api.audit.rest import AuditEventsController
 from api.core.access import OPEN_ROUTE, provide_principal
 from api.core.config import Settings, get_settings
 from api.core.db import create_engine, create_sessionmaker, provide_session
@@ -29,14 +27,10 @@ from api.core.middleware import (
 from api.core.rate_limit import FAILED_AUTHENTICATIONS, FailedAuthentications, rate_limit_config
 from api.core.request_body import BODY_METHODS, check_json_body
 from api.core.rest import ClosedInputSchemaPlugin
+from api.domains import DOMAINS
 from api.graphql_schema import graphql_controller
 from api.identity.authentication import authentication_middleware
-from api.identity.rest import MeController, TokensController
-from api.people.rest import PeopleController
 from api.probes import healthz, readyz
-from api.products.rest import ProductsController
-from api.teams.health.rest import GuidelineController, TeamHealthController
-from api.teams.rest import MembersController, TeamsController
 
 API_PREFIX = "/api/v1"
 
@@ -94,17 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     api_router = Router(
         path=API_PREFIX,
-        route_handlers=[
-            PeopleController,
-            TeamsController,
-            MembersController,
-            ProductsController,
-            TokensController,
-            MeController,
-            AuditEventsController,
-            GuidelineController,
-            TeamHealthController,
-        ],
+        route_handlers=[route for domain in DOMAINS for route in domain.routes],
         security=[{"bearerAuth": []}],
     )
     rate_limit = rate_limit_config(settings)

@@ -1,8 +1,6 @@
-"""Assembles the domains' GraphQL types into one schema, and mounts it at /graphql."""
+"""Assembles the domains' GraphQL root fields into one schema, and mounts it at /graphql."""
 
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, ClassVar
 
@@ -10,7 +8,6 @@ import strawberry
 from graphql import GraphQLError
 from litestar import Controller
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.dataloader import DataLoader
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -19,11 +16,9 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.litestar import make_graphql_controller
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from api.audit.graphql import AuditQuery
-from api.audit.loaders import HistoryKey, history_count_loader, history_loader
-from api.audit.models import AuditEvent
 from api.core.access import AUTHENTICATION, Authentication, Principal, principal_of
 from api.core.config import Settings
 from api.core.db import WRITE_INTENT_OPT
@@ -32,73 +27,22 @@ from api.core.graphql import (
     BeginTransaction,
     Context,
     DomainErrors,
+    Loaders,
     RefuseUnstorableText,
     RequireOperationName,
 )
-from api.core.pagination import Window
 from api.core.request_body import loads_once
-from api.identity.graphql import IdentityQuery
-from api.people.graphql import PeopleMutation, PeopleQuery
-from api.people.loaders import person_loader
-from api.people.models import Person
-from api.products.graphql import ProductsMutation, ProductsQuery
-from api.products.loaders import ChangesKey, changes_loader, team_products_loader
-from api.products.models import Product, ProductChange
-from api.teams.graphql import TeamsMutation, TeamsQuery
-from api.teams.health.graphql import RosterMutation, RosterQuery
-from api.teams.health.loaders import HealthKey, health_history_loader, team_health_loader
-from api.teams.health.schemas import HealthPoint, TeamHealth
-from api.teams.loaders import RosterKey, person_memberships_loader, roster_loader, team_loader
-from api.teams.models import Membership, Team
+from api.domains import DOMAINS
 
-
-@dataclass
-class Loaders:
-    """Every DataLoader, created fresh for each request so nothing is cached across callers."""
-
-    session: AsyncSession
-    person: DataLoader[uuid.UUID, Person] = field(init=False)
-    team: DataLoader[uuid.UUID, Team] = field(init=False)
-    roster: DataLoader[RosterKey, list[Membership]] = field(init=False)
-    memberships_by_person: DataLoader[uuid.UUID, list[Membership]] = field(init=False)
-    products_by_team: DataLoader[uuid.UUID, list[Product]] = field(init=False)
-    changes: DataLoader[ChangesKey, list[ProductChange]] = field(init=False)
-    team_health: DataLoader[HealthKey, TeamHealth] = field(init=False)
-    health_history: DataLoader[uuid.UUID, list[HealthPoint]] = field(init=False)
-    history: DataLoader[HistoryKey, Window[AuditEvent]] = field(init=False)
-    history_count: DataLoader[uuid.UUID, int] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.person = person_loader(self.session)
-        self.team = team_loader(self.session)
-        self.roster = roster_loader(self.session)
-        self.memberships_by_person = person_memberships_loader(self.session)
-        self.products_by_team = team_products_loader(self.session)
-        self.changes = changes_loader(self.session)
-        self.team_health = team_health_loader(self.session)
-        self.health_history = health_history_loader(self.session)
-        self.history = history_loader(self.session)
-        self.history_count = history_count_loader(self.session)
-
-
-@strawberry.type
-class Query(ProductsQuery, TeamsQuery, PeopleQuery, RosterQuery, IdentityQuery, AuditQuery):
-    """Everything a portal can read.
-
-    Root fields and relations that can fail on their own (a role that may not follow them, a bad
-    argument) are nullable: the error then nulls that field alone. A failure that propagated to
-    a non-null parent would make graphql-core cancel the sibling resolvers mid-query, leaving
-    the request's database connection unusable.
-    """
-
-
-@strawberry.type
-class Mutation(ProductsMutation, TeamsMutation, PeopleMutation, RosterMutation):
-    """Every change a portal can make; each takes an `input` and returns the changed record.
-
-    Results are nullable so a failed mutation nulls only its own field: the mutations after it
-    still run, and a client still sees the ones before it that succeeded.
-    """
+# Root fields that can fail on their own (a role that may not follow them, a bad argument) are
+# nullable: the error then nulls that field alone. A failure that propagated to a non-null parent
+# would make graphql-core cancel the sibling resolvers mid-query, leaving the request's database
+# connection unusable. Mutations take an `input` and return the changed record, nullable for the
+# same reason: a failed mutation nulls only its own field, and the ones after it still run.
+Query = merge_types("Query", tuple(query for domain in DOMAINS for query in domain.queries))
+Mutation = merge_types(
+    "Mutation", tuple(mutation for domain in DOMAINS for mutation in domain.mutations)
+)
 
 
 class PizzaboxSchema(strawberry.Schema):
@@ -136,7 +80,7 @@ schema = build_schema()
 
 async def provide_context(session: AsyncSession, principal: Principal) -> Context:
     """The per-request context: the request's session, its caller, and fresh DataLoaders."""
-    return Context(session=session, principal=principal, loaders=Loaders(session))
+    return Context(session=session, principal=principal, loaders=Loaders(session, principal))
 
 
 def graphql_controller(settings: Settings) -> type[Controller]:

@@ -6,7 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import api.models
+import api.domains
 from api.core.config import Settings
 from api.core.db import create_engine
 
@@ -14,7 +14,7 @@ config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
-target_metadata = api.models.metadata
+target_metadata = api.domains.metadata
 MIGRATION_LOCK = 7_300_421_001  # any fixed number: the advisory lock migrations share
 
 

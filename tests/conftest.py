@@ -21,7 +21,7 @@ from api.audit.chain import PUBLIC_KEY, genesis_heads
 from api.audit.models import AuditChainHead
 from api.core.access import Role
 from api.core.config import Settings
-from api.models import metadata
+from api.domains import metadata
 from tests.helpers import Client, app_engine, issue_token, running_lifespan
 
 TEST_DATABASE_ENV = "PIZZABOX_TEST_DATABASE_URL"

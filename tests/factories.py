@@ -9,7 +9,9 @@ from typing import Any
 from litestar import Litestar
 from sqlmodel import SQLModel
 
-from api.models import Membership, Person, Product, ProductChange, Team
+from api.people.models import Person
+from api.products.models import Product, ProductChange
+from api.teams.models import Membership, Team
 from tests.helpers import API, Client, seeding
 
 _sequence = itertools.count(1)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from api import migrate
 from api.app import create_app
 from api.core.config import Settings
-from api.models import metadata
+from api.domains import metadata
 from tests.factories import create_person, create_product, create_team
 from tests.helpers import API, Client, assert_problem, list_all, running_lifespan
 

@@ -1,7 +1,6 @@
 """Readers never queue behind writers, and a writer that cannot get the lock hears 503, not 500."""
 
 import sqlite3
-import time
 
 import pytest
 
@@ -27,7 +26,6 @@ async def test_graphql_queries_read_while_another_writer_holds_the_lock(
         holder = sqlite3.connect(migrated_database.split("///", 1)[1], isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")
         try:
-            started = time.monotonic()
             response = await anonymous.post(
                 "/graphql",
                 json={
@@ -36,10 +34,9 @@ async def test_graphql_queries_read_while_another_writer_holds_the_lock(
                 },
                 headers=bearer(token),
             )
-            elapsed = time.monotonic() - started
+            # The lock is never released: a query that asked for it would have waited the busy
+            # timeout and failed, so an answer is proof it read without it (no clock needed).
             assert response.json() == {"data": {"team": {"slug": team}}}
-            # It never waited for the lock: well under the busy timeout.
-            assert elapsed < BUSY_TIMEOUT_MS / 1000, elapsed
 
             # A mutation does wait, and then says to come back, in GraphQL's shape.
             body = (

@@ -8,9 +8,10 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.audit import service
+from api.audit.loaders import HistoryLoaders
 from api.audit.models import AuditEvent, AuditKind
+from api.audit.policy import AUDIT
 from api.audit.schemas import AuditFilter
-from api.core.access import Action
 from api.core.graphql import (
     Connection,
     GraphQLInfo,
@@ -78,7 +79,7 @@ async def history_connection(
     limit = page_size(first)
     if after is not None:
         decode_cursor(after, service.AUDIT_KIND, field="after")
-    loaders = info.context.loaders
+    loaders = info.context.loaders[HistoryLoaders]
     window = await loaders.history.load((record_id, limit, after))
     return connection(
         window,
@@ -91,7 +92,7 @@ async def history_connection(
 @strawberry.type
 class AuditQuery:
     @strawberry.field(
-        extensions=[Requires(Action.AUDIT_READ)], description="The audit trail, oldest first."
+        extensions=[Requires(AUDIT, "read")], description="The audit trail, oldest first."
     )
     async def audit_events(
         self,

@@ -8,6 +8,8 @@ from strawberry.dataloader import DataLoader
 
 from api.audit import service
 from api.audit.models import AuditEvent
+from api.core.access import Principal
+from api.core.graphql import LoaderGroup
 from api.core.pagination import Window
 
 # (record id, page size, cursor): one page of one record's history.
@@ -38,3 +40,12 @@ def history_count_loader(session: AsyncSession) -> DataLoader[uuid.UUID, int]:
         return [counts[record_id] for record_id in record_ids]
 
     return DataLoader(load_fn=load)
+
+
+class HistoryLoaders(LoaderGroup):
+    """Records' audit histories, batched across records."""
+
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        super().__init__(session, principal)
+        self.history = history_loader(session)
+        self.history_count = history_count_loader(session)

@@ -8,9 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service, verification
 from api.audit.models import AuditEvent, AuditKind
+from api.audit.policy import AUDIT
 from api.audit.schemas import AuditEventRead, AuditFilter, AuditVerification
-from api.core.access import Action, allow
 from api.core.pagination import DEFAULT_LIMIT, Page, Window
+from api.core.policy import allow
 from api.core.rest import (
     LIST_PROBLEMS,
     NO_NUL,
@@ -41,7 +42,7 @@ class AuditEventsController(Controller):
     @get(
         "/",
         operation_id="listAuditEvents",
-        guards=[allow(Action.AUDIT_READ)],
+        guards=[allow(AUDIT, "read")],
         summary="List audit events",
         responses=LIST_PROBLEMS,
     )
@@ -112,7 +113,7 @@ class AuditEventsController(Controller):
     @get(
         "/verify",
         operation_id="verifyAuditEvents",
-        guards=[allow(Action.AUDIT_READ)],
+        guards=[allow(AUDIT, "read")],
         summary="Verify the audit trail",
         description=(
             "Check every audit event against the trail's keyed hash chains, as `pizzabox audit "

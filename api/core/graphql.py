@@ -4,7 +4,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -19,10 +19,11 @@ from strawberry.types import Info
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
-from api.core.access import Action, Principal, authorize
+from api.core.access import Principal
 from api.core.db import begin_writing
 from api.core.errors import FieldError, InvalidInput, PizzaboxError, is_lock_timeout
 from api.core.pagination import DEFAULT_LIMIT, Window, check_limit, cursor_kind, encode_cursor
+from api.core.policy import Policy
 
 logger = logging.getLogger("api.graphql")
 
@@ -31,12 +32,42 @@ RowT = TypeVar("RowT")
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
+class LoaderGroup:
+    """One domain's DataLoaders for one request: a subclass makes them in `__init__`."""
+
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        self.session = session
+        self.principal = principal
+
+
+GroupT = TypeVar("GroupT", bound=LoaderGroup)
+
+
+class Loaders:
+    """A request's DataLoaders, by domain: `loaders[TeamLoaders].roster`, typed as declared.
+
+    Each group is made the first time a resolver asks for it, with the request's session and
+    caller, so nothing is cached across callers and no central list names every domain.
+    """
+
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        self._session = session
+        self._principal = principal
+        self._groups: dict[type[LoaderGroup], LoaderGroup] = {}
+
+    def __getitem__(self, group: type[GroupT]) -> GroupT:
+        made = self._groups.get(group)
+        if made is None:
+            made = self._groups[group] = group(self._session, self._principal)
+        return cast(GroupT, made)
+
+
 class Context(BaseContext, kw_only=True):
-    """Per-request GraphQL context: one session, the caller, and fresh DataLoaders."""
+    """Per-request GraphQL context: one session, the caller, and its DataLoaders."""
 
     session: AsyncSession
     principal: Principal
-    loaders: Any  # api.graphql_schema.Loaders; typed loosely to keep domains independent
+    loaders: Loaders
 
 
 GraphQLInfo = Info[Context, None]
@@ -230,23 +261,24 @@ class DomainErrors(SchemaExtension):
 
 
 class Requires(FieldExtension):
-    """A field's permission: the caller's role must allow `action` before the resolver runs.
-
-    Record-level checks (own teams, a CI token's products) follow in the services.
+    """A field's permission: the caller's role may do `verb` under `policy` before the resolver
+    runs. Record-level checks (own teams, a CI token's products) follow in the services.
     """
 
-    def __init__(self, action: Action) -> None:
+    def __init__(self, policy: Policy, verb: str) -> None:
         super().__init__()
-        self.action = action
+        policy.action(verb)  # a verb the policy lacks fails when the field is declared
+        self.policy = policy
+        self.verb = verb
 
     def resolve(self, next_: SyncExtensionResolver, source: Any, info: Info, **kwargs: Any) -> Any:
-        authorize(info.context.principal, self.action)
+        self.policy.check(info.context.principal, self.verb)
         return next_(source, info, **kwargs)
 
     async def resolve_async(
         self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
     ) -> Any:
-        authorize(info.context.principal, self.action)
+        self.policy.check(info.context.principal, self.verb)
         return await next_(source, info, **kwargs)
 
 

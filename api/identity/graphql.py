@@ -5,12 +5,13 @@ import uuid
 import strawberry
 
 from api.audit.models import AuditKind
-from api.core.access import Action, Role
+from api.core.access import Role
 from api.core.graphql import (
     GraphQLInfo,
     Requires,
 )
 from api.identity import service
+from api.identity.policy import SELF
 
 RoleEnum = strawberry.enum(Role, name="Role")
 AuditKindEnum = strawberry.enum(AuditKind, name="AuditKind")
@@ -32,7 +33,7 @@ class ViewerType:
 @strawberry.type
 class IdentityQuery:
     @strawberry.field(
-        extensions=[Requires(Action.SELF_READ)], description="Who is calling, and what it may do."
+        extensions=[Requires(SELF, "read")], description="Who is calling, and what it may do."
     )
     async def viewer(self, info: GraphQLInfo) -> ViewerType | None:
         me = await service.describe(info.context.session, info.context.principal)

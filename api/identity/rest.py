@@ -7,9 +7,10 @@ from litestar import Controller, Response, delete, get, post
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.core.access import Action, Principal, Role, allow
+from api.core.access import Principal, Role
 from api.core.db import WRITE_INTENT_OPT
 from api.core.pagination import DEFAULT_LIMIT, Page
+from api.core.policy import allow
 from api.core.rest import (
     ARCHIVE_PROBLEMS,
     CREATE_PROBLEMS,
@@ -24,6 +25,7 @@ from api.core.rest import (
 )
 from api.identity import service
 from api.identity.models import ApiToken
+from api.identity.policy import SELF, TOKENS
 from api.identity.schemas import Me, TokenCreate, TokenCreated, TokenRead
 
 
@@ -55,7 +57,7 @@ class TokensController(Controller):
     @post(
         "/",
         operation_id="createToken",
-        guards=[allow(Action.TOKEN_MANAGE)],
+        guards=[allow(TOKENS, "manage")],
         summary="Create a token",
         responses=CREATE_PROBLEMS,
         response_headers=created_headers(),
@@ -77,7 +79,7 @@ class TokensController(Controller):
     @get(
         "/",
         operation_id="listTokens",
-        guards=[allow(Action.TOKEN_MANAGE)],
+        guards=[allow(TOKENS, "manage")],
         summary="List tokens",
         responses=LIST_PROBLEMS,
         # Reading tokens records an access event: a writer from the start, so the event never
@@ -109,7 +111,7 @@ class TokensController(Controller):
     @get(
         "/{token_id:uuid}",
         operation_id="getToken",
-        guards=[allow(Action.TOKEN_MANAGE)],
+        guards=[allow(TOKENS, "manage")],
         summary="Get a token",
         responses=READ_PROBLEMS,
     )
@@ -122,7 +124,7 @@ class TokensController(Controller):
     @delete(
         "/{token_id:uuid}",
         operation_id="revokeToken",
-        guards=[allow(Action.TOKEN_MANAGE)],
+        guards=[allow(TOKENS, "manage")],
         summary="Revoke a token",
         responses=ARCHIVE_PROBLEMS,
     )
@@ -142,7 +144,7 @@ class MeController(Controller):
     @get(
         "/",
         operation_id="getMe",
-        guards=[allow(Action.SELF_READ)],
+        guards=[allow(SELF, "read")],
         summary="Who am I, and what may I do?",
         responses=problems(),
     )

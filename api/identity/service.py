@@ -9,27 +9,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.audit.trail import access_event
-from api.core.access import (
-    ARCHIVED_PERSON,
-    PRODUCT_SCOPED,
-    TEAM_SCOPED,
-    Principal,
-    Role,
-    bearer_token,
-    new_token,
-    token_hash,
-    token_lookup,
-    token_matches,
-)
+from api.core.access import ARCHIVED_PERSON, Principal, Role
 from api.core.db import utcnow
 from api.core.errors import InvalidInput, NotFound, Unauthenticated
 from api.core.pagination import (
     Window,
     fetch_window,
 )
+from api.core.policy import Scope, permissions, scoped_roles
 from api.core.records import Precondition, check_if_match, flush
 from api.identity.models import ApiToken, TokenProduct
 from api.identity.schemas import Me, TokenCreate
+from api.identity.secrets import bearer_token, new_token, token_hash, token_lookup, token_matches
 from api.people.models import Person
 from api.people.service import person_archived
 from api.products.models import Product
@@ -61,7 +52,7 @@ async def resolve_principal(
         raise Unauthenticated("the token has expired")
 
     team_ids: frozenset[uuid.UUID] = frozenset()
-    if person is not None and Role(row.role) in TEAM_SCOPED:
+    if person is not None and Role(row.role) in scoped_roles(Scope.OWN_TEAMS):
         team_ids = frozenset(
             await session.scalars(
                 select(col(Membership.team_id))
@@ -70,7 +61,7 @@ async def resolve_principal(
             )
         )
     product_ids: frozenset[uuid.UUID] = frozenset()
-    if Role(row.role) in PRODUCT_SCOPED:
+    if Role(row.role) in scoped_roles(Scope.OWN_PRODUCTS):
         # Only a CI token has products; every other request skips the query.
         product_ids = frozenset(
             await session.scalars(
@@ -136,7 +127,7 @@ async def create_token(
             raise InvalidInput.field("person_id", "a ci token acts for a pipeline, not a person")
     elif data.products:
         raise InvalidInput.field("products", "only ci tokens are limited to products")
-    if role in TEAM_SCOPED and data.person_id is None:
+    if role in scoped_roles(Scope.OWN_TEAMS) and data.person_id is None:
         raise InvalidInput.field("person_id", f"a {role.value} token must act as a person")
     if data.expires_at is not None and data.expires_at <= utcnow():
         raise InvalidInput.field("expires_at", "must be in the future")
@@ -218,7 +209,7 @@ async def describe(session: AsyncSession, principal: Principal) -> Me:
         token_prefix=principal.token_lookup,
         person_id=principal.person_id,
         person_email=principal.person_email,
-        permissions=sorted(action.value for action in principal.actions),
+        permissions=permissions(principal.role) if principal.role else [],
         teams=await principal_teams(session, principal),
         products=await principal_products(session, principal),
     )

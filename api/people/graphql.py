@@ -5,7 +5,6 @@ from datetime import datetime
 
 import strawberry
 
-from api.core.access import Action
 from api.core.errors import InvalidInput
 from api.core.graphql import (
     Connection,
@@ -19,6 +18,7 @@ from api.core.graphql import (
 )
 from api.people import service
 from api.people.models import JobFamily, Person
+from api.people.policy import PEOPLE
 from api.people.schemas import PeopleFilter, PersonCreate, PersonUpdate
 
 JobFamilyEnum = strawberry.enum(JobFamily, name="JobFamily")
@@ -93,7 +93,7 @@ def _filter(value: PeopleFilterInput | None) -> PeopleFilter:
 @strawberry.type
 class PeopleQuery:
     @strawberry.field(
-        extensions=[Requires(Action.PERSON_READ)],
+        extensions=[Requires(PEOPLE, "read")],
         description="A person by id or by email (exactly one of them).",
     )
     async def person(
@@ -107,9 +107,7 @@ class PeopleQuery:
         assert email is not None
         return PersonType.from_model(await service.get_person_by_email(session, email))
 
-    @strawberry.field(
-        extensions=[Requires(Action.PERSON_READ)], description="People, oldest first."
-    )
+    @strawberry.field(extensions=[Requires(PEOPLE, "read")], description="People, oldest first.")
     async def people(
         self,
         info: GraphQLInfo,
@@ -132,7 +130,7 @@ class PeopleQuery:
 @strawberry.type
 class PeopleMutation:
     @strawberry.mutation(
-        extensions=[Requires(Action.PERSON_WRITE)],
+        extensions=[Requires(PEOPLE, "write")],
         description="Add a person; the email must not be taken.",
     )
     async def create_person(self, info: GraphQLInfo, input: CreatePersonInput) -> PersonType | None:
@@ -141,7 +139,7 @@ class PeopleMutation:
             return PersonType.from_model(await service.create_person(session, data=data))
 
     @strawberry.mutation(
-        extensions=[Requires(Action.PERSON_WRITE)], description="Change the fields given."
+        extensions=[Requires(PEOPLE, "write")], description="Change the fields given."
     )
     async def update_person(self, info: GraphQLInfo, input: UpdatePersonInput) -> PersonType | None:
         fields = provided(input)
@@ -152,7 +150,7 @@ class PeopleMutation:
             return PersonType.from_model(person)
 
     @strawberry.mutation(
-        extensions=[Requires(Action.PERSON_WRITE)],
+        extensions=[Requires(PEOPLE, "write")],
         description="Archive a person and end their current memberships.",
     )
     async def archive_person(

@@ -7,8 +7,9 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.core.access import Action, Principal, allow
+from api.core.access import Principal
 from api.core.pagination import DEFAULT_LIMIT, Page
+from api.core.policy import allow
 from api.core.rest import (
     CREATE_PROBLEMS,
     ETAG,
@@ -28,6 +29,7 @@ from api.core.rest import (
 )
 from api.people import service
 from api.people.models import JobFamily
+from api.people.policy import PEOPLE
 from api.people.schemas import PeopleFilter, PersonCreate, PersonRead, PersonUpdate
 
 
@@ -40,7 +42,7 @@ class PeopleController(Controller):
     @get(
         "/",
         operation_id="listPeople",
-        guards=[allow(Action.PERSON_READ)],
+        guards=[allow(PEOPLE, "read")],
         summary="List people",
         responses=LIST_PROBLEMS,
     )
@@ -73,7 +75,7 @@ class PeopleController(Controller):
     @post(
         "/",
         operation_id="createPerson",
-        guards=[allow(Action.PERSON_WRITE)],
+        guards=[allow(PEOPLE, "write")],
         summary="Add a person",
         responses=CREATE_PROBLEMS,
         response_headers=created_headers(),
@@ -90,7 +92,7 @@ class PeopleController(Controller):
     @get(
         "/{person_id:uuid}",
         operation_id="getPerson",
-        guards=[allow(Action.PERSON_READ)],
+        guards=[allow(PEOPLE, "read")],
         summary="Get a person",
         responses=problems(404),
         response_headers=[ETAG],
@@ -105,7 +107,7 @@ class PeopleController(Controller):
     @patch(
         "/{person_id:uuid}",
         operation_id="updatePerson",
-        guards=[allow(Action.PERSON_WRITE)],
+        guards=[allow(PEOPLE, "write")],
         summary="Change a person",
         responses=UPDATE_PROBLEMS,
         response_headers=[ETAG],
@@ -125,7 +127,7 @@ class PeopleController(Controller):
     @delete(
         "/{person_id:uuid}",
         operation_id="archivePerson",
-        guards=[allow(Action.PERSON_WRITE)],
+        guards=[allow(PEOPLE, "write")],
         summary="Archive a person",
         responses=problems(404, 409, 412, 422),
     )

@@ -6,7 +6,7 @@ from datetime import date, datetime
 import strawberry
 
 from api.audit.graphql import AuditEventType, history_connection
-from api.core.access import Action
+from api.audit.policy import HISTORY
 from api.core.graphql import (
     Connection,
     GraphQLInfo,
@@ -19,9 +19,13 @@ from api.core.graphql import (
     provided,
 )
 from api.products import service
+from api.products.loaders import ProductLoaders
 from api.products.models import DataClassification, Product, ProductChange, Stage, TrackedField
+from api.products.policy import PRODUCTS
 from api.products.schemas import ProductCreate, ProductsFilter, ProductUpdate
 from api.teams.graphql import TeamType
+from api.teams.loaders import TeamLoaders
+from api.teams.policy import TEAMS
 
 StageEnum = strawberry.enum(Stage, name="Stage", description="Lifecycle stages, in order.")
 DataClassificationEnum = strawberry.enum(DataClassification, name="DataClassification")
@@ -83,9 +87,9 @@ class ProductType:
             team_id=product.team_id,
         )
 
-    @strawberry.field(extensions=[Requires(Action.TEAM_READ)], description="The owning team.")
+    @strawberry.field(extensions=[Requires(TEAMS, "read")], description="The owning team.")
     async def team(self, info: GraphQLInfo) -> TeamType | None:
-        return TeamType.from_model(await info.context.loaders.team.load(self.team_id))
+        return TeamType.from_model(await info.context.loaders[TeamLoaders].team.load(self.team_id))
 
     @strawberry.field(description="Every change of the stage and target launch date, oldest first.")
     async def changes(
@@ -93,11 +97,11 @@ class ProductType:
         info: GraphQLInfo,
         field: TrackedFieldEnum | None = None,  # type: ignore[valid-type]
     ) -> list[ProductChangeType] | None:
-        rows = await info.context.loaders.changes.load((self.id, field))
+        rows = await info.context.loaders[ProductLoaders].changes.load((self.id, field))
         return [ProductChangeType.from_model(row) for row in rows]
 
     @strawberry.field(
-        extensions=[Requires(Action.HISTORY_READ)],
+        extensions=[Requires(HISTORY, "read")],
         description="Every change of the product, from the audit trail, oldest first.",
     )
     async def history(
@@ -150,7 +154,7 @@ class ArchiveProductInput:
 @strawberry.type
 class ProductsQuery:
     @strawberry.field(
-        extensions=[Requires(Action.PRODUCT_READ)],
+        extensions=[Requires(PRODUCTS, "read")],
         description="A product by slug, archived or not.",
     )
     async def product(self, info: GraphQLInfo, slug: str) -> ProductType | None:
@@ -159,7 +163,7 @@ class ProductsQuery:
         )
 
     @strawberry.field(
-        extensions=[Requires(Action.PRODUCT_READ)], description="Products, oldest first."
+        extensions=[Requires(PRODUCTS, "read")], description="Products, oldest first."
     )
     async def products(
         self,
@@ -187,7 +191,7 @@ class ProductsQuery:
 @strawberry.type
 class ProductsMutation:
     @strawberry.mutation(
-        extensions=[Requires(Action.PRODUCT_CREATE)],
+        extensions=[Requires(PRODUCTS, "create")],
         description="Create a product at the IDEA stage.",
     )
     async def create_product(
@@ -200,7 +204,7 @@ class ProductsMutation:
             return ProductType.from_model(product)
 
     @strawberry.mutation(
-        extensions=[Requires(Action.PRODUCT_WRITE)],
+        extensions=[Requires(PRODUCTS, "write")],
         description="Change the fields given; stage changes follow the lifecycle.",
     )
     async def update_product(
@@ -218,7 +222,7 @@ class ProductsMutation:
             return ProductType.from_model(product)
 
     @strawberry.mutation(
-        extensions=[Requires(Action.PRODUCT_WRITE)],
+        extensions=[Requires(PRODUCTS, "write")],
         description="Archive a product; its history stays.",
     )
     async def archive_product(
@@ -235,7 +239,7 @@ class ProductsMutation:
 
 
 async def _team_products(root: TeamType, info: GraphQLInfo) -> list[ProductType] | None:
-    products = await info.context.loaders.products_by_team.load(root.id)
+    products = await info.context.loaders[ProductLoaders].products_by_team.load(root.id)
     return [ProductType.from_model(product) for product in products]
 
 
@@ -245,7 +249,7 @@ extend_type(
     after="members",
     products=strawberry.field(
         resolver=_team_products,
-        extensions=[Requires(Action.PRODUCT_READ)],
+        extensions=[Requires(PRODUCTS, "read")],
         description="The team's live products.",
     ),
 )

@@ -7,11 +7,13 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service as audit_service
+from api.audit.policy import HISTORY
 from api.audit.rest import audit_page
 from api.audit.schemas import AuditEventRead
 from api.audit.service import record_history
-from api.core.access import Action, Principal, allow
+from api.core.access import Principal
 from api.core.pagination import DEFAULT_LIMIT, Page
+from api.core.policy import allow
 from api.core.rest import (
     ARCHIVE_PROBLEMS,
     CREATE_PROBLEMS,
@@ -36,6 +38,7 @@ from api.core.rest import (
 )
 from api.products import service
 from api.products.models import DataClassification, Product, Stage, TrackedField
+from api.products.policy import PRODUCTS
 from api.products.schemas import (
     ProductChangeRead,
     ProductCreate,
@@ -72,7 +75,7 @@ class ProductsController(Controller):
     @get(
         "/",
         operation_id="listProducts",
-        guards=[allow(Action.PRODUCT_READ)],
+        guards=[allow(PRODUCTS, "read")],
         summary="List products",
         responses=LIST_PROBLEMS,
     )
@@ -123,7 +126,7 @@ class ProductsController(Controller):
     @post(
         "/",
         operation_id="createProduct",
-        guards=[allow(Action.PRODUCT_CREATE)],
+        guards=[allow(PRODUCTS, "create")],
         summary="Create a product",
         responses=CREATE_PROBLEMS,
         response_headers=created_headers(),
@@ -140,7 +143,7 @@ class ProductsController(Controller):
     @get(
         "/{slug:str}",
         operation_id="getProduct",
-        guards=[allow(Action.PRODUCT_READ)],
+        guards=[allow(PRODUCTS, "read")],
         summary="Get a product",
         responses=READ_PROBLEMS,
         response_headers=[ETAG],
@@ -155,7 +158,7 @@ class ProductsController(Controller):
     @patch(
         "/{slug:str}",
         operation_id="updateProduct",
-        guards=[allow(Action.PRODUCT_WRITE)],
+        guards=[allow(PRODUCTS, "write")],
         summary="Change a product",
         responses=UPDATE_PROBLEMS,
         response_headers=[ETAG],
@@ -177,7 +180,7 @@ class ProductsController(Controller):
     @delete(
         "/{slug:str}",
         operation_id="archiveProduct",
-        guards=[allow(Action.PRODUCT_WRITE)],
+        guards=[allow(PRODUCTS, "write")],
         summary="Archive a product",
         responses=ARCHIVE_PROBLEMS,
     )
@@ -194,7 +197,7 @@ class ProductsController(Controller):
     @get(
         "/{slug:str}/changes",
         operation_id="listProductChanges",
-        guards=[allow(Action.PRODUCT_READ)],
+        guards=[allow(PRODUCTS, "read")],
         summary="Stage and date history",
         responses=NESTED_LIST_PROBLEMS,
     )
@@ -227,7 +230,7 @@ class ProductsController(Controller):
     @get(
         "/{slug:str}/history",
         operation_id="listProductHistory",
-        guards=[allow(Action.HISTORY_READ)],
+        guards=[allow(HISTORY, "read")],
         summary="A product's audit history",
         responses=NESTED_LIST_PROBLEMS,
     )

@@ -9,15 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlmodel import col
 
-from api.core.access import Action, Principal, authorize, visible_products
+from api.core.access import Principal
 from api.core.db import folded, relation, utcnow
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from api.core.pagination import Window, count_rows, fetch_window
 from api.core.records import Precondition, apply_changes, check_if_match, flush, text_search
 from api.products.models import STAGE_ORDER, Product, ProductChange, Stage, TrackedField
+from api.products.policy import PRODUCTS
 from api.products.schemas import ProductCreate, ProductsFilter, ProductUpdate
 from api.teams.models import Team
-from api.teams.service import authorize_team_change, team_archiving
+from api.teams.service import team_archiving
 
 _REQUIRED = frozenset({"name", "summary", "team_id", "stage", "data_classification"})
 
@@ -43,15 +44,11 @@ async def get_product(session: AsyncSession, slug: str, *, principal: Principal)
     product = await session.scalar(
         select(Product).where(col(Product.slug) == slug).options(joinedload(relation(Product.team)))
     )
-    hidden = (
-        product is not None
-        and principal.sees_only_listed_products
-        and (product.id not in principal.product_ids)
-    )
-    if product is None or hidden:
+    visible = PRODUCTS.visible_products(principal)
+    if product is None or (visible is not None and product.id not in visible):
         # The same answer whether the product is missing or not the caller's to see.
         raise NotFound(f"no product with slug {slug!r}")
-    authorize(principal, Action.PRODUCT_READ, product_id=product.id)
+    PRODUCTS.check(principal, "read", product_id=product.id)
     return product
 
 
@@ -61,7 +58,7 @@ def _filtered(filters: ProductsFilter, principal: Principal) -> Select[Product]:
         .join(Team, col(Product.team_id) == col(Team.id))
         .options(contains_eager(relation(Product.team)))
     )
-    visible = visible_products(principal)
+    visible = PRODUCTS.visible_products(principal)
     if visible is not None:
         statement = statement.where(col(Product.id).in_(visible))
     if not filters.include_archived:
@@ -104,18 +101,22 @@ async def count_products(
 
 
 async def products_for_teams(
-    session: AsyncSession, team_ids: Sequence[uuid.UUID]
+    session: AsyncSession, team_ids: Sequence[uuid.UUID], *, principal: Principal
 ) -> dict[uuid.UUID, list[Product]]:
-    """The live products of many teams, in one query."""
+    """The live products of many teams that `principal` may see, in one query."""
     grouped: dict[uuid.UUID, list[Product]] = {team_id: [] for team_id in team_ids}
     if not team_ids:
         return grouped
-    rows = await session.scalars(
+    statement = (
         select(Product)
         .where(col(Product.team_id).in_(set(team_ids)), col(Product.archived_at).is_(None))
         .options(joinedload(relation(Product.team)))
         .order_by(col(Product.id))
     )
+    visible = PRODUCTS.visible_products(principal)
+    if visible is not None:
+        statement = statement.where(col(Product.id).in_(visible))
+    rows = await session.scalars(statement)
     for product in rows:
         grouped[product.team_id].append(product)
     return grouped
@@ -161,7 +162,7 @@ async def create_product(
             [FieldError("slug", "is already taken")],
         )
     team = await _owning_team(session, data.team)
-    await authorize_team_change(session, principal, team, Action.PRODUCT_CREATE)
+    PRODUCTS.check(principal, "create", team_id=team.id)
     product = Product(
         slug=data.slug,
         name=data.name,
@@ -198,7 +199,7 @@ async def update_product(
 ) -> Product:
     """Change some of a product's fields; stage and launch-date changes are kept as history."""
     product = await get_product(session, slug, principal=principal)
-    await authorize_team_change(session, principal, product.team, Action.PRODUCT_WRITE)
+    PRODUCTS.check(principal, "write", team_id=product.team_id)
     check_if_match(product, if_match)
     if product.archived_at is not None:
         raise Conflict(f"product {slug!r} is archived and cannot change")
@@ -215,7 +216,7 @@ async def update_product(
         if team_slug != product.team.slug:
             team = await _owning_team(session, team_slug)
             # Handing a product over takes a right on both teams.
-            await authorize_team_change(session, principal, team, Action.PRODUCT_WRITE)
+            PRODUCTS.check(principal, "write", team_id=team.id)
             changes["team_id"] = team.id
             product.team = team
     changed = apply_changes(product, changes, required=_REQUIRED)
@@ -232,7 +233,7 @@ async def archive_product(
 ) -> Product:
     """Archive a product; its history stays and lists leave it out."""
     product = await get_product(session, slug, principal=principal)
-    await authorize_team_change(session, principal, product.team, Action.PRODUCT_WRITE)
+    PRODUCTS.check(principal, "write", team_id=product.team_id)
     check_if_match(product, if_match)
     if product.archived_at is None:
         product.archived_at = utcnow()

@@ -7,7 +7,7 @@ from typing import Any
 import strawberry
 
 from api.audit.graphql import AuditEventType, history_connection
-from api.core.access import Action
+from api.audit.policy import HISTORY
 from api.core.errors import InvalidInput
 from api.core.graphql import (
     Connection,
@@ -21,6 +21,8 @@ from api.core.graphql import (
     provided,
 )
 from api.people.graphql import PersonType
+from api.people.loaders import PeopleLoaders
+from api.people.policy import PEOPLE
 from api.teams import service
 from api.teams.health.graphql import (
     HealthPointType,
@@ -28,8 +30,11 @@ from api.teams.health.graphql import (
     HealthWarningType,
     TeamHealthType,
 )
+from api.teams.health.loaders import HealthLoaders
+from api.teams.loaders import TeamLoaders
 from api.teams.lookups import get_team
 from api.teams.models import Membership, Team, TeamRole, today
+from api.teams.policy import TEAMS
 from api.teams.schemas import (
     MembershipCreate,
     MembershipUpdate,
@@ -69,7 +74,7 @@ class TeamType:
         )
 
     @strawberry.field(
-        extensions=[Requires(Action.PERSON_READ)],
+        extensions=[Requires(PEOPLE, "read")],
         description=(
             "Members today, or on a past day given as `at`; with `includeEnded` (and no `at`), "
             "every stint the team ever had."
@@ -81,11 +86,13 @@ class TeamType:
         if at is not None and at > today():
             raise InvalidInput.field("at", "must not be in the future")
         every_stint = include_ended and at is None
-        memberships = await info.context.loaders.roster.load((self.id, at, every_stint))
+        memberships = await info.context.loaders[TeamLoaders].roster.load(
+            (self.id, at, every_stint)
+        )
         return [MembershipType.from_model(membership) for membership in memberships]
 
     @strawberry.field(
-        extensions=[Requires(Action.HISTORY_READ)],
+        extensions=[Requires(HISTORY, "read")],
         description="Every change of the team and its roster, from the audit trail, oldest first.",
     )
     async def history(
@@ -94,20 +101,22 @@ class TeamType:
         return await history_connection(info, self.id, first, after)
 
     @strawberry.field(
-        extensions=[Requires(Action.TEAM_READ)],
+        extensions=[Requires(TEAMS, "read")],
         description="Size and shape against the two-pizza guideline, today or on a past `at`.",
     )
     async def health(self, info: GraphQLInfo, at: date | None = None) -> TeamHealthType | None:
         if at is not None and at > today():
             raise InvalidInput.field("at", "must not be in the future")
-        return TeamHealthType.from_read(await info.context.loaders.team_health.load((self.id, at)))
+        return TeamHealthType.from_read(
+            await info.context.loaders[HealthLoaders].team_health.load((self.id, at))
+        )
 
     @strawberry.field(
-        extensions=[Requires(Action.TEAM_READ)],
+        extensions=[Requires(TEAMS, "read")],
         description="The team's size and status at each day they changed, oldest first.",
     )
     async def health_history(self, info: GraphQLInfo) -> list[HealthPointType] | None:
-        points = await info.context.loaders.health_history.load(self.id)
+        points = await info.context.loaders[HealthLoaders].health_history.load(self.id)
         return [HealthPointType.from_read(point) for point in points]
 
 
@@ -143,24 +152,26 @@ class MembershipType:
         )
 
     @strawberry.field(
-        extensions=[Requires(Action.TEAM_READ)],
+        extensions=[Requires(TEAMS, "read")],
         description="The team's health warnings today: size is a warning, never an error.",
     )
     async def warnings(self, info: GraphQLInfo) -> list[HealthWarningType] | None:
-        health = await info.context.loaders.team_health.load((self.team_id, None))
+        health = await info.context.loaders[HealthLoaders].team_health.load((self.team_id, None))
         return [HealthWarningType(**item.model_dump()) for item in health.warnings]
 
-    @strawberry.field(extensions=[Requires(Action.PERSON_READ)])
+    @strawberry.field(extensions=[Requires(PEOPLE, "read")])
     async def person(self, info: GraphQLInfo) -> PersonType | None:
-        return PersonType.from_model(await info.context.loaders.person.load(self.person_id))
+        return PersonType.from_model(
+            await info.context.loaders[PeopleLoaders].person.load(self.person_id)
+        )
 
-    @strawberry.field(extensions=[Requires(Action.TEAM_READ)])
+    @strawberry.field(extensions=[Requires(TEAMS, "read")])
     async def team(self, info: GraphQLInfo) -> TeamType | None:
-        return TeamType.from_model(await info.context.loaders.team.load(self.team_id))
+        return TeamType.from_model(await info.context.loaders[TeamLoaders].team.load(self.team_id))
 
 
 async def _person_teams(root: PersonType, info: GraphQLInfo) -> list[MembershipType] | None:
-    memberships = await info.context.loaders.memberships_by_person.load(root.id)
+    memberships = await info.context.loaders[TeamLoaders].memberships_by_person.load(root.id)
     return [MembershipType.from_model(membership) for membership in memberships]
 
 
@@ -170,7 +181,7 @@ extend_type(
     after="archived_at",
     teams=strawberry.field(
         resolver=_person_teams,
-        extensions=[Requires(Action.TEAM_READ)],
+        extensions=[Requires(TEAMS, "read")],
         description="The person's current memberships, with their teams.",
     ),
 )
@@ -235,12 +246,12 @@ class EndTeamMembershipInput:
 @strawberry.type
 class TeamsQuery:
     @strawberry.field(
-        extensions=[Requires(Action.TEAM_READ)], description="A team by slug, archived or not."
+        extensions=[Requires(TEAMS, "read")], description="A team by slug, archived or not."
     )
     async def team(self, info: GraphQLInfo, slug: str) -> TeamType | None:
         return TeamType.from_model(await get_team(info.context.session, slug))
 
-    @strawberry.field(extensions=[Requires(Action.TEAM_READ)], description="Teams, oldest first.")
+    @strawberry.field(extensions=[Requires(TEAMS, "read")], description="Teams, oldest first.")
     async def teams(
         self,
         info: GraphQLInfo,
@@ -267,7 +278,7 @@ def _split(fields: dict[str, Any], *keys: str) -> list[Any]:
 @strawberry.type
 class TeamsMutation:
     @strawberry.mutation(
-        extensions=[Requires(Action.TEAM_CREATE)],
+        extensions=[Requires(TEAMS, "create")],
         description="Create a team; the slug must be new.",
     )
     async def create_team(self, info: GraphQLInfo, input: CreateTeamInput) -> TeamType | None:
@@ -277,7 +288,7 @@ class TeamsMutation:
             return TeamType.from_model(team)
 
     @strawberry.mutation(
-        extensions=[Requires(Action.TEAM_WRITE)], description="Change the fields given."
+        extensions=[Requires(TEAMS, "write")], description="Change the fields given."
     )
     async def update_team(self, info: GraphQLInfo, input: UpdateTeamInput) -> TeamType | None:
         fields = provided(input)
@@ -290,7 +301,7 @@ class TeamsMutation:
             return TeamType.from_model(team)
 
     @strawberry.mutation(
-        extensions=[Requires(Action.TEAM_WRITE)],
+        extensions=[Requires(TEAMS, "write")],
         description="Archive a team that owns no live products.",
     )
     async def archive_team(self, info: GraphQLInfo, input: ArchiveTeamInput) -> TeamType | None:
@@ -304,7 +315,7 @@ class TeamsMutation:
             return TeamType.from_model(team)
 
     @strawberry.mutation(
-        extensions=[Requires(Action.TEAM_WRITE)], description="Put a person on a team."
+        extensions=[Requires(TEAMS, "write")], description="Put a person on a team."
     )
     async def add_team_member(
         self, info: GraphQLInfo, input: AddTeamMemberInput
@@ -319,7 +330,7 @@ class TeamsMutation:
             return MembershipType.from_model(membership)
 
     @strawberry.mutation(
-        extensions=[Requires(Action.TEAM_WRITE)],
+        extensions=[Requires(TEAMS, "write")],
         description="Change a current member's role or allocation.",
     )
     async def update_team_member(
@@ -340,7 +351,7 @@ class TeamsMutation:
             return MembershipType.from_model(membership)
 
     @strawberry.mutation(
-        extensions=[Requires(Action.TEAM_WRITE)],
+        extensions=[Requires(TEAMS, "write")],
         description="End a person's membership today; history keeps it.",
     )
     async def end_team_membership(

@@ -7,7 +7,8 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from api.core.graphql import by_key
+from api.core.access import Principal
+from api.core.graphql import LoaderGroup, by_key
 from api.teams import service
 from api.teams.lookups import get_teams
 from api.teams.models import Membership, Team
@@ -52,3 +53,13 @@ def person_memberships_loader(session: AsyncSession) -> DataLoader[uuid.UUID, li
         return [grouped.get(person_id, []) for person_id in person_ids]
 
     return DataLoader(load_fn=load)
+
+
+class TeamLoaders(LoaderGroup):
+    """Teams' and rosters' DataLoaders."""
+
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        super().__init__(session, principal)
+        self.team = team_loader(session)
+        self.roster = roster_loader(session)
+        self.memberships_by_person = person_memberships_loader(session)

@@ -8,11 +8,13 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service as audit_service
+from api.audit.policy import HISTORY
 from api.audit.rest import audit_page
 from api.audit.schemas import AuditEventRead
 from api.audit.service import record_history
-from api.core.access import Action, Principal, allow
+from api.core.access import Principal
 from api.core.pagination import DEFAULT_LIMIT, Page
+from api.core.policy import allow
 from api.core.rest import (
     ARCHIVE_PROBLEMS,
     CREATE_PROBLEMS,
@@ -42,6 +44,7 @@ from api.teams.health import service as roster_service
 from api.teams.health.models import HealthStatus
 from api.teams.lookups import get_team
 from api.teams.models import Membership
+from api.teams.policy import TEAMS
 from api.teams.schemas import (
     MembershipAdded,
     MembershipCreate,
@@ -81,7 +84,7 @@ class TeamsController(Controller):
     @get(
         "/",
         operation_id="listTeams",
-        guards=[allow(Action.TEAM_READ)],
+        guards=[allow(TEAMS, "read")],
         summary="List teams",
         responses=LIST_PROBLEMS,
     )
@@ -119,7 +122,7 @@ class TeamsController(Controller):
     @post(
         "/",
         operation_id="createTeam",
-        guards=[allow(Action.TEAM_CREATE)],
+        guards=[allow(TEAMS, "create")],
         summary="Create a team",
         responses=CREATE_PROBLEMS,
         response_headers=created_headers(),
@@ -136,7 +139,7 @@ class TeamsController(Controller):
     @get(
         "/{slug:str}",
         operation_id="getTeam",
-        guards=[allow(Action.TEAM_READ)],
+        guards=[allow(TEAMS, "read")],
         summary="Get a team",
         responses=READ_PROBLEMS,
         response_headers=[ETAG],
@@ -151,7 +154,7 @@ class TeamsController(Controller):
     @patch(
         "/{slug:str}",
         operation_id="updateTeam",
-        guards=[allow(Action.TEAM_WRITE)],
+        guards=[allow(TEAMS, "write")],
         summary="Change a team",
         responses=UPDATE_PROBLEMS,
         response_headers=[ETAG],
@@ -173,7 +176,7 @@ class TeamsController(Controller):
     @delete(
         "/{slug:str}",
         operation_id="archiveTeam",
-        guards=[allow(Action.TEAM_WRITE)],
+        guards=[allow(TEAMS, "write")],
         summary="Archive a team",
         responses=ARCHIVE_PROBLEMS,
     )
@@ -186,7 +189,7 @@ class TeamsController(Controller):
     @get(
         "/{slug:str}/history",
         operation_id="listTeamHistory",
-        guards=[allow(Action.HISTORY_READ)],
+        guards=[allow(HISTORY, "read")],
         summary="A team's audit history, roster included",
         responses=NESTED_LIST_PROBLEMS,
     )
@@ -214,7 +217,7 @@ class MembersController(Controller):
     @get(
         "/",
         operation_id="listTeamMembers",
-        guards=[allow(Action.TEAM_READ)],
+        guards=[allow(TEAMS, "read")],
         summary="List a team's members",
         responses=NESTED_LIST_PROBLEMS,
     )
@@ -249,7 +252,7 @@ class MembersController(Controller):
     @post(
         "/",
         operation_id="addTeamMember",
-        guards=[allow(Action.TEAM_WRITE)],
+        guards=[allow(TEAMS, "write")],
         summary="Add a member to a team",
         responses=problems(404, 409, 413, 415, 422),
         response_headers=created_headers(),
@@ -275,7 +278,7 @@ class MembersController(Controller):
     @get(
         "/{person_id:uuid}",
         operation_id="getTeamMember",
-        guards=[allow(Action.TEAM_READ)],
+        guards=[allow(TEAMS, "read")],
         summary="Get a current membership",
         responses=READ_PROBLEMS,
         response_headers=[ETAG],
@@ -290,7 +293,7 @@ class MembersController(Controller):
     @patch(
         "/{person_id:uuid}",
         operation_id="updateTeamMember",
-        guards=[allow(Action.TEAM_WRITE)],
+        guards=[allow(TEAMS, "write")],
         summary="Change a membership",
         responses=UPDATE_PROBLEMS,
         response_headers=[ETAG],
@@ -313,7 +316,7 @@ class MembersController(Controller):
     @delete(
         "/{person_id:uuid}",
         operation_id="endTeamMembership",
-        guards=[allow(Action.TEAM_WRITE)],
+        guards=[allow(TEAMS, "write")],
         summary="End a membership",
         responses=ARCHIVE_PROBLEMS,
     )

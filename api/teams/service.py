@@ -9,17 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlmodel import col
 
-from api.core.access import ARCHIVED_PERSON, TEAM_SCOPED, Action, Principal, authorize
+from api.core.access import ARCHIVED_PERSON, Principal
 from api.core.db import folded, relation, utcnow
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
 from api.core.hooks import Hook
 from api.core.pagination import Window, count_rows, fetch_window
+from api.core.policy import Scope, scoped_roles
 from api.core.records import Precondition, apply_changes, check_if_match, flush, text_search
 from api.people.models import Person
 from api.people.service import person_archived
 from api.teams.health.queries import load_guideline, team_status_subquery
 from api.teams.lookups import get_team
 from api.teams.models import Membership, Team, TeamRole, active_on, today
+from api.teams.policy import TEAMS
 from api.teams.schemas import (
     MembershipCreate,
     MembershipUpdate,
@@ -74,7 +76,7 @@ async def create_team(session: AsyncSession, *, data: TeamCreate, principal: Pri
             [FieldError("slug", "is already taken")],
         )
     lead = None
-    if principal.role in TEAM_SCOPED and principal.person_id is not None:
+    if principal.role in scoped_roles(Scope.OWN_TEAMS) and principal.person_id is not None:
         # Locked, as `add_member` does: archiving the person at the same moment must not leave
         # an archived lead on a new team.
         lead = await session.get(Person, principal.person_id, with_for_update=True)
@@ -97,14 +99,6 @@ async def create_team(session: AsyncSession, *, data: TeamCreate, principal: Pri
     return team
 
 
-async def authorize_team_change(
-    session: AsyncSession, principal: Principal, team: Team, action: Action = Action.TEAM_WRITE
-) -> None:
-    """Whether `principal` may change `team` (or its products): contributors only the teams
-    they are on today, staffed or not."""
-    authorize(principal, action, team_id=team.id)
-
-
 def _check_not_archived(team: Team) -> None:
     if team.archived_at is not None:
         raise Conflict(f"team {team.slug!r} is archived and cannot change")
@@ -120,7 +114,7 @@ async def update_team(
 ) -> Team:
     """Change some of a team's fields."""
     team = await get_team(session, slug)
-    await authorize_team_change(session, principal, team)
+    TEAMS.check(principal, "write", team_id=team.id)
     check_if_match(team, if_match)
     _check_not_archived(team)
     apply_changes(team, data.model_dump(exclude_unset=True), required=_REQUIRED_TEAM)
@@ -138,7 +132,7 @@ async def archive_team(
 ) -> Team:
     """Archive a team that owns no live products, ending its current memberships."""
     team = await get_team(session, slug)
-    await authorize_team_change(session, principal, team)
+    TEAMS.check(principal, "write", team_id=team.id)
     # Lock the team before counting its products: a product being created for it concurrently
     # holds the row (FOR SHARE) until it commits, so the count below cannot miss it.
     await session.refresh(team, with_for_update=True)
@@ -227,7 +221,7 @@ async def add_member(
 ) -> Membership:
     """Put a person on a team, from today or a past start date."""
     team = await get_team(session, slug)
-    await authorize_team_change(session, principal, team)
+    TEAMS.check(principal, "write", team_id=team.id)
     _check_not_archived(team)
     start = data.start_date or today()
     if start > today():
@@ -280,7 +274,7 @@ async def update_member(
 ) -> Membership:
     """Change a current member's role or allocation."""
     membership = await get_member(session, slug, person_id)
-    await authorize_team_change(session, principal, membership.team)
+    TEAMS.check(principal, "write", team_id=membership.team.id)
     check_if_match(membership, if_match)
     apply_changes(
         membership, data.model_dump(exclude_unset=True, mode="json"), required=_REQUIRED_MEMBERSHIP
@@ -299,7 +293,7 @@ async def end_member(
 ) -> Membership:
     """End a current membership today; the stint stays in the roster's history."""
     membership = await get_member(session, slug, person_id)
-    await authorize_team_change(session, principal, membership.team)
+    TEAMS.check(principal, "write", team_id=membership.team.id)
     check_if_match(membership, if_match)
     membership.end_date = max(today(), membership.start_date)
     membership.updated_at = utcnow()

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from api.cli import main
-from api.core.access import ROLE_ACTIONS, Role
+from api.core.access import Role
 from api.core.config import Settings, get_settings
+from api.core.policy import permissions
 from tests.factories import add_member, create_person, create_product, create_team
 from tests.helpers import API, Client, app_engine, assert_problem, bearer, running_lifespan
 
@@ -349,7 +350,7 @@ async def test_me_and_viewer_describe_the_caller(client: Client) -> None:
         assert body["name"] == token["name"]
         assert body["token_id"] == token["id"]
         assert body["token_prefix"] == token["prefix"]
-        assert body["permissions"] == sorted(action.value for action in ROLE_ACTIONS[Role(role)])
+        assert body["permissions"] == permissions(Role(role))
         assert body["teams"] == teams
         assert body["products"] == products
         assert body["person_id"] == (who["id"] if who else None)

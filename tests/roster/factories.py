@@ -13,8 +13,9 @@ from typing import Any
 from litestar import Litestar
 from sqlmodel import SQLModel
 
-from api.models import Membership, Person, Team
+from api.people.models import Person
 from api.teams.health.models import TeamSizeException
+from api.teams.models import Membership, Team
 from tests.factories import unique
 from tests.helpers import API, Client, seeding
 

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from litestar import Litestar
 
-from api.models import Membership, Person, Team
+from api.people.models import Person
 from api.teams.health.models import TeamSizeException
+from api.teams.models import Membership, Team
 from tests.factories import add_member, create_person, create_team, unique
 from tests.graphql import gql_data
 from tests.helpers import (

@@ -5,7 +5,6 @@ from datetime import date, datetime
 
 import strawberry
 
-from api.core.access import Action
 from api.core.graphql import GraphQLInfo, Requires, mutation, parse_input, provided
 from api.teams.health import service
 from api.teams.health.models import HealthStatus
@@ -17,6 +16,7 @@ from api.teams.health.schemas import (
     SizeExceptionRead,
     TeamHealth,
 )
+from api.teams.policy import SETTINGS, SIZE_EXCEPTIONS, TEAMS
 
 HealthStatusEnum = strawberry.enum(
     HealthStatus, name="HealthStatus", description="A team's size against the guideline."
@@ -172,7 +172,7 @@ class WithdrawTeamSizeExceptionInput:
 @strawberry.type
 class RosterQuery:
     @strawberry.field(
-        extensions=[Requires(Action.TEAM_READ)], description="The org-wide team-size guideline."
+        extensions=[Requires(TEAMS, "read")], description="The org-wide team-size guideline."
     )
     async def team_size_guideline(self, info: GraphQLInfo) -> GuidelineType | None:
         guideline = await service.get_guideline(info.context.session)
@@ -182,7 +182,7 @@ class RosterQuery:
 @strawberry.type
 class RosterMutation:
     @strawberry.mutation(
-        extensions=[Requires(Action.SETTINGS_MANAGE)],
+        extensions=[Requires(SETTINGS, "manage")],
         description="Set the org-wide team-size guideline; its numbers must be in order.",
     )
     async def set_team_size_guideline(
@@ -196,7 +196,7 @@ class RosterMutation:
             return GuidelineType.from_read(service.guideline_read(guideline))
 
     @strawberry.mutation(
-        extensions=[Requires(Action.SIZE_EXCEPTION_GRANT)],
+        extensions=[Requires(SIZE_EXCEPTIONS, "grant")],
         description="Give a team its own maximum above the guideline, with a justification.",
     )
     async def grant_team_size_exception(
@@ -213,7 +213,7 @@ class RosterMutation:
             return SizeExceptionType.from_read(service.exception_read(exception, team))
 
     @strawberry.mutation(
-        extensions=[Requires(Action.SIZE_EXCEPTION_GRANT)],
+        extensions=[Requires(SIZE_EXCEPTIONS, "grant")],
         description="Withdraw a team's size exception; the guideline applies again at once.",
     )
     async def withdraw_team_size_exception(

@@ -7,6 +7,8 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from api.core.access import Principal
+from api.core.graphql import LoaderGroup
 from api.teams.health import service
 from api.teams.health.schemas import HealthPoint, TeamHealth
 from api.teams.lookups import get_teams
@@ -45,3 +47,12 @@ def health_history_loader(session: AsyncSession) -> DataLoader[uuid.UUID, list[H
         ]
 
     return DataLoader(load_fn=load)
+
+
+class HealthLoaders(LoaderGroup):
+    """Roster health's DataLoaders."""
+
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        super().__init__(session, principal)
+        self.team_health = team_health_loader(session)
+        self.health_history = health_history_loader(session)

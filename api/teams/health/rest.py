@@ -7,7 +7,8 @@ from litestar import Controller, Response, delete, get, put
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.core.access import Action, Principal, allow
+from api.core.access import Principal
+from api.core.policy import allow
 from api.core.records import etag
 from api.core.rest import (
     ARCHIVE_PROBLEMS,
@@ -29,6 +30,7 @@ from api.teams.health.schemas import (
     SizeExceptionRead,
     TeamHealth,
 )
+from api.teams.policy import SETTINGS, SIZE_EXCEPTIONS, TEAMS
 
 
 class GuidelineController(Controller):
@@ -40,7 +42,7 @@ class GuidelineController(Controller):
     @get(
         "/",
         operation_id="getTeamSizeGuideline",
-        guards=[allow(Action.TEAM_READ)],
+        guards=[allow(TEAMS, "read")],
         summary="The team-size guideline",
         responses=problems(),
     )
@@ -53,7 +55,7 @@ class GuidelineController(Controller):
     @put(
         "/",
         operation_id="setTeamSizeGuideline",
-        guards=[allow(Action.SETTINGS_MANAGE)],
+        guards=[allow(SETTINGS, "manage")],
         summary="Set the team-size guideline",
         responses=problems(409, 412, 413, 415, 422),
     )
@@ -75,7 +77,7 @@ class TeamHealthController(Controller):
     @get(
         "/health",
         operation_id="getTeamHealth",
-        guards=[allow(Action.TEAM_READ)],
+        guards=[allow(TEAMS, "read")],
         summary="A team's roster health",
         responses=READ_PROBLEMS,
     )
@@ -98,7 +100,7 @@ class TeamHealthController(Controller):
     @get(
         "/health/history",
         operation_id="getTeamHealthHistory",
-        guards=[allow(Action.TEAM_READ)],
+        guards=[allow(TEAMS, "read")],
         summary="A team's size and status over time",
         responses=READ_PROBLEMS,
     )
@@ -109,7 +111,7 @@ class TeamHealthController(Controller):
     @get(
         "/size-exception",
         operation_id="getTeamSizeException",
-        guards=[allow(Action.TEAM_READ)],
+        guards=[allow(TEAMS, "read")],
         summary="A team's size exception",
         responses=READ_PROBLEMS,
     )
@@ -123,7 +125,7 @@ class TeamHealthController(Controller):
     @put(
         "/size-exception",
         operation_id="grantTeamSizeException",
-        guards=[allow(Action.SIZE_EXCEPTION_GRANT)],
+        guards=[allow(SIZE_EXCEPTIONS, "grant")],
         summary="Grant a team a size exception",
         responses=UPDATE_PROBLEMS,
     )
@@ -145,7 +147,7 @@ class TeamHealthController(Controller):
     @delete(
         "/size-exception",
         operation_id="withdrawTeamSizeException",
-        guards=[allow(Action.SIZE_EXCEPTION_GRANT)],
+        guards=[allow(SIZE_EXCEPTIONS, "grant")],
         summary="Withdraw a team's size exception",
         responses=ARCHIVE_PROBLEMS,
     )

@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api.core.access import Action, Principal, authorize
+from api.core.access import Principal
 from api.core.db import utcnow
 from api.core.errors import Conflict, InvalidInput, NotFound
 from api.core.records import Precondition, check_if_match, flush
@@ -36,6 +36,7 @@ from api.teams.health.schemas import (
 )
 from api.teams.lookups import get_team
 from api.teams.models import Membership, Team, TeamRole, active_on, today
+from api.teams.policy import SIZE_EXCEPTIONS
 
 _ORDER = ("minimum", "recommended_min", "recommended_max", "acceptable_max")
 
@@ -130,7 +131,7 @@ async def grant_exception(
     principal: Principal,
 ) -> tuple[Team, TeamSizeException]:
     """Give a team its own maximum; a previous exception is withdrawn and kept as history."""
-    authorize(principal, Action.SIZE_EXCEPTION_GRANT)
+    SIZE_EXCEPTIONS.check(principal, "grant")
     team = await get_team(session, slug)
     # Grants for one team take turns (the row lock lasts until commit), so exactly one
     # exception is ever in force: the next grant sees and withdraws the one before it.
@@ -168,7 +169,7 @@ async def withdraw_exception(
     session: AsyncSession, slug: str, *, if_match: Precondition, principal: Principal
 ) -> tuple[Team, TeamSizeException]:
     """Withdraw a team's exception: the org-wide guideline applies again at once."""
-    authorize(principal, Action.SIZE_EXCEPTION_GRANT)
+    SIZE_EXCEPTIONS.check(principal, "grant")
     await session.refresh(await get_team(session, slug), with_for_update=True)
     team, exception = await get_exception(session, slug)
     check_if_match(exception, if_match)

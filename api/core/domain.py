@@ -1,0 +1,23 @@
+"""What a domain package contributes to the app, declared by the domain and collected by the app."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from litestar.types import ControllerRouterHandler
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A domain's REST routes (mounted under /api/v1) and its GraphQL root fields.
+
+    Each domain package declares one in its `domain.py`; `api.domains` lists them in layer order,
+    and the app and the GraphQL schema are built from that list alone. Models, audit metadata
+    (`__audit__`), policies and DataLoader groups need no registration: they are declared where
+    they live, and found by use.
+    """
+
+    name: str
+    routes: Sequence[ControllerRouterHandler] = ()
+    # Strawberry types whose fields join Query and Mutation.
+    queries: Sequence[type] = ()
+    mutations: Sequence[type] = ()

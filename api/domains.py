@@ -1,0 +1,17 @@
+"""Every domain, in layer order (see ARCHITECTURE.md): adding a domain is adding it here.
+
+Importing this module imports every domain's models too, so the ORM metadata is complete and the
+audit listener is registered (Alembic, the app and the tests rely on it).
+"""
+
+from api.audit.domain import DOMAIN as AUDIT
+from api.core.db import metadata
+from api.core.domain import Domain
+from api.identity.domain import DOMAIN as IDENTITY
+from api.people.domain import DOMAIN as PEOPLE
+from api.products.domain import DOMAIN as PRODUCTS
+from api.teams.domain import DOMAIN as TEAMS
+
+DOMAINS: tuple[Domain, ...] = (AUDIT, PEOPLE, TEAMS, PRODUCTS, IDENTITY)
+
+__all__ = ["DOMAINS", "metadata"]
