@@ -315,6 +315,7 @@ async def load_demo(session: AsyncSession) -> DemoSummary:
         person = await create_person(
             session,
             data=PersonCreate(email=_email(name), name=name, job_family=job_family, home_org=org),
+            principal=DEMO_PRINCIPAL,
         )
         people[name.split()[0]] = person
 

@@ -129,10 +129,14 @@ class TokensController(Controller):
         responses=ARCHIVE_PROBLEMS,
     )
     async def revoke_token(
-        self, session: AsyncSession, token_id: uuid.UUID, if_match: IfMatch = None
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        token_id: uuid.UUID,
+        if_match: IfMatch = None,
     ) -> None:
         """Revoke a token: the next request that sends it gets 401."""
-        await service.revoke_token(session, token_id, if_match=if_match)
+        await service.revoke_token(session, token_id, if_match=if_match, principal=principal)
 
 
 class MeController(Controller):

@@ -19,6 +19,7 @@ from api.core.pagination import (
 from api.core.policy import Scope, permissions, scoped_roles
 from api.core.records import Precondition, check_if_match, flush
 from api.identity.models import ApiToken, TokenProduct
+from api.identity.policy import TOKENS
 from api.identity.schemas import Me, TokenCreate
 from api.identity.secrets import bearer_token, new_token, token_hash, token_lookup, token_matches
 from api.people.models import Person
@@ -119,6 +120,7 @@ async def create_token(
     session: AsyncSession, *, data: TokenCreate, principal: Principal
 ) -> tuple[ApiToken, str]:
     """A new token and its secret; the secret is returned here and stored only as a hash."""
+    TOKENS.check(principal, "manage")
     role = data.role
     if role == Role.CI:
         if not data.products:
@@ -178,6 +180,7 @@ async def list_tokens(
     limit: int,
 ) -> Window[ApiToken]:
     """One page of tokens, oldest first; reading them is recorded as sensitive access."""
+    TOKENS.check(principal, "manage")
     statement = select(ApiToken)
     if not include_revoked:
         statement = statement.where(col(ApiToken.revoked_at).is_(None))
@@ -187,9 +190,10 @@ async def list_tokens(
 
 
 async def revoke_token(
-    session: AsyncSession, token_id: uuid.UUID, *, if_match: Precondition
+    session: AsyncSession, token_id: uuid.UUID, *, if_match: Precondition, principal: Principal
 ) -> ApiToken:
     """Revoke a token; the next request that sends it is refused."""
+    TOKENS.check(principal, "manage")
     token = await get_token(session, token_id)
     check_if_match(token, if_match)
     if token.revoked_at is None:

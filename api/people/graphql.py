@@ -136,7 +136,9 @@ class PeopleMutation:
     async def create_person(self, info: GraphQLInfo, input: CreatePersonInput) -> PersonType | None:
         data = parse_input(PersonCreate, provided(input))
         async with mutation(info) as session:
-            return PersonType.from_model(await service.create_person(session, data=data))
+            return PersonType.from_model(
+                await service.create_person(session, data=data, principal=info.context.principal)
+            )
 
     @strawberry.mutation(
         extensions=[Requires(PEOPLE, "write")], description="Change the fields given."
@@ -146,7 +148,9 @@ class PeopleMutation:
         person_id, expected = fields.pop("id"), fields.pop("expected_version", None)
         data = parse_input(PersonUpdate, fields)
         async with mutation(info) as session:
-            person = await service.update_person(session, person_id, data=data, if_match=expected)
+            person = await service.update_person(
+                session, person_id, data=data, if_match=expected, principal=info.context.principal
+            )
             return PersonType.from_model(person)
 
     @strawberry.mutation(
@@ -158,6 +162,6 @@ class PeopleMutation:
     ) -> PersonType | None:
         async with mutation(info) as session:
             person = await service.archive_person(
-                session, input.id, if_match=input.expected_version
+                session, input.id, if_match=input.expected_version, principal=info.context.principal
             )
             return PersonType.from_model(person)

@@ -84,7 +84,7 @@ class PeopleController(Controller):
         self, session: AsyncSession, principal: Principal, data: PersonCreate
     ) -> Response[PersonRead]:
         """Add a person; the email must not be taken (case-insensitively)."""
-        person = await service.create_person(session, data=data)
+        person = await service.create_person(session, data=data, principal=principal)
         return versioned(
             PersonRead.model_validate(person), person, created_at=f"/api/v1/people/{person.id}"
         )
@@ -121,7 +121,9 @@ class PeopleController(Controller):
         if_match: IfMatch = None,
     ) -> Response[PersonRead]:
         """Change the fields sent; `If-Match` makes it conditional (412 when stale)."""
-        person = await service.update_person(session, person_id, data=data, if_match=if_match)
+        person = await service.update_person(
+            session, person_id, data=data, if_match=if_match, principal=principal
+        )
         return versioned(PersonRead.model_validate(person), person)
 
     @delete(
@@ -139,4 +141,4 @@ class PeopleController(Controller):
         if_match: IfMatch = None,
     ) -> None:
         """Archive a person and end their current memberships; nothing is destroyed."""
-        await service.archive_person(session, person_id, if_match=if_match)
+        await service.archive_person(session, person_id, if_match=if_match, principal=principal)

@@ -7,12 +7,14 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.core.access import Principal
 from api.core.db import folded, utcnow
 from api.core.errors import Conflict, FieldError, NotFound
 from api.core.hooks import Hook
 from api.core.pagination import Window, count_rows, fetch_window
 from api.core.records import Precondition, apply_changes, check_if_match, flush, text_search
 from api.people.models import Person
+from api.people.policy import PEOPLE
 from api.people.schemas import PeopleFilter, PersonCreate, PersonUpdate
 
 _REQUIRED = frozenset({"email", "name", "job_family", "home_org"})
@@ -79,8 +81,11 @@ async def count_people(session: AsyncSession, *, filters: PeopleFilter) -> int:
     return await count_rows(session, _filtered(filters))
 
 
-async def create_person(session: AsyncSession, *, data: PersonCreate) -> Person:
+async def create_person(
+    session: AsyncSession, *, data: PersonCreate, principal: Principal
+) -> Person:
     """Add a person; the email must be new."""
+    PEOPLE.check(principal, "write")
     await _check_email_free(session, data.email)
     person = Person(
         email=data.email, name=data.name, job_family=data.job_family.value, home_org=data.home_org
@@ -91,9 +96,15 @@ async def create_person(session: AsyncSession, *, data: PersonCreate) -> Person:
 
 
 async def update_person(
-    session: AsyncSession, person_id: uuid.UUID, *, data: PersonUpdate, if_match: Precondition
+    session: AsyncSession,
+    person_id: uuid.UUID,
+    *,
+    data: PersonUpdate,
+    if_match: Precondition,
+    principal: Principal,
 ) -> Person:
     """Change some of a person's fields."""
+    PEOPLE.check(principal, "write")
     person = await get_person(session, person_id)
     check_if_match(person, if_match)
     if person.archived_at is not None:
@@ -112,10 +123,11 @@ person_archived: Hook[Person] = Hook("person archived")
 
 
 async def archive_person(
-    session: AsyncSession, person_id: uuid.UUID, *, if_match: Precondition
+    session: AsyncSession, person_id: uuid.UUID, *, if_match: Precondition, principal: Principal
 ) -> Person:
     """Archive a person; `person_archived` then ends what they hold (memberships, tokens).
     History stays."""
+    PEOPLE.check(principal, "write")
     person = await get_person(session, person_id)
     check_if_match(person, if_match)
     if person.archived_at is not None:

@@ -240,6 +240,7 @@ async def _seed_portfolio(app: Litestar, products: int) -> None:
                         job_family="engineering",
                         home_org="seed",
                     ),
+                    principal=principal,
                 )
                 await add_member(
                     session,
