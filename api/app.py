@@ -24,9 +24,9 @@ from api.core.middleware import (
     request_id_middleware,
     trusted_proxy_middleware,
 )
+from api.core.openapi import ClosedInputSchemaPlugin
 from api.core.rate_limit import FAILED_AUTHENTICATIONS, FailedAuthentications, rate_limit_config
 from api.core.request_body import BODY_METHODS, check_json_body
-from api.core.rest import ClosedInputSchemaPlugin
 from api.domains import DOMAINS
 from api.graphql_schema import graphql_controller
 from api.identity.authentication import authentication_middleware

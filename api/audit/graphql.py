@@ -2,21 +2,22 @@
 
 import uuid
 from datetime import datetime
-from typing import cast
 
 import strawberry
+from strawberry.experimental.pydantic import type as pydantic_type
 from strawberry.scalars import JSON
 
 from api.audit import service
 from api.audit.loaders import HistoryLoaders
 from api.audit.models import AuditEvent, AuditKind
 from api.audit.policy import AUDIT
-from api.audit.schemas import AuditFilter
+from api.audit.schemas import AuditEventRead, AuditFilter
 from api.core.graphql import (
     Connection,
     GraphQLInfo,
     Requires,
     connection,
+    node,
     page_size,
     parse_input,
     provided,
@@ -26,40 +27,32 @@ from api.core.pagination import decode_cursor
 AuditKindEnum = strawberry.enum(AuditKind, name="AuditKind")
 
 
-@strawberry.type(name="AuditEvent", description="One change, or one read of a sensitive record.")
+@pydantic_type(
+    model=AuditEventRead,
+    name="AuditEvent",
+    description="One change, or one read of a sensitive record.",
+)
 class AuditEventType:
-    id: uuid.UUID
-    occurred_at: datetime
-    kind: AuditKindEnum  # type: ignore[valid-type]
-    action: str
-    record_type: str
-    record_id: str
-    parent_type: str | None
-    parent_id: str | None
-    actor: str
-    token_id: uuid.UUID | None
-    person_id: uuid.UUID | None
-    request_id: str | None
+    """An event, as REST's `AuditEventRead` shows one."""
+
+    id: strawberry.auto
+    occurred_at: strawberry.auto
+    kind: strawberry.auto
+    action: strawberry.auto
+    record_type: strawberry.auto
+    record_id: strawberry.auto
+    parent_type: strawberry.auto
+    parent_id: strawberry.auto
+    actor: strawberry.auto
+    token_id: strawberry.auto
+    person_id: strawberry.auto
+    request_id: strawberry.auto
     changes: JSON = strawberry.field(description="{field: {old, new}} for each changed field")
 
-    @classmethod
-    def from_model(cls, event: AuditEvent) -> "AuditEventType":
-        """The GraphQL view of a stored event."""
-        return cls(
-            id=event.id,
-            occurred_at=event.created_at,
-            kind=AuditKind(event.kind),
-            action=event.action,
-            record_type=event.record_type,
-            record_id=event.record_id,
-            parent_type=event.parent_type,
-            parent_id=event.parent_id,
-            actor=event.actor,
-            token_id=event.token_id,
-            person_id=event.person_id,
-            request_id=event.request_id,
-            changes=cast(JSON, event.changes),
-        )
+
+def event_node(event: AuditEvent) -> AuditEventType:
+    """The GraphQL view of a stored event."""
+    return node(AuditEventType, event, occurred_at=event.created_at)
 
 
 @strawberry.input(description="Filters for the audit trail.")
@@ -83,7 +76,7 @@ async def history_connection(
     window = await loaders.history.load((record_id, limit, after))
     return connection(
         window,
-        node=AuditEventType.from_model,
+        node=event_node,
         after=after,
         count_rows=lambda: loaders.history_count.load(record_id),
     )
@@ -109,7 +102,7 @@ class AuditQuery:
         )
         return connection(
             window,
-            node=AuditEventType.from_model,
+            node=event_node,
             after=after,
             count_rows=lambda: service.count_audit_events(session, filters=filters),
         )

@@ -1,5 +1,6 @@
 """REST face of the audit trail: /api/v1/audit-events, and its verification."""
 
+import uuid
 from typing import Annotated
 
 from litestar import Controller, get
@@ -7,30 +8,34 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service, verification
-from api.audit.models import AuditEvent, AuditKind
+from api.audit.models import AuditKind
 from api.audit.policy import AUDIT
 from api.audit.schemas import AuditEventRead, AuditFilter, AuditVerification
-from api.core.pagination import DEFAULT_LIMIT, Page, Window
+from api.audit.service import record_history
+from api.core.pagination import DEFAULT_LIMIT, Page
 from api.core.policy import allow
 from api.core.rest import (
-    LIST_PROBLEMS,
     NO_NUL,
     Cursor,
     Limit,
     absent_or,
     choice,
+    list_route,
     moment,
     one_of,
     problems,
 )
 
 
-def audit_page(window: Window[AuditEvent]) -> Page[AuditEventRead]:
-    """A page of audit events as REST returns them."""
-    return Page(
-        items=[AuditEventRead.model_validate(row) for row in window.rows],
-        next_cursor=window.next_cursor,
+async def history_page(
+    session: AsyncSession, record_id: uuid.UUID, *, cursor: str | None, limit: int
+) -> Page[AuditEventRead]:
+    """One page of a record's history, as every `…/history` route answers it (a team's includes
+    its roster's events)."""
+    window = await service.list_audit_events(
+        session, filters=record_history(record_id), cursor=cursor, limit=limit
     )
+    return window.page(AuditEventRead.model_validate)
 
 
 class AuditEventsController(Controller):
@@ -39,13 +44,7 @@ class AuditEventsController(Controller):
     path = "/audit-events"
     tags = ("identity",)
 
-    @get(
-        "/",
-        operation_id="listAuditEvents",
-        guards=[allow(AUDIT, "read")],
-        summary="List audit events",
-        responses=LIST_PROBLEMS,
-    )
+    @list_route("listAuditEvents", AUDIT, summary="List audit events")
     async def list_audit_events(
         self,
         session: AsyncSession,
@@ -108,7 +107,7 @@ class AuditEventsController(Controller):
         window = await service.list_audit_events(
             session, filters=filters, cursor=cursor, limit=limit
         )
-        return audit_page(window)
+        return window.page(AuditEventRead.model_validate)
 
     @get(
         "/verify",

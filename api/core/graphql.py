@@ -1,5 +1,7 @@
 """What every domain's GraphQL face shares: context, connections, inputs, errors, mutations."""
 
+import dataclasses
+import functools
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
@@ -126,6 +128,25 @@ def connection(
         ),
         count_rows=count_rows,
     )
+
+
+@functools.cache
+def _stored_fields(kind: Any) -> tuple[str, ...]:
+    # A Strawberry type is a dataclass: its init fields are the stored ones (private ones too),
+    # never the resolvers.
+    return tuple(item.name for item in dataclasses.fields(kind) if item.init)
+
+
+def node(kind: type[NodeT], record: object, **renamed: Any) -> NodeT:
+    """The GraphQL `kind` of a stored record: each field the type stores is the record's
+    attribute of that name; `renamed` gives the few that differ (`occurred_at=created_at`).
+
+    The one mapping from a row to its GraphQL object, for every type; REST's read schemas
+    read rows the same way (`from_attributes`).
+    """
+    stored = _stored_fields(cast(Any, kind))
+    values = {name: getattr(record, name) for name in stored if name not in renamed}
+    return kind(**values, **renamed)
 
 
 def page_size(first: int | None) -> int:

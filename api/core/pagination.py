@@ -4,6 +4,7 @@ import base64
 import binascii
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -33,6 +34,10 @@ class Window(Generic[RowT]):
 
     rows: list[RowT]
     next_cursor: str | None
+
+    def page(self, item: Callable[[RowT], ItemT]) -> Page[ItemT]:
+        """The page REST answers with: each row as `item` makes it, and the next cursor."""
+        return Page(items=[item(row) for row in self.rows], next_cursor=self.next_cursor)
 
 
 def encode_cursor(record_id: uuid.UUID, kind: str) -> str:

@@ -1,25 +1,22 @@
 """What many REST routes share, documented once: parameters, response headers, problem responses."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any, TypeVar
 
-from litestar import Response
-from litestar._openapi.schema_generation import SchemaCreator
+from litestar import Request, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import Parameter
-from litestar.plugins import OpenAPISchemaPlugin
-from litestar.plugins.pydantic import PydanticSchemaPlugin
-from litestar.typing import FieldDefinition
 
 from api.core.db import RecordBase
 from api.core.errors import PROBLEM_JSON, InvalidInput, ProblemDetails
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from api.core.records import SLUG_PATTERN, InputModel, etag, in_utc
+from api.core.policy import Policy, allow
+from api.core.records import SLUG_PATTERN, etag, in_utc
 
 # Text that PostgreSQL can store and compare: no NUL characters.
 NO_NUL = r"^[^\x00]*$"
@@ -59,6 +56,12 @@ def versioned(
     if created_at is not None:
         sent["Location"] = created_at
     return Response(body, status_code=201 if created_at else 200, headers=sent)
+
+
+def location(request: Request[Any, Any, Any], route: str, **path: Any) -> str:
+    """The path of the route named `route` (its `name`) for `path`'s parameters: a 201's
+    `Location`, from the routing table rather than a hand-written string."""
+    return request.app.route_reverse(route, **path)
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -217,75 +220,110 @@ UPDATE_PROBLEMS = problems(404, 409, 412, 413, 415, 422)
 ARCHIVE_PROBLEMS = problems(404, 409, 412, 422)
 
 
-class ClosedInputSchemaPlugin(OpenAPISchemaPlugin):
-    """Document request bodies as closed (`additionalProperties: false`), as they are.
-
-    Request models forbid unknown fields, so a typo is a 422; Litestar's pydantic schemas leave
-    that out, and generated clients and fuzzers then send extra fields the API refuses.
-    """
-
-    def __init__(self) -> None:
-        self._pydantic = PydanticSchemaPlugin()
-
-    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
-        """Request models only; every other pydantic model goes to Litestar's own plugin."""
-        annotation = field_definition.annotation
-        return isinstance(annotation, type) and issubclass(annotation, InputModel)
-
-    def to_openapi_schema(
-        self, field_definition: FieldDefinition, schema_creator: SchemaCreator
-    ) -> Schema:
-        """Litestar's schema for the model, closed to properties it does not name, and with
-        its text fields' refusal of NUL characters written down."""
-        schema = self._pydantic.to_openapi_schema(field_definition, schema_creator)
-        schema.additional_properties = False
-        for value in (schema.properties or {}).values():
-            if isinstance(value, Schema):
-                for text in _text_schemas(value):
-                    text.pattern = _text_pattern(text)
-        return schema
+# The five routes a record's REST face has, each declared once with its guard, its problems and
+# its headers: a domain names the path, the operation, the policy and a summary.
 
 
-def _text_schemas(schema: Schema) -> list[Schema]:
-    """The free-text string schemas of a property: itself, or its `oneOf`/`anyOf` members.
-
-    Formats (dates, UUIDs) and enums are read into other types, which cannot hold NUL anyway.
-    """
-    if schema.type == OpenAPIType.STRING and not schema.format and not schema.enum:
-        return [schema]
-    members = [*(schema.one_of or ()), *(schema.any_of or ())]
-    return [
-        text for member in members if isinstance(member, Schema) for text in _text_schemas(member)
-    ]
-
-
-# What `InputModel` strips from both ends of every text field (pydantic's `str_strip_whitespace`,
-# Unicode White_Space), spelt out: `\s` means a different set in ECMA-262, Python and Rust.
-_STRIPPED = r"\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-# Text that is not blank once stripped, and holds no NUL.
-NOT_BLANK = rf"^[^\x00]*[^\x00{_STRIPPED}][^\x00]*$"
-
-
-def _text_pattern(text: Schema) -> str:
-    """The pattern a body's text field is documented with.
-
-    Text is stripped before it is checked, so a required name of spaces alone is refused as
-    empty: with a `minLength`, the field must hold a character that is not stripped.
-    """
-    if text.pattern is None and (text.min_length or 0) >= 1:
-        return NOT_BLANK
-    return _without_nul(text.pattern)
+def _route(
+    method: Callable[..., HTTPRouteHandler],
+    path: str,
+    operation_id: str,
+    policy: Policy,
+    verb: str,
+    *,
+    summary: str,
+    responses: Mapping[int, ResponseSpec],
+    **options: Any,
+) -> HTTPRouteHandler:
+    return method(
+        path,
+        operation_id=operation_id,
+        guards=[allow(policy, verb)],
+        summary=summary,
+        responses=dict(responses),
+        **options,
+    )
 
 
-def _without_nul(pattern: str | None) -> str:
-    r"""`pattern`, also refusing NUL, as `InputModel` does for every text field of a body.
+def list_route(
+    operation_id: str,
+    policy: Policy,
+    *,
+    summary: str,
+    path: str = "/",
+    verb: str = "read",
+    responses: Mapping[int, ResponseSpec] = LIST_PROBLEMS,
+    **options: Any,
+) -> HTTPRouteHandler:
+    """`GET` a page of records."""
+    return _route(
+        get, path, operation_id, policy, verb, summary=summary, responses=responses, **options
+    )
 
-    Without a pattern the field takes any text but NUL. A pattern of positive classes and
-    literals (a slug) refuses NUL already; negated classes (`[^\r\n]`) would let it through,
-    so NUL joins each of them.
-    """
-    if pattern is None:
-        return NO_NUL
-    if "\\x00" in pattern:
-        return pattern
-    return pattern.replace("[^", "[^\\x00")
+
+def read_route(
+    path: str, operation_id: str, policy: Policy, *, summary: str, **options: Any
+) -> HTTPRouteHandler:
+    """`GET` one record with its ETag; named by its operation, so a 201 can point at it."""
+    return _route(
+        get,
+        path,
+        operation_id,
+        policy,
+        "read",
+        summary=summary,
+        responses=READ_PROBLEMS,
+        name=operation_id,
+        response_headers=[ETAG],
+        **options,
+    )
+
+
+def create_route(
+    operation_id: str,
+    policy: Policy,
+    *,
+    summary: str,
+    path: str = "/",
+    verb: str = "create",
+    responses: Mapping[int, ResponseSpec] = CREATE_PROBLEMS,
+    **options: Any,
+) -> HTTPRouteHandler:
+    """`POST` a new record: 201 with its `Location` and ETag."""
+    headers = created_headers()
+    return _route(
+        post,
+        path,
+        operation_id,
+        policy,
+        verb,
+        summary=summary,
+        responses=responses,
+        response_headers=headers,
+        **options,
+    )
+
+
+def update_route(
+    path: str, operation_id: str, policy: Policy, *, summary: str, verb: str = "write"
+) -> HTTPRouteHandler:
+    """`PATCH` some of a record's fields, conditional on `If-Match`."""
+    return _route(
+        patch,
+        path,
+        operation_id,
+        policy,
+        verb,
+        summary=summary,
+        responses=UPDATE_PROBLEMS,
+        response_headers=[ETAG],
+    )
+
+
+def archive_route(
+    path: str, operation_id: str, policy: Policy, *, summary: str, verb: str = "write"
+) -> HTTPRouteHandler:
+    """`DELETE` a record: archive it (204), never destroy it."""
+    return _route(
+        delete, path, operation_id, policy, verb, summary=summary, responses=ARCHIVE_PROBLEMS
+    )

@@ -1,9 +1,9 @@
 """REST face of identity: /api/v1/tokens, /api/v1/me, /api/v1/audit-events (and its verify)."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,14 +12,14 @@ from api.core.db import WRITE_INTENT_OPT
 from api.core.pagination import DEFAULT_LIMIT, Page
 from api.core.policy import allow
 from api.core.rest import (
-    ARCHIVE_PROBLEMS,
-    CREATE_PROBLEMS,
-    LIST_PROBLEMS,
     READ_PROBLEMS,
     Cursor,
     IfMatch,
     Limit,
-    created_headers,
+    archive_route,
+    create_route,
+    list_route,
+    location,
     problems,
     versioned,
 )
@@ -54,16 +54,13 @@ class TokensController(Controller):
     path = "/tokens"
     tags = ("identity",)
 
-    @post(
-        "/",
-        operation_id="createToken",
-        guards=[allow(TOKENS, "manage")],
-        summary="Create a token",
-        responses=CREATE_PROBLEMS,
-        response_headers=created_headers(),
-    )
+    @create_route("createToken", TOKENS, summary="Create a token", verb="manage")
     async def create_token(
-        self, session: AsyncSession, principal: Principal, data: TokenCreate
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        principal: Principal,
+        data: TokenCreate,
     ) -> Response[TokenCreated]:
         """Create a token; the response carries its secret, which is never shown again."""
         token, secret = await service.create_token(session, data=data, principal=principal)
@@ -72,19 +69,12 @@ class TokensController(Controller):
         return versioned(
             body,
             token,
-            created_at=f"/api/v1/tokens/{token.id}",
+            created_at=location(request, "getToken", token_id=token.id),
             headers={"Cache-Control": "no-store"},
         )
 
-    @get(
-        "/",
-        operation_id="listTokens",
-        guards=[allow(TOKENS, "manage")],
-        summary="List tokens",
-        responses=LIST_PROBLEMS,
-        # Reading tokens records an access event: a writer from the start, so the event never
-        # fails for a writer that committed while this request read.
-        opt={WRITE_INTENT_OPT: True},
+    @list_route(
+        "listTokens", TOKENS, summary="List tokens", verb="manage", opt={WRITE_INTENT_OPT: True}
     )
     async def list_tokens(
         self,
@@ -103,14 +93,12 @@ class TokensController(Controller):
             limit=limit,
         )
         products = await service.products_of_tokens(session, window.rows)
-        return Page(
-            items=[token_read(token, products[token.id]) for token in window.rows],
-            next_cursor=window.next_cursor,
-        )
+        return window.page(lambda token: token_read(token, products[token.id]))
 
     @get(
         "/{token_id:uuid}",
         operation_id="getToken",
+        name="getToken",
         guards=[allow(TOKENS, "manage")],
         summary="Get a token",
         responses=READ_PROBLEMS,
@@ -121,12 +109,8 @@ class TokensController(Controller):
         products = (await service.products_of_tokens(session, [token]))[token.id]
         return versioned(token_read(token, products), token)
 
-    @delete(
-        "/{token_id:uuid}",
-        operation_id="revokeToken",
-        guards=[allow(TOKENS, "manage")],
-        summary="Revoke a token",
-        responses=ARCHIVE_PROBLEMS,
+    @archive_route(
+        "/{token_id:uuid}", "revokeToken", TOKENS, summary="Revoke a token", verb="manage"
     )
     async def revoke_token(
         self,

@@ -1,9 +1,9 @@
 """GraphQL face of people."""
 
 import uuid
-from datetime import datetime
 
 import strawberry
+from strawberry.experimental.pydantic import type as pydantic_type
 
 from api.core.errors import InvalidInput
 from api.core.graphql import (
@@ -12,44 +12,32 @@ from api.core.graphql import (
     Requires,
     connection,
     mutation,
+    node,
     page_size,
     parse_input,
     provided,
 )
 from api.people import service
-from api.people.models import JobFamily, Person
+from api.people.models import JobFamily
 from api.people.policy import PEOPLE
-from api.people.schemas import PeopleFilter, PersonCreate, PersonUpdate
+from api.people.schemas import PeopleFilter, PersonCreate, PersonRead, PersonUpdate
 
 JobFamilyEnum = strawberry.enum(JobFamily, name="JobFamily")
 
 
-@strawberry.type(name="Person", description="Someone who can be on teams.")
+@pydantic_type(model=PersonRead, name="Person", description="Someone who can be on teams.")
 class PersonType:
-    id: uuid.UUID
-    email: str
-    name: str
-    job_family: JobFamilyEnum  # type: ignore[valid-type]
-    home_org: str
-    created_at: datetime
-    updated_at: datetime
-    version: int
-    archived_at: datetime | None
+    """A person, as REST's `PersonRead` shows one (the types come from it)."""
 
-    @classmethod
-    def from_model(cls, person: Person) -> "PersonType":
-        """The GraphQL view of a stored person."""
-        return cls(
-            id=person.id,
-            email=person.email,
-            name=person.name,
-            job_family=JobFamily(person.job_family),
-            home_org=person.home_org,
-            created_at=person.created_at,
-            updated_at=person.updated_at,
-            version=person.version,
-            archived_at=person.archived_at,
-        )
+    id: strawberry.auto
+    email: strawberry.auto
+    name: strawberry.auto
+    job_family: strawberry.auto
+    home_org: strawberry.auto
+    created_at: strawberry.auto
+    updated_at: strawberry.auto
+    version: strawberry.auto
+    archived_at: strawberry.auto
 
 
 @strawberry.input(description="Filters for the people list.")
@@ -103,9 +91,9 @@ class PeopleQuery:
             raise InvalidInput.field("id", "give exactly one of id and email")
         session = info.context.session
         if id is not None:
-            return PersonType.from_model(await service.get_person(session, id))
+            return node(PersonType, await service.get_person(session, id))
         assert email is not None
-        return PersonType.from_model(await service.get_person_by_email(session, email))
+        return node(PersonType, await service.get_person_by_email(session, email))
 
     @strawberry.field(extensions=[Requires(PEOPLE, "read")], description="People, oldest first.")
     async def people(
@@ -121,7 +109,7 @@ class PeopleQuery:
         window = await service.list_people(session, filters=filters, cursor=after, limit=limit)
         return connection(
             window,
-            node=PersonType.from_model,
+            node=lambda row: node(PersonType, row),
             after=after,
             count_rows=lambda: service.count_people(session, filters=filters),
         )
@@ -136,8 +124,9 @@ class PeopleMutation:
     async def create_person(self, info: GraphQLInfo, input: CreatePersonInput) -> PersonType | None:
         data = parse_input(PersonCreate, provided(input))
         async with mutation(info) as session:
-            return PersonType.from_model(
-                await service.create_person(session, data=data, principal=info.context.principal)
+            return node(
+                PersonType,
+                await service.create_person(session, data=data, principal=info.context.principal),
             )
 
     @strawberry.mutation(
@@ -151,7 +140,7 @@ class PeopleMutation:
             person = await service.update_person(
                 session, person_id, data=data, if_match=expected, principal=info.context.principal
             )
-            return PersonType.from_model(person)
+            return node(PersonType, person)
 
     @strawberry.mutation(
         extensions=[Requires(PEOPLE, "write")],
@@ -164,4 +153,4 @@ class PeopleMutation:
             person = await service.archive_person(
                 session, input.id, if_match=input.expected_version, principal=info.context.principal
             )
-            return PersonType.from_model(person)
+            return node(PersonType, person)

@@ -1,9 +1,9 @@
 """REST face of people: /api/v1/people."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,10 +11,7 @@ from api.core.access import Principal
 from api.core.pagination import DEFAULT_LIMIT, Page
 from api.core.policy import allow
 from api.core.rest import (
-    CREATE_PROBLEMS,
     ETAG,
-    LIST_PROBLEMS,
-    UPDATE_PROBLEMS,
     Cursor,
     IfMatch,
     IncludeArchived,
@@ -22,9 +19,12 @@ from api.core.rest import (
     Org,
     TextQuery,
     choice,
-    created_headers,
+    create_route,
+    list_route,
+    location,
     one_of,
     problems,
+    update_route,
     versioned,
 )
 from api.people import service
@@ -39,13 +39,7 @@ class PeopleController(Controller):
     path = "/people"
     tags = ("people",)
 
-    @get(
-        "/",
-        operation_id="listPeople",
-        guards=[allow(PEOPLE, "read")],
-        summary="List people",
-        responses=LIST_PROBLEMS,
-    )
+    @list_route("listPeople", PEOPLE, summary="List people")
     async def list_people(
         self,
         session: AsyncSession,
@@ -67,31 +61,28 @@ class PeopleController(Controller):
             include_archived=include_archived,
         )
         window = await service.list_people(session, filters=filters, cursor=cursor, limit=limit)
-        return Page(
-            items=[PersonRead.model_validate(row) for row in window.rows],
-            next_cursor=window.next_cursor,
-        )
+        return window.page(PersonRead.model_validate)
 
-    @post(
-        "/",
-        operation_id="createPerson",
-        guards=[allow(PEOPLE, "write")],
-        summary="Add a person",
-        responses=CREATE_PROBLEMS,
-        response_headers=created_headers(),
-    )
+    @create_route("createPerson", PEOPLE, summary="Add a person", verb="write")
     async def create_person(
-        self, session: AsyncSession, principal: Principal, data: PersonCreate
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        principal: Principal,
+        data: PersonCreate,
     ) -> Response[PersonRead]:
         """Add a person; the email must not be taken (case-insensitively)."""
         person = await service.create_person(session, data=data, principal=principal)
         return versioned(
-            PersonRead.model_validate(person), person, created_at=f"/api/v1/people/{person.id}"
+            PersonRead.model_validate(person),
+            person,
+            created_at=location(request, "getPerson", person_id=person.id),
         )
 
     @get(
         "/{person_id:uuid}",
         operation_id="getPerson",
+        name="getPerson",
         guards=[allow(PEOPLE, "read")],
         summary="Get a person",
         responses=problems(404),
@@ -104,14 +95,7 @@ class PeopleController(Controller):
         person = await service.get_person(session, person_id)
         return versioned(PersonRead.model_validate(person), person)
 
-    @patch(
-        "/{person_id:uuid}",
-        operation_id="updatePerson",
-        guards=[allow(PEOPLE, "write")],
-        summary="Change a person",
-        responses=UPDATE_PROBLEMS,
-        response_headers=[ETAG],
-    )
+    @update_route("/{person_id:uuid}", "updatePerson", PEOPLE, summary="Change a person")
     async def update_person(
         self,
         session: AsyncSession,

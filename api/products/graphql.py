@@ -1,9 +1,10 @@
 """GraphQL face of products."""
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 
 import strawberry
+from strawberry.experimental.pydantic import type as pydantic_type
 
 from api.audit.graphql import AuditEventType, history_connection
 from api.audit.policy import HISTORY
@@ -14,15 +15,22 @@ from api.core.graphql import (
     connection,
     extend_type,
     mutation,
+    node,
     page_size,
     parse_input,
     provided,
 )
 from api.products import service
 from api.products.loaders import ProductLoaders
-from api.products.models import DataClassification, Product, ProductChange, Stage, TrackedField
+from api.products.models import DataClassification, Stage, TrackedField
 from api.products.policy import PRODUCTS
-from api.products.schemas import ProductCreate, ProductsFilter, ProductUpdate
+from api.products.schemas import (
+    ProductChangeRead,
+    ProductCreate,
+    ProductRead,
+    ProductsFilter,
+    ProductUpdate,
+)
 from api.teams.graphql import TeamType
 from api.teams.loaders import TeamLoaders
 from api.teams.policy import TEAMS
@@ -32,64 +40,36 @@ DataClassificationEnum = strawberry.enum(DataClassification, name="DataClassific
 TrackedFieldEnum = strawberry.enum(TrackedField, name="TrackedField")
 
 
-@strawberry.type(name="ProductChange", description="One change of a stage or launch date.")
+@pydantic_type(
+    model=ProductChangeRead,
+    all_fields=True,
+    name="ProductChange",
+    description="One change of a stage or launch date.",
+)
 class ProductChangeType:
-    id: uuid.UUID
-    field: TrackedFieldEnum  # type: ignore[valid-type]
-    old_value: str | None
-    new_value: str | None
-    changed_by: str
-    changed_at: datetime
-
-    @classmethod
-    def from_model(cls, change: ProductChange) -> "ProductChangeType":
-        """The GraphQL view of a stored change."""
-        return cls(
-            id=change.id,
-            field=TrackedField(change.field),
-            old_value=change.old_value,
-            new_value=change.new_value,
-            changed_by=change.changed_by,
-            changed_at=change.created_at,
-        )
+    """A change, as REST's `ProductChangeRead` shows one."""
 
 
-@strawberry.type(name="Product", description="A product owned by one team.")
+@pydantic_type(model=ProductRead, name="Product", description="A product owned by one team.")
 class ProductType:
-    id: uuid.UUID
-    slug: str
-    name: str
-    summary: str
-    stage: StageEnum  # type: ignore[valid-type]
-    data_classification: DataClassificationEnum  # type: ignore[valid-type]
-    target_launch_date: date | None
-    created_at: datetime
-    updated_at: datetime
-    version: int
-    archived_at: datetime | None
-    team_id: strawberry.Private[uuid.UUID]
+    """A product, as REST's `ProductRead` shows one, with its team as a relation."""
 
-    @classmethod
-    def from_model(cls, product: Product) -> "ProductType":
-        """The GraphQL view of a stored product."""
-        return cls(
-            id=product.id,
-            slug=product.slug,
-            name=product.name,
-            summary=product.summary,
-            stage=Stage(product.stage),
-            data_classification=DataClassification(product.data_classification),
-            target_launch_date=product.target_launch_date,
-            created_at=product.created_at,
-            updated_at=product.updated_at,
-            version=product.version,
-            archived_at=product.archived_at,
-            team_id=product.team_id,
-        )
+    id: strawberry.auto
+    slug: strawberry.auto
+    name: strawberry.auto
+    summary: strawberry.auto
+    stage: strawberry.auto
+    data_classification: strawberry.auto
+    target_launch_date: strawberry.auto
+    created_at: strawberry.auto
+    updated_at: strawberry.auto
+    version: strawberry.auto
+    archived_at: strawberry.auto
+    team_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(extensions=[Requires(TEAMS, "read")], description="The owning team.")
     async def team(self, info: GraphQLInfo) -> TeamType | None:
-        return TeamType.from_model(await info.context.loaders[TeamLoaders].team.load(self.team_id))
+        return node(TeamType, await info.context.loaders[TeamLoaders].team.load(self.team_id))
 
     @strawberry.field(description="Every change of the stage and target launch date, oldest first.")
     async def changes(
@@ -98,7 +78,7 @@ class ProductType:
         field: TrackedFieldEnum | None = None,  # type: ignore[valid-type]
     ) -> list[ProductChangeType] | None:
         rows = await info.context.loaders[ProductLoaders].changes.load((self.id, field))
-        return [ProductChangeType.from_model(row) for row in rows]
+        return [node(ProductChangeType, row, changed_at=row.created_at) for row in rows]
 
     @strawberry.field(
         extensions=[Requires(HISTORY, "read")],
@@ -158,8 +138,9 @@ class ProductsQuery:
         description="A product by slug, archived or not.",
     )
     async def product(self, info: GraphQLInfo, slug: str) -> ProductType | None:
-        return ProductType.from_model(
-            await service.get_product(info.context.session, slug, principal=info.context.principal)
+        return node(
+            ProductType,
+            await service.get_product(info.context.session, slug, principal=info.context.principal),
         )
 
     @strawberry.field(
@@ -180,7 +161,7 @@ class ProductsQuery:
         )
         return connection(
             window,
-            node=ProductType.from_model,
+            node=lambda row: node(ProductType, row),
             after=after,
             count_rows=lambda: service.count_products(
                 session, filters=filters, principal=principal
@@ -201,7 +182,7 @@ class ProductsMutation:
         data = parse_input(ProductCreate, provided(input))
         async with mutation(info) as session:
             product = await service.create_product(session, data=data, principal=principal)
-            return ProductType.from_model(product)
+            return node(ProductType, product)
 
     @strawberry.mutation(
         extensions=[Requires(PRODUCTS, "write")],
@@ -219,7 +200,7 @@ class ProductsMutation:
             product = await service.update_product(
                 session, slug, data=data, if_match=expected, principal=principal
             )
-            return ProductType.from_model(product)
+            return node(ProductType, product)
 
     @strawberry.mutation(
         extensions=[Requires(PRODUCTS, "write")],
@@ -235,12 +216,12 @@ class ProductsMutation:
                 if_match=input.expected_version,
                 principal=info.context.principal,
             )
-            return ProductType.from_model(product)
+            return node(ProductType, product)
 
 
 async def _team_products(root: TeamType, info: GraphQLInfo) -> list[ProductType] | None:
     products = await info.context.loaders[ProductLoaders].products_by_team.load(root.id)
-    return [ProductType.from_model(product) for product in products]
+    return [node(ProductType, product) for product in products]
 
 
 # Teams sit below products: products shows a team's products on the team's type.

@@ -1,28 +1,19 @@
 """REST face of products: /api/v1/products."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Request, Response
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.audit import service as audit_service
 from api.audit.policy import HISTORY
-from api.audit.rest import audit_page
+from api.audit.rest import history_page
 from api.audit.schemas import AuditEventRead
-from api.audit.service import record_history
 from api.core.access import Principal
 from api.core.pagination import DEFAULT_LIMIT, Page
-from api.core.policy import allow
 from api.core.rest import (
-    ARCHIVE_PROBLEMS,
-    CREATE_PROBLEMS,
-    ETAG,
-    LIST_PROBLEMS,
     NESTED_LIST_PROBLEMS,
     NO_NUL,
-    READ_PROBLEMS,
-    UPDATE_PROBLEMS,
     Cursor,
     IfMatch,
     IncludeArchived,
@@ -31,9 +22,14 @@ from api.core.rest import (
     ProductSlug,
     TextQuery,
     absent_or,
+    archive_route,
     choice,
-    created_headers,
+    create_route,
+    list_route,
+    location,
     one_of,
+    read_route,
+    update_route,
     versioned,
 )
 from api.products import service
@@ -72,13 +68,7 @@ class ProductsController(Controller):
     path = "/products"
     tags = ("products",)
 
-    @get(
-        "/",
-        operation_id="listProducts",
-        guards=[allow(PRODUCTS, "read")],
-        summary="List products",
-        responses=LIST_PROBLEMS,
-    )
+    @list_route("listProducts", PRODUCTS, summary="List products")
     async def list_products(
         self,
         session: AsyncSession,
@@ -119,35 +109,25 @@ class ProductsController(Controller):
         window = await service.list_products(
             session, filters=filters, principal=principal, cursor=cursor, limit=limit
         )
-        return Page(
-            items=[product_read(row) for row in window.rows], next_cursor=window.next_cursor
-        )
+        return window.page(product_read)
 
-    @post(
-        "/",
-        operation_id="createProduct",
-        guards=[allow(PRODUCTS, "create")],
-        summary="Create a product",
-        responses=CREATE_PROBLEMS,
-        response_headers=created_headers(),
-    )
+    @create_route("createProduct", PRODUCTS, summary="Create a product")
     async def create_product(
-        self, session: AsyncSession, principal: Principal, data: ProductCreate
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        principal: Principal,
+        data: ProductCreate,
     ) -> Response[ProductRead]:
         """Create a product at the `idea` stage, owned by an existing team."""
         product = await service.create_product(session, data=data, principal=principal)
         return versioned(
-            product_read(product), product, created_at=f"/api/v1/products/{product.slug}"
+            product_read(product),
+            product,
+            created_at=location(request, "getProduct", slug=product.slug),
         )
 
-    @get(
-        "/{slug:str}",
-        operation_id="getProduct",
-        guards=[allow(PRODUCTS, "read")],
-        summary="Get a product",
-        responses=READ_PROBLEMS,
-        response_headers=[ETAG],
-    )
+    @read_route("/{slug:str}", "getProduct", PRODUCTS, summary="Get a product")
     async def get_product(
         self, session: AsyncSession, principal: Principal, slug: ProductSlug
     ) -> Response[ProductRead]:
@@ -155,14 +135,7 @@ class ProductsController(Controller):
         product = await service.get_product(session, slug, principal=principal)
         return versioned(product_read(product), product)
 
-    @patch(
-        "/{slug:str}",
-        operation_id="updateProduct",
-        guards=[allow(PRODUCTS, "write")],
-        summary="Change a product",
-        responses=UPDATE_PROBLEMS,
-        response_headers=[ETAG],
-    )
+    @update_route("/{slug:str}", "updateProduct", PRODUCTS, summary="Change a product")
     async def update_product(
         self,
         session: AsyncSession,
@@ -177,13 +150,7 @@ class ProductsController(Controller):
         )
         return versioned(product_read(product), product)
 
-    @delete(
-        "/{slug:str}",
-        operation_id="archiveProduct",
-        guards=[allow(PRODUCTS, "write")],
-        summary="Archive a product",
-        responses=ARCHIVE_PROBLEMS,
-    )
+    @archive_route("/{slug:str}", "archiveProduct", PRODUCTS, summary="Archive a product")
     async def archive_product(
         self,
         session: AsyncSession,
@@ -194,10 +161,10 @@ class ProductsController(Controller):
         """Archive a product; its history stays."""
         await service.archive_product(session, slug, if_match=if_match, principal=principal)
 
-    @get(
-        "/{slug:str}/changes",
-        operation_id="listProductChanges",
-        guards=[allow(PRODUCTS, "read")],
+    @list_route(
+        "listProductChanges",
+        PRODUCTS,
+        path="/{slug:str}/changes",
         summary="Stage and date history",
         responses=NESTED_LIST_PROBLEMS,
     )
@@ -222,15 +189,12 @@ class ProductsController(Controller):
             cursor=cursor,
             limit=limit,
         )
-        return Page(
-            items=[ProductChangeRead.model_validate(row) for row in window.rows],
-            next_cursor=window.next_cursor,
-        )
+        return window.page(ProductChangeRead.model_validate)
 
-    @get(
-        "/{slug:str}/history",
-        operation_id="listProductHistory",
-        guards=[allow(HISTORY, "read")],
+    @list_route(
+        "listProductHistory",
+        HISTORY,
+        path="/{slug:str}/history",
         summary="A product's audit history",
         responses=NESTED_LIST_PROBLEMS,
     )
@@ -244,7 +208,4 @@ class ProductsController(Controller):
     ) -> Page[AuditEventRead]:
         """Every change of the product, with who made it and the values before and after."""
         product = await service.get_product(session, slug, principal=principal)
-        window = await audit_service.list_audit_events(
-            session, filters=record_history(product.id), cursor=cursor, limit=limit
-        )
-        return audit_page(window)
+        return await history_page(session, product.id, cursor=cursor, limit=limit)

@@ -1,10 +1,11 @@
 """GraphQL face of teams and rosters."""
 
 import uuid
-from datetime import date, datetime
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 import strawberry
+from strawberry.experimental.pydantic import type as pydantic_type
 
 from api.audit.graphql import AuditEventType, history_connection
 from api.audit.policy import HISTORY
@@ -16,6 +17,7 @@ from api.core.graphql import (
     connection,
     extend_type,
     mutation,
+    node,
     page_size,
     parse_input,
     provided,
@@ -33,12 +35,14 @@ from api.teams.health.graphql import (
 from api.teams.health.loaders import HealthLoaders
 from api.teams.loaders import TeamLoaders
 from api.teams.lookups import get_team
-from api.teams.models import Membership, Team, TeamRole, today
+from api.teams.models import TeamRole, today
 from api.teams.policy import TEAMS
 from api.teams.schemas import (
     MembershipCreate,
+    MembershipRead,
     MembershipUpdate,
     TeamCreate,
+    TeamRead,
     TeamsFilter,
     TeamUpdate,
 )
@@ -46,32 +50,19 @@ from api.teams.schemas import (
 TeamRoleEnum = strawberry.enum(TeamRole, name="TeamRole")
 
 
-@strawberry.type(name="Team", description="A small team that owns products.")
+@pydantic_type(model=TeamRead, name="Team", description="A small team that owns products.")
 class TeamType:
-    id: uuid.UUID
-    slug: str
-    name: str
-    mission: str
-    org: str
-    created_at: datetime
-    updated_at: datetime
-    version: int
-    archived_at: datetime | None
+    """A team, as REST's `TeamRead` shows one (the types come from it), and its relations."""
 
-    @classmethod
-    def from_model(cls, team: Team) -> "TeamType":
-        """The GraphQL view of a stored team."""
-        return cls(
-            id=team.id,
-            slug=team.slug,
-            name=team.name,
-            mission=team.mission,
-            org=team.org,
-            created_at=team.created_at,
-            updated_at=team.updated_at,
-            version=team.version,
-            archived_at=team.archived_at,
-        )
+    id: strawberry.auto
+    slug: strawberry.auto
+    name: strawberry.auto
+    mission: strawberry.auto
+    org: strawberry.auto
+    created_at: strawberry.auto
+    updated_at: strawberry.auto
+    version: strawberry.auto
+    archived_at: strawberry.auto
 
     @strawberry.field(
         extensions=[Requires(PEOPLE, "read")],
@@ -82,14 +73,14 @@ class TeamType:
     )
     async def members(
         self, info: GraphQLInfo, at: date | None = None, include_ended: bool = False
-    ) -> list["MembershipType"] | None:
+    ) -> list[Annotated["MembershipType", strawberry.lazy("api.teams.graphql")]] | None:
         if at is not None and at > today():
             raise InvalidInput.field("at", "must not be in the future")
         every_stint = include_ended and at is None
         memberships = await info.context.loaders[TeamLoaders].roster.load(
             (self.id, at, every_stint)
         )
-        return [MembershipType.from_model(membership) for membership in memberships]
+        return [node(MembershipType, membership) for membership in memberships]
 
     @strawberry.field(
         extensions=[Requires(HISTORY, "read")],
@@ -120,36 +111,23 @@ class TeamType:
         return [HealthPointType.from_read(point) for point in points]
 
 
-@strawberry.type(name="Membership", description="One stint of one person on one team.")
+@pydantic_type(
+    model=MembershipRead, name="Membership", description="One stint of one person on one team."
+)
 class MembershipType:
-    id: uuid.UUID
-    role: TeamRoleEnum  # type: ignore[valid-type]
-    allocation_percent: int
-    start_date: date
-    end_date: date | None = strawberry.field(
-        description="The first day the person was no longer a member."
-    )
-    created_at: datetime
-    updated_at: datetime
-    version: int
+    """A membership, as REST's `MembershipRead` shows one, with its team and person as
+    relations rather than a slug and a nested person."""
+
+    id: strawberry.auto
+    role: strawberry.auto
+    allocation_percent: strawberry.auto
+    start_date: strawberry.auto
+    end_date: strawberry.auto
+    created_at: strawberry.auto
+    updated_at: strawberry.auto
+    version: strawberry.auto
     team_id: strawberry.Private[uuid.UUID]
     person_id: strawberry.Private[uuid.UUID]
-
-    @classmethod
-    def from_model(cls, membership: Membership) -> "MembershipType":
-        """The GraphQL view of a stored membership."""
-        return cls(
-            id=membership.id,
-            role=TeamRole(membership.role),
-            allocation_percent=membership.allocation_percent,
-            start_date=membership.start_date,
-            end_date=membership.end_date,
-            created_at=membership.created_at,
-            updated_at=membership.updated_at,
-            version=membership.version,
-            team_id=membership.team_id,
-            person_id=membership.person_id,
-        )
 
     @strawberry.field(
         extensions=[Requires(TEAMS, "read")],
@@ -161,18 +139,18 @@ class MembershipType:
 
     @strawberry.field(extensions=[Requires(PEOPLE, "read")])
     async def person(self, info: GraphQLInfo) -> PersonType | None:
-        return PersonType.from_model(
-            await info.context.loaders[PeopleLoaders].person.load(self.person_id)
+        return node(
+            PersonType, await info.context.loaders[PeopleLoaders].person.load(self.person_id)
         )
 
     @strawberry.field(extensions=[Requires(TEAMS, "read")])
     async def team(self, info: GraphQLInfo) -> TeamType | None:
-        return TeamType.from_model(await info.context.loaders[TeamLoaders].team.load(self.team_id))
+        return node(TeamType, await info.context.loaders[TeamLoaders].team.load(self.team_id))
 
 
 async def _person_teams(root: PersonType, info: GraphQLInfo) -> list[MembershipType] | None:
     memberships = await info.context.loaders[TeamLoaders].memberships_by_person.load(root.id)
-    return [MembershipType.from_model(membership) for membership in memberships]
+    return [node(MembershipType, membership) for membership in memberships]
 
 
 # People sit below teams: teams shows a person's memberships on the person's type.
@@ -249,7 +227,7 @@ class TeamsQuery:
         extensions=[Requires(TEAMS, "read")], description="A team by slug, archived or not."
     )
     async def team(self, info: GraphQLInfo, slug: str) -> TeamType | None:
-        return TeamType.from_model(await get_team(info.context.session, slug))
+        return node(TeamType, await get_team(info.context.session, slug))
 
     @strawberry.field(extensions=[Requires(TEAMS, "read")], description="Teams, oldest first.")
     async def teams(
@@ -265,7 +243,7 @@ class TeamsQuery:
         window = await service.list_teams(session, filters=filters, cursor=after, limit=limit)
         return connection(
             window,
-            node=TeamType.from_model,
+            node=lambda row: node(TeamType, row),
             after=after,
             count_rows=lambda: service.count_teams(session, filters=filters),
         )
@@ -285,7 +263,7 @@ class TeamsMutation:
         data = parse_input(TeamCreate, provided(input))
         async with mutation(info) as session:
             team = await service.create_team(session, data=data, principal=info.context.principal)
-            return TeamType.from_model(team)
+            return node(TeamType, team)
 
     @strawberry.mutation(
         extensions=[Requires(TEAMS, "write")], description="Change the fields given."
@@ -298,7 +276,7 @@ class TeamsMutation:
             team = await service.update_team(
                 session, str(slug), data=data, if_match=expected, principal=info.context.principal
             )
-            return TeamType.from_model(team)
+            return node(TeamType, team)
 
     @strawberry.mutation(
         extensions=[Requires(TEAMS, "write")],
@@ -312,7 +290,7 @@ class TeamsMutation:
                 if_match=input.expected_version,
                 principal=info.context.principal,
             )
-            return TeamType.from_model(team)
+            return node(TeamType, team)
 
     @strawberry.mutation(
         extensions=[Requires(TEAMS, "write")], description="Put a person on a team."
@@ -327,7 +305,7 @@ class TeamsMutation:
             membership = await service.add_member(
                 session, str(slug), data=data, principal=info.context.principal
             )
-            return MembershipType.from_model(membership)
+            return node(MembershipType, membership)
 
     @strawberry.mutation(
         extensions=[Requires(TEAMS, "write")],
@@ -348,7 +326,7 @@ class TeamsMutation:
                 if_match=expected,
                 principal=info.context.principal,
             )
-            return MembershipType.from_model(membership)
+            return node(MembershipType, membership)
 
     @strawberry.mutation(
         extensions=[Requires(TEAMS, "write")],
@@ -365,4 +343,4 @@ class TeamsMutation:
                 if_match=input.expected_version,
                 principal=info.context.principal,
             )
-            return MembershipType.from_model(membership)
+            return node(MembershipType, membership)

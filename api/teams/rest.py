@@ -1,28 +1,19 @@
 """REST face of teams and rosters: /api/v1/teams."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Request, Response
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.audit import service as audit_service
 from api.audit.policy import HISTORY
-from api.audit.rest import audit_page
+from api.audit.rest import history_page
 from api.audit.schemas import AuditEventRead
-from api.audit.service import record_history
 from api.core.access import Principal
 from api.core.pagination import DEFAULT_LIMIT, Page
-from api.core.policy import allow
 from api.core.rest import (
-    ARCHIVE_PROBLEMS,
-    CREATE_PROBLEMS,
-    ETAG,
-    LIST_PROBLEMS,
     NESTED_LIST_PROBLEMS,
-    READ_PROBLEMS,
-    UPDATE_PROBLEMS,
     Cursor,
     IfMatch,
     IncludeArchived,
@@ -31,11 +22,16 @@ from api.core.rest import (
     TeamSlug,
     TextQuery,
     absent_or,
+    archive_route,
     choice,
-    created_headers,
+    create_route,
     day,
+    list_route,
+    location,
     one_of,
     problems,
+    read_route,
+    update_route,
     versioned,
 )
 from api.people.schemas import PersonRead
@@ -81,13 +77,7 @@ class TeamsController(Controller):
     path = "/teams"
     tags = ("teams",)
 
-    @get(
-        "/",
-        operation_id="listTeams",
-        guards=[allow(TEAMS, "read")],
-        summary="List teams",
-        responses=LIST_PROBLEMS,
-    )
+    @list_route("listTeams", TEAMS, summary="List teams")
     async def list_teams(
         self,
         session: AsyncSession,
@@ -114,36 +104,25 @@ class TeamsController(Controller):
             include_archived=include_archived,
         )
         window = await service.list_teams(session, filters=filters, cursor=cursor, limit=limit)
-        return Page(
-            items=[TeamRead.model_validate(row) for row in window.rows],
-            next_cursor=window.next_cursor,
-        )
+        return window.page(TeamRead.model_validate)
 
-    @post(
-        "/",
-        operation_id="createTeam",
-        guards=[allow(TEAMS, "create")],
-        summary="Create a team",
-        responses=CREATE_PROBLEMS,
-        response_headers=created_headers(),
-    )
+    @create_route("createTeam", TEAMS, summary="Create a team")
     async def create_team(
-        self, session: AsyncSession, principal: Principal, data: TeamCreate
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        principal: Principal,
+        data: TeamCreate,
     ) -> Response[TeamRead]:
         """Create a team; the slug must be new."""
         team = await service.create_team(session, data=data, principal=principal)
         return versioned(
-            TeamRead.model_validate(team), team, created_at=f"/api/v1/teams/{team.slug}"
+            TeamRead.model_validate(team),
+            team,
+            created_at=location(request, "getTeam", slug=team.slug),
         )
 
-    @get(
-        "/{slug:str}",
-        operation_id="getTeam",
-        guards=[allow(TEAMS, "read")],
-        summary="Get a team",
-        responses=READ_PROBLEMS,
-        response_headers=[ETAG],
-    )
+    @read_route("/{slug:str}", "getTeam", TEAMS, summary="Get a team")
     async def get_team(
         self, session: AsyncSession, principal: Principal, slug: TeamSlug
     ) -> Response[TeamRead]:
@@ -151,14 +130,7 @@ class TeamsController(Controller):
         team = await get_team(session, slug)
         return versioned(TeamRead.model_validate(team), team)
 
-    @patch(
-        "/{slug:str}",
-        operation_id="updateTeam",
-        guards=[allow(TEAMS, "write")],
-        summary="Change a team",
-        responses=UPDATE_PROBLEMS,
-        response_headers=[ETAG],
-    )
+    @update_route("/{slug:str}", "updateTeam", TEAMS, summary="Change a team")
     async def update_team(
         self,
         session: AsyncSession,
@@ -173,23 +145,17 @@ class TeamsController(Controller):
         )
         return versioned(TeamRead.model_validate(team), team)
 
-    @delete(
-        "/{slug:str}",
-        operation_id="archiveTeam",
-        guards=[allow(TEAMS, "write")],
-        summary="Archive a team",
-        responses=ARCHIVE_PROBLEMS,
-    )
+    @archive_route("/{slug:str}", "archiveTeam", TEAMS, summary="Archive a team")
     async def archive_team(
         self, session: AsyncSession, principal: Principal, slug: TeamSlug, if_match: IfMatch = None
     ) -> None:
         """Archive a team that owns no live products; its roster history stays."""
         await service.archive_team(session, slug, if_match=if_match, principal=principal)
 
-    @get(
-        "/{slug:str}/history",
-        operation_id="listTeamHistory",
-        guards=[allow(HISTORY, "read")],
+    @list_route(
+        "listTeamHistory",
+        HISTORY,
+        path="/{slug:str}/history",
         summary="A team's audit history, roster included",
         responses=NESTED_LIST_PROBLEMS,
     )
@@ -202,10 +168,7 @@ class TeamsController(Controller):
     ) -> Page[AuditEventRead]:
         """Every change of the team and of its memberships, with who made it."""
         team = await get_team(session, slug)
-        window = await audit_service.list_audit_events(
-            session, filters=record_history(team.id), cursor=cursor, limit=limit
-        )
-        return audit_page(window)
+        return await history_page(session, team.id, cursor=cursor, limit=limit)
 
 
 class MembersController(Controller):
@@ -214,12 +177,8 @@ class MembersController(Controller):
     path = "/teams/{slug:str}/members"
     tags = ("teams",)
 
-    @get(
-        "/",
-        operation_id="listTeamMembers",
-        guards=[allow(TEAMS, "read")],
-        summary="List a team's members",
-        responses=NESTED_LIST_PROBLEMS,
+    @list_route(
+        "listTeamMembers", TEAMS, summary="List a team's members", responses=NESTED_LIST_PROBLEMS
     )
     async def list_members(
         self,
@@ -244,21 +203,22 @@ class MembersController(Controller):
         team, window = await service.list_members(
             session, slug, roster=roster, cursor=cursor, limit=limit
         )
-        return Page(
-            items=[membership_read(row, team.slug) for row in window.rows],
-            next_cursor=window.next_cursor,
-        )
+        return window.page(lambda row: membership_read(row, team.slug))
 
-    @post(
-        "/",
-        operation_id="addTeamMember",
-        guards=[allow(TEAMS, "write")],
+    @create_route(
+        "addTeamMember",
+        TEAMS,
         summary="Add a member to a team",
+        verb="write",
         responses=problems(404, 409, 413, 415, 422),
-        response_headers=created_headers(),
     )
     async def add_member(
-        self, session: AsyncSession, principal: Principal, slug: TeamSlug, data: MembershipCreate
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        principal: Principal,
+        slug: TeamSlug,
+        data: MembershipCreate,
     ) -> Response[MembershipAdded]:
         """Put a person on the team; a person may be on several teams.
 
@@ -272,17 +232,12 @@ class MembersController(Controller):
                 **membership_read(membership, slug).model_dump(), warnings=health.warnings
             ),
             membership,
-            created_at=f"/api/v1/teams/{slug}/members/{membership.person_id}",
+            created_at=location(
+                request, "getTeamMember", slug=slug, person_id=membership.person_id
+            ),
         )
 
-    @get(
-        "/{person_id:uuid}",
-        operation_id="getTeamMember",
-        guards=[allow(TEAMS, "read")],
-        summary="Get a current membership",
-        responses=READ_PROBLEMS,
-        response_headers=[ETAG],
-    )
+    @read_route("/{person_id:uuid}", "getTeamMember", TEAMS, summary="Get a current membership")
     async def get_member(
         self, session: AsyncSession, principal: Principal, slug: TeamSlug, person_id: uuid.UUID
     ) -> Response[MembershipRead]:
@@ -290,14 +245,7 @@ class MembersController(Controller):
         membership = await service.get_member(session, slug, person_id)
         return versioned(membership_read(membership, slug), membership)
 
-    @patch(
-        "/{person_id:uuid}",
-        operation_id="updateTeamMember",
-        guards=[allow(TEAMS, "write")],
-        summary="Change a membership",
-        responses=UPDATE_PROBLEMS,
-        response_headers=[ETAG],
-    )
+    @update_route("/{person_id:uuid}", "updateTeamMember", TEAMS, summary="Change a membership")
     async def update_member(
         self,
         session: AsyncSession,
@@ -313,13 +261,7 @@ class MembersController(Controller):
         )
         return versioned(membership_read(membership, slug), membership)
 
-    @delete(
-        "/{person_id:uuid}",
-        operation_id="endTeamMembership",
-        guards=[allow(TEAMS, "write")],
-        summary="End a membership",
-        responses=ARCHIVE_PROBLEMS,
-    )
+    @archive_route("/{person_id:uuid}", "endTeamMembership", TEAMS, summary="End a membership")
     async def end_member(
         self,
         session: AsyncSession,

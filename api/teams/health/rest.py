@@ -3,7 +3,7 @@ and size exception under /api/v1/teams/{slug}."""
 
 from typing import Annotated
 
-from litestar import Controller, Response, delete, get, put
+from litestar import Controller, Response, get, put
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,12 +11,12 @@ from api.core.access import Principal
 from api.core.policy import allow
 from api.core.records import etag
 from api.core.rest import (
-    ARCHIVE_PROBLEMS,
     READ_PROBLEMS,
     UPDATE_PROBLEMS,
     IfMatch,
     TeamSlug,
     absent_or,
+    archive_route,
     day,
     problems,
     versioned,
@@ -144,12 +144,12 @@ class TeamHealthController(Controller):
         )
         return versioned(service.exception_read(exception, team), exception)
 
-    @delete(
+    @archive_route(
         "/size-exception",
-        operation_id="withdrawTeamSizeException",
-        guards=[allow(SIZE_EXCEPTIONS, "grant")],
+        "withdrawTeamSizeException",
+        SIZE_EXCEPTIONS,
         summary="Withdraw a team's size exception",
-        responses=ARCHIVE_PROBLEMS,
+        verb="grant",
     )
     async def withdraw_exception(
         self,
