@@ -155,7 +155,7 @@ async def create_token(
     secret = new_token()
     token = ApiToken(
         name=data.name,
-        role=role.value,
+        role=role,
         lookup=token_lookup(secret),
         secret_hash=token_hash(secret),
         person_id=data.person_id,

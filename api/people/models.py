@@ -3,10 +3,10 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import String
 from sqlmodel import Field
 
-from api.core.db import RecordBase, UTCDateTime, in_values
+from api.core.db import RecordBase, UTCDateTime, stored_enum
 
 
 class JobFamily(StrEnum):
@@ -30,10 +30,11 @@ class Person(RecordBase, table=True):
     """A person; the email is stored lower-cased, which makes it unique case-insensitively."""
 
     __tablename__ = "people"
-    __table_args__ = (CheckConstraint(in_values("job_family", JobFamily), name="job_family"),)
 
     email: str = Field(sa_type=String(254), unique=True)
     name: str = Field(sa_type=String(200))
-    job_family: str = Field(sa_type=String(32), index=True)
+    job_family: JobFamily = Field(
+        sa_type=stored_enum(JobFamily, name="job_family", length=32), index=True
+    )
     home_org: str = Field(sa_type=String(100), index=True)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -85,7 +85,7 @@ async def create_person(session: AsyncSession, *, data: PersonCreate) -> Person:
     """Add a person; the email must be new."""
     await _check_email_free(session, data.email)
     person = Person(
-        email=data.email, name=data.name, job_family=data.job_family.value, home_org=data.home_org
+        email=data.email, name=data.name, job_family=data.job_family, home_org=data.home_org
     )
     session.add(person)
     await flush(session)

@@ -142,7 +142,7 @@ def _record_change(
     session.add(
         ProductChange(
             product_id=product.id,
-            field=field.value,
+            field=field,
             old_value=None if old is None else str(old),
             new_value=None if new is None else str(new),
             changed_by=actor,
@@ -167,8 +167,8 @@ async def create_product(
         name=data.name,
         summary=data.summary,
         team_id=team.id,
-        stage=Stage.IDEA.value,
-        data_classification=data.data_classification.value,
+        stage=Stage.IDEA,
+        data_classification=data.data_classification,
         target_launch_date=data.target_launch_date,
     )
     product.team = team

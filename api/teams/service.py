@@ -102,7 +102,7 @@ async def create_team(session: AsyncSession, *, data: TeamCreate, principal: Pri
             Membership(
                 team_id=team.id,
                 person_id=lead.id,
-                role=TeamRole.LEAD.value,
+                role=TeamRole.LEAD,
                 allocation_percent=100,
                 start_date=today(),
             )
@@ -275,7 +275,7 @@ async def add_member(
     membership = Membership(
         team_id=team.id,
         person_id=person.id,
-        role=data.role.value,
+        role=data.role,
         allocation_percent=data.allocation_percent,
         start_date=start,
     )

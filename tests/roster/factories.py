@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel
 
 from api.models import Membership, Person, Team
+from api.people.models import JobFamily
 from api.teams.health.models import TeamSizeException
+from api.teams.models import TeamRole
 from tests.factories import unique
 from tests.helpers import API, Client
 
@@ -73,7 +75,7 @@ async def seed_staffed_teams(
             person = Person(
                 email=f"{unique('member')}@example.com",
                 name="Seeded Member",
-                job_family="engineering",
+                job_family=JobFamily.ENGINEERING,
                 home_org=org,
             )
             records.append(person)
@@ -81,7 +83,7 @@ async def seed_staffed_teams(
                 Membership(
                     team_id=team.id,
                     person_id=person.id,
-                    role="engineer",
+                    role=TeamRole.ENGINEER,
                     start_date=start or days_ago(60),
                 )
             )
@@ -96,12 +98,14 @@ async def staff(app: Litestar, team_id: uuid.UUID, size: int, *, start: date) ->
         person = Person(
             email=f"{unique('member')}@example.com",
             name="Seeded Member",
-            job_family="engineering",
+            job_family=JobFamily.ENGINEERING,
             home_org="platform",
         )
         records += [
             person,
-            Membership(team_id=team_id, person_id=person.id, role="engineer", start_date=start),
+            Membership(
+                team_id=team_id, person_id=person.id, role=TeamRole.ENGINEER, start_date=start
+            ),
         ]
     await _add_all(app, records)
 
