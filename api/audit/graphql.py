@@ -47,7 +47,7 @@ class AuditEventType:
         return cls(
             id=event.id,
             occurred_at=event.created_at,
-            kind=AuditKind(event.kind),
+            kind=event.kind,
             action=event.action,
             record_type=event.record_type,
             record_id=event.record_id,

@@ -7,7 +7,7 @@ from litestar import Controller, Response, delete, get, post
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.core.access import Action, Principal, Role, allow
+from api.core.access import Action, Principal, allow
 from api.core.db import WRITE_INTENT_OPT
 from api.core.pagination import DEFAULT_LIMIT, Page
 from api.core.rest import (
@@ -35,7 +35,7 @@ def token_read(token: ApiToken, products: list[str]) -> TokenRead:
         updated_at=token.updated_at,
         version=token.version,
         name=token.name,
-        role=Role(token.role),
+        role=token.role,
         prefix=token.lookup,
         person_id=token.person_id,
         products=products,

@@ -60,7 +60,7 @@ async def resolve_principal(
         raise Unauthenticated("the token has expired")
 
     team_ids: frozenset[uuid.UUID] = frozenset()
-    if person is not None and Role(row.role) in TEAM_SCOPED:
+    if person is not None and row.role in TEAM_SCOPED:
         team_ids = frozenset(
             await session.scalars(
                 select(col(Membership.team_id))
@@ -69,7 +69,7 @@ async def resolve_principal(
             )
         )
     product_ids: frozenset[uuid.UUID] = frozenset()
-    if Role(row.role) in PRODUCT_SCOPED:
+    if row.role in PRODUCT_SCOPED:
         # Only a CI token has products; every other request skips the query.
         product_ids = frozenset(
             await session.scalars(
@@ -79,7 +79,7 @@ async def resolve_principal(
     touch_due = row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION
     principal = Principal(
         name=row.name,
-        role=Role(row.role),
+        role=row.role,
         person_id=person.id if person else None,
         person_email=person.email if person else None,
         token_id=row.id,

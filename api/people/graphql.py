@@ -47,7 +47,7 @@ class PersonType:
             id=person.id,
             email=person.email,
             name=person.name,
-            job_family=JobFamily(person.job_family),
+            job_family=person.job_family,
             home_org=person.home_org,
             created_at=person.created_at,
             updated_at=person.updated_at,

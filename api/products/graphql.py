@@ -41,7 +41,7 @@ class ProductChangeType:
         """The GraphQL view of a stored change."""
         return cls(
             id=change.id,
-            field=TrackedField(change.field),
+            field=change.field,
             old_value=change.old_value,
             new_value=change.new_value,
             changed_by=change.changed_by,
@@ -72,8 +72,8 @@ class ProductType:
             slug=product.slug,
             name=product.name,
             summary=product.summary,
-            stage=Stage(product.stage),
-            data_classification=DataClassification(product.data_classification),
+            stage=product.stage,
+            data_classification=product.data_classification,
             target_launch_date=product.target_launch_date,
             created_at=product.created_at,
             updated_at=product.updated_at,

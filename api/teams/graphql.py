@@ -143,7 +143,7 @@ class MembershipType:
         """The GraphQL view of a stored membership."""
         return cls(
             id=membership.id,
-            role=TeamRole(membership.role),
+            role=membership.role,
             allocation_percent=membership.allocation_percent,
             start_date=membership.start_date,
             end_date=membership.end_date,

@@ -299,9 +299,7 @@ async def update_member(
     membership = await get_member(session, slug, person_id)
     await authorize_team_change(session, principal, membership.team)
     check_if_match(membership, if_match)
-    apply_changes(
-        membership, data.model_dump(exclude_unset=True, mode="json"), required=_REQUIRED_MEMBERSHIP
-    )
+    apply_changes(membership, data.model_dump(exclude_unset=True), required=_REQUIRED_MEMBERSHIP)
     await flush(session)
     return membership
 
