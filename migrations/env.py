@@ -9,12 +9,15 @@ from sqlalchemy.engine import Connection
 import api.domains
 from api.core.config import Settings
 from api.core.db import create_engine
+from api.migrate import ENUM_VALUES_PLUGIN
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = api.domains.metadata
+# Alembic's own comparisons, and one that sees a value added to or removed from an enum column.
+AUTOGENERATE_PLUGINS = ["alembic.autogenerate.*", ENUM_VALUES_PLUGIN]
 MIGRATION_LOCK = 7_300_421_001  # any fixed number: the advisory lock migrations share
 
 
@@ -28,6 +31,7 @@ def _configure(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
+        autogenerate_plugins=AUTOGENERATE_PLUGINS,
         # SQLite cannot ALTER most things in place; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
     )
@@ -53,6 +57,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         compare_type=True,
+        autogenerate_plugins=AUTOGENERATE_PLUGINS,
         dialect_opts={"paramstyle": "named"},
     )
     with context.begin_transaction():

@@ -27,9 +27,9 @@ from api.core.access import SYSTEM, Role
 from api.core.config import Settings
 from api.identity.schemas import TokenCreate
 from api.identity.service import create_token
-from api.people.models import Person
-from api.products.models import Product
-from api.teams.models import Membership, Team
+from api.people.models import JobFamily, Person
+from api.products.models import DataClassification, Product
+from api.teams.models import Membership, Team, TeamRole
 
 DEEP_QUERY = """
 query($first: Int!) {
@@ -53,7 +53,7 @@ async def _seed(app: Any, teams: int) -> str:
                 person = Person(
                     email=f"p{number}-{member}@bench.example",
                     name=f"Person {number}-{member}",
-                    job_family="engineering",
+                    job_family=JobFamily.ENGINEERING,
                     home_org=f"org-{member % 3}",
                 )
                 session.add(person)
@@ -61,7 +61,7 @@ async def _seed(app: Any, teams: int) -> str:
                     Membership(
                         team_id=team.id,
                         person_id=person.id,
-                        role="engineer",
+                        role=TeamRole.ENGINEER,
                         allocation_percent=100,
                         start_date=date.today(),
                     )
@@ -72,7 +72,7 @@ async def _seed(app: Any, teams: int) -> str:
                         slug=f"bench-{number}-{product}",
                         name="Product",
                         team_id=team.id,
-                        data_classification="internal",
+                        data_classification=DataClassification.INTERNAL,
                     )
                 )
         _, secret = await create_token(

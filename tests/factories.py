@@ -9,9 +9,9 @@ from typing import Any
 from litestar import Litestar
 from sqlmodel import SQLModel
 
-from api.people.models import Person
-from api.products.models import Product, ProductChange
-from api.teams.models import Membership, Team
+from api.people.models import JobFamily, Person
+from api.products.models import DataClassification, Product, ProductChange, TrackedField
+from api.teams.models import Membership, Team, TeamRole
 from tests.helpers import API, Client, seeding
 
 _sequence = itertools.count(1)
@@ -89,7 +89,7 @@ async def seed_people(app: Litestar, count: int, *, org: str = "platform") -> li
         Person(
             email=f"{unique('seeded')}@example.com",
             name="Seeded Person",
-            job_family="engineering",
+            job_family=JobFamily.ENGINEERING,
             home_org=org,
         )
         for _ in range(count)
@@ -111,7 +111,9 @@ async def seed_members(app: Litestar, team_id: uuid.UUID, person_ids: list[uuid.
     await _add_all(
         app,
         [
-            Membership(team_id=team_id, person_id=person_id, role="engineer", start_date=start)
+            Membership(
+                team_id=team_id, person_id=person_id, role=TeamRole.ENGINEER, start_date=start
+            )
             for person_id in person_ids
         ],
     )
@@ -120,7 +122,12 @@ async def seed_members(app: Litestar, team_id: uuid.UUID, person_ids: list[uuid.
 async def seed_products(app: Litestar, team_id: uuid.UUID, count: int) -> list[uuid.UUID]:
     """Add `count` products owned by the team; returns their ids."""
     products = [
-        Product(slug=unique("seeded"), name="Seeded", team_id=team_id, data_classification="public")
+        Product(
+            slug=unique("seeded"),
+            name="Seeded",
+            team_id=team_id,
+            data_classification=DataClassification.PUBLIC,
+        )
         for _ in range(count)
     ]
     await _add_all(app, products)
@@ -134,7 +141,7 @@ async def seed_changes(app: Litestar, product_id: uuid.UUID, count: int) -> None
         [
             ProductChange(
                 product_id=product_id,
-                field="target_launch_date",
+                field=TrackedField.TARGET_LAUNCH_DATE,
                 old_value=None,
                 new_value=f"2027-01-{1 + n % 28:02d}",
                 changed_by="seed",

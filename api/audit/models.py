@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
-from api.core.db import RecordBase, in_values
+from api.core.db import RecordBase, stored_enum
 
 
 class AuditKind(StrEnum):
@@ -23,13 +23,12 @@ class AuditEvent(RecordBase, table=True):
 
     __tablename__ = "audit_events"
     __table_args__ = (
-        CheckConstraint(in_values("kind", AuditKind), name="kind"),
         Index("ix_audit_events_created_at", "created_at"),
         # One event per place in a chain; also the order `pizzabox audit verify` reads them in.
         Index("ix_audit_events_chain_position", "chain", "chain_seq", unique=True),
     )
 
-    kind: str = Field(sa_type=String(16))
+    kind: AuditKind = Field(sa_type=stored_enum(AuditKind, name="kind", length=16))
     action: str = Field(sa_type=String(32))
     record_type: str = Field(sa_type=String(32), index=True)
     record_id: str = Field(sa_type=String(64), index=True)

@@ -38,7 +38,7 @@ def _audit_filtered(filters: AuditFilter) -> Select[AuditEvent]:
     if filters.actor:
         statement = statement.where(col(AuditEvent.actor) == filters.actor)
     if filters.kind:
-        statement = statement.where(col(AuditEvent.kind) == filters.kind.value)
+        statement = statement.where(col(AuditEvent.kind) == filters.kind)
     if filters.since:
         statement = statement.where(col(AuditEvent.created_at) >= filters.since)
     if filters.until:

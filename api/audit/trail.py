@@ -113,7 +113,7 @@ def change_event(
         parent_type = declared.parent[0]
         parent_id = str(getattr(record, declared.parent[1]))
     return AuditEvent(
-        kind=AuditKind.CHANGE.value,
+        kind=AuditKind.CHANGE,
         action=action,
         record_type=declared.name,
         record_id=str(record.id),
@@ -130,7 +130,7 @@ def change_event(
 def access_event(principal: Principal, *, record_type: str, record_id: str) -> AuditEvent:
     """An event for a read of a sensitive record, so unusual access can be reviewed."""
     return AuditEvent(
-        kind=AuditKind.ACCESS.value,
+        kind=AuditKind.ACCESS,
         action="read",
         record_type=record_type,
         record_id=record_id,

@@ -3,7 +3,7 @@
 import secrets
 import time
 import uuid
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, cast
@@ -11,7 +11,7 @@ from typing import Any, cast
 from litestar import Request
 from litestar.datastructures import State
 from pydantic import SecretStr
-from sqlalchemy import DateTime, MetaData, String, event
+from sqlalchemy import DateTime, Enum, MetaData, String, event
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -90,10 +90,27 @@ def uuid7() -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
-def in_values(column: str, allowed: Iterable[StrEnum]) -> str:
-    """SQL that keeps `column` to an enum's values, so the database refuses what the API would."""
-    quoted = ", ".join(f"'{member.value}'" for member in allowed)
-    return f"{column} IN ({quoted})"
+def _enum_values(enum: type[StrEnum]) -> list[str]:
+    return [member.value for member in enum]
+
+
+def stored_enum(enum: type[StrEnum], *, name: str, length: int) -> Enum:
+    """A column type for `enum`: its values stored as text of at most `length` characters and
+    kept to them by a CHECK constraint named `name`, so the database refuses what the API would.
+
+    Read back as members and written from members (or their values). Not a native PostgreSQL
+    enum: SQLite and PostgreSQL hold the same text under the same CHECK, and a new value is a
+    changed constraint that `alembic check` notices (see `api.migrate`).
+    """
+    return Enum(
+        enum,
+        name=name,
+        length=length,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        values_callable=_enum_values,
+    )
 
 
 def relation(attribute: object) -> QueryableAttribute[Any]:

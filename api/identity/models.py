@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import ClassVar
 
 from sqlalchemy import (
-    CheckConstraint,
     Column,
     ForeignKey,
     String,
@@ -15,7 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from api.audit.trail import Audited
 from api.core.access import Role
-from api.core.db import RecordBase, UTCDateTime, in_values
+from api.core.db import RecordBase, UTCDateTime, stored_enum
 
 
 class ApiToken(RecordBase, table=True):
@@ -28,10 +27,9 @@ class ApiToken(RecordBase, table=True):
     )
 
     __tablename__ = "api_tokens"
-    __table_args__ = (CheckConstraint(in_values("role", Role), name="role"),)
 
     name: str = Field(sa_type=String(100))
-    role: str = Field(sa_type=String(32))
+    role: Role = Field(sa_type=stored_enum(Role, name="role", length=32))
     # The first characters of the token ("pzb_" and 12 more): finds the row, and names the
     # token in lists and logs without revealing it.
     lookup: str = Field(sa_type=String(16), unique=True)

@@ -53,7 +53,7 @@ async def resolve_principal(
         raise Unauthenticated("the token has expired")
 
     team_ids: frozenset[uuid.UUID] = frozenset()
-    if person is not None and Role(row.role) in scoped_roles(Scope.OWN_TEAMS):
+    if person is not None and row.role in scoped_roles(Scope.OWN_TEAMS):
         team_ids = frozenset(
             await session.scalars(
                 select(col(Membership.team_id))
@@ -62,7 +62,7 @@ async def resolve_principal(
             )
         )
     product_ids: frozenset[uuid.UUID] = frozenset()
-    if Role(row.role) in scoped_roles(Scope.OWN_PRODUCTS):
+    if row.role in scoped_roles(Scope.OWN_PRODUCTS):
         # Only a CI token has products; every other request skips the query.
         product_ids = frozenset(
             await session.scalars(
@@ -72,7 +72,7 @@ async def resolve_principal(
     touch_due = row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION
     principal = Principal(
         name=row.name,
-        role=Role(row.role),
+        role=row.role,
         person_id=person.id if person else None,
         person_email=person.email if person else None,
         token_id=row.id,
@@ -149,7 +149,7 @@ async def create_token(
     secret = new_token()
     token = ApiToken(
         name=data.name,
-        role=role.value,
+        role=role,
         lookup=token_lookup(secret),
         secret_hash=token_hash(secret),
         person_id=data.person_id,

@@ -4,11 +4,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import String
 from sqlmodel import Field
 
 from api.audit.trail import Audited
-from api.core.db import RecordBase, UTCDateTime, in_values
+from api.core.db import RecordBase, UTCDateTime, stored_enum
 
 
 class JobFamily(StrEnum):
@@ -34,10 +34,11 @@ class Person(RecordBase, table=True):
     __audit__: ClassVar[Audited] = Audited("person", actions=(("archived_at", "archive"),))
 
     __tablename__ = "people"
-    __table_args__ = (CheckConstraint(in_values("job_family", JobFamily), name="job_family"),)
 
     email: str = Field(sa_type=String(254), unique=True)
     name: str = Field(sa_type=String(200))
-    job_family: str = Field(sa_type=String(32), index=True)
+    job_family: JobFamily = Field(
+        sa_type=stored_enum(JobFamily, name="job_family", length=32), index=True
+    )
     home_org: str = Field(sa_type=String(100), index=True)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -63,7 +63,7 @@ def _filtered(filters: PeopleFilter) -> Select[Person]:
     if filters.org:
         statement = statement.where(folded(col(Person.home_org)) == filters.org.lower())
     if filters.job_family:
-        statement = statement.where(col(Person.job_family) == filters.job_family.value)
+        statement = statement.where(col(Person.job_family) == filters.job_family)
     if filters.q:
         statement = statement.where(text_search(filters.q, col(Person.name), col(Person.email)))
     return statement
@@ -88,7 +88,7 @@ async def create_person(
     PEOPLE.check(principal, "write")
     await _check_email_free(session, data.email)
     person = Person(
-        email=data.email, name=data.name, job_family=data.job_family.value, home_org=data.home_org
+        email=data.email, name=data.name, job_family=data.job_family, home_org=data.home_org
     )
     session.add(person)
     await flush(session)
@@ -109,7 +109,7 @@ async def update_person(
     check_if_match(person, if_match)
     if person.archived_at is not None:
         raise Conflict(f"person {person_id} is archived and cannot change")
-    changes = data.model_dump(exclude_unset=True, mode="json")
+    changes = data.model_dump(exclude_unset=True)
     if changes.get("email") and changes["email"] != person.email:
         await _check_email_free(session, changes["email"], other_than=person.id)
     apply_changes(person, changes, required=_REQUIRED)

@@ -5,11 +5,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Uuid
+from sqlalchemy import Column, ForeignKey, String, Uuid
 from sqlmodel import Field, Relationship
 
 from api.audit.trail import Audited
-from api.core.db import RecordBase, UTCDateTime, in_values
+from api.core.db import RecordBase, UTCDateTime, stored_enum
 from api.teams.models import Team
 
 
@@ -50,12 +50,6 @@ class Product(RecordBase, table=True):
     __audit__: ClassVar[Audited] = Audited("product", actions=(("archived_at", "archive"),))
 
     __tablename__ = "products"
-    __table_args__ = (
-        CheckConstraint(in_values("stage", Stage), name="stage"),
-        CheckConstraint(
-            in_values("data_classification", DataClassification), name="classification"
-        ),
-    )
 
     slug: str = Field(sa_type=String(63), unique=True)
     name: str = Field(sa_type=String(200))
@@ -63,8 +57,12 @@ class Product(RecordBase, table=True):
     team_id: uuid.UUID = Field(
         sa_column=Column(Uuid, ForeignKey("teams.id"), nullable=False, index=True)
     )
-    stage: str = Field(default=Stage.IDEA.value, sa_type=String(32), index=True)
-    data_classification: str = Field(sa_type=String(32), index=True)
+    stage: Stage = Field(
+        default=Stage.IDEA, sa_type=stored_enum(Stage, name="stage", length=32), index=True
+    )
+    data_classification: DataClassification = Field(
+        sa_type=stored_enum(DataClassification, name="classification", length=32), index=True
+    )
     target_launch_date: date | None = Field(default=None)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -75,12 +73,11 @@ class ProductChange(RecordBase, table=True):
     """One change of a tracked product field: a slipped launch date stays visible."""
 
     __tablename__ = "product_changes"
-    __table_args__ = (CheckConstraint(in_values("field", TrackedField), name="field"),)
 
     product_id: uuid.UUID = Field(
         sa_column=Column(Uuid, ForeignKey("products.id"), nullable=False, index=True)
     )
-    field: str = Field(sa_type=String(32))
+    field: TrackedField = Field(sa_type=stored_enum(TrackedField, name="field", length=32))
     old_value: str | None = Field(default=None, sa_type=String(64))
     new_value: str | None = Field(default=None, sa_type=String(64))
     changed_by: str = Field(sa_type=String(200))

@@ -55,8 +55,8 @@ def product_read(product: Product) -> ProductRead:
         name=product.name,
         summary=product.summary,
         team=product.team.slug,
-        stage=Stage(product.stage),
-        data_classification=DataClassification(product.data_classification),
+        stage=product.stage,
+        data_classification=product.data_classification,
         target_launch_date=product.target_launch_date,
         archived_at=product.archived_at,
     )

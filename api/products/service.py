@@ -64,13 +64,11 @@ def _filtered(filters: ProductsFilter, principal: Principal) -> Select[Product]:
     if not filters.include_archived:
         statement = statement.where(col(Product.archived_at).is_(None))
     if filters.stage:
-        statement = statement.where(col(Product.stage) == filters.stage.value)
+        statement = statement.where(col(Product.stage) == filters.stage)
     if filters.team:
         statement = statement.where(col(Team.slug) == filters.team)
     if filters.data_classification:
-        statement = statement.where(
-            col(Product.data_classification) == filters.data_classification.value
-        )
+        statement = statement.where(col(Product.data_classification) == filters.data_classification)
     if filters.org:
         statement = statement.where(folded(col(Team.org)) == filters.org.lower())
     if filters.q:
@@ -143,7 +141,7 @@ def _record_change(
     session.add(
         ProductChange(
             product_id=product.id,
-            field=field.value,
+            field=field,
             old_value=None if old is None else str(old),
             new_value=None if new is None else str(new),
             changed_by=actor,
@@ -168,8 +166,8 @@ async def create_product(
         name=data.name,
         summary=data.summary,
         team_id=team.id,
-        stage=Stage.IDEA.value,
-        data_classification=data.data_classification.value,
+        stage=Stage.IDEA,
+        data_classification=data.data_classification,
         target_launch_date=data.target_launch_date,
     )
     product.team = team
@@ -205,10 +203,7 @@ async def update_product(
         raise Conflict(f"product {slug!r} is archived and cannot change")
     changes: dict[str, Any] = data.model_dump(exclude_unset=True, mode="python")
     if "stage" in changes and changes["stage"] is not None:
-        check_stage_change(Stage(product.stage), changes["stage"])
-        changes["stage"] = changes["stage"].value
-    if "data_classification" in changes and changes["data_classification"] is not None:
-        changes["data_classification"] = changes["data_classification"].value
+        check_stage_change(product.stage, changes["stage"])
     if "team" in changes:
         team_slug = changes.pop("team")
         if team_slug is None:
@@ -245,7 +240,7 @@ async def archive_product(
 def _changes(product: Product, field: TrackedField | None) -> Select[ProductChange]:
     statement = select(ProductChange).where(col(ProductChange.product_id) == product.id)
     if field is not None:
-        statement = statement.where(col(ProductChange.field) == field.value)
+        statement = statement.where(col(ProductChange.field) == field)
     return statement
 
 
@@ -274,7 +269,7 @@ async def changes_for_products(
         return grouped
     statement = select(ProductChange).where(col(ProductChange.product_id).in_(set(product_ids)))
     if field is not None:
-        statement = statement.where(col(ProductChange.field) == field.value)
+        statement = statement.where(col(ProductChange.field) == field)
     for change in await session.scalars(statement.order_by(col(ProductChange.id))):
         grouped[change.product_id].append(change)
     return grouped

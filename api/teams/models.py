@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, Column, ColumnElement, ForeignKey, Strin
 from sqlmodel import Field, Relationship, col
 
 from api.audit.trail import Audited
-from api.core.db import RecordBase, UTCDateTime, in_values, utcnow
+from api.core.db import RecordBase, UTCDateTime, stored_enum, utcnow
 from api.people.models import Person
 
 
@@ -50,7 +50,6 @@ class Membership(RecordBase, table=True):
     __table_args__ = (
         CheckConstraint("allocation_percent BETWEEN 1 AND 100", name="allocation_range"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_in_order"),
-        CheckConstraint(in_values("role", TeamRole), name="role"),
     )
 
     team_id: uuid.UUID = Field(
@@ -59,7 +58,7 @@ class Membership(RecordBase, table=True):
     person_id: uuid.UUID = Field(
         sa_column=Column(Uuid, ForeignKey("people.id"), nullable=False, index=True)
     )
-    role: str = Field(sa_type=String(32))
+    role: TeamRole = Field(sa_type=stored_enum(TeamRole, name="role", length=32))
     allocation_percent: int = Field(default=100)
     start_date: date
     end_date: date | None = Field(default=None)

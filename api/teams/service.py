@@ -90,7 +90,7 @@ async def create_team(session: AsyncSession, *, data: TeamCreate, principal: Pri
             Membership(
                 team_id=team.id,
                 person_id=lead.id,
-                role=TeamRole.LEAD.value,
+                role=TeamRole.LEAD,
                 allocation_percent=100,
                 start_date=today(),
             )
@@ -252,7 +252,7 @@ async def add_member(
     membership = Membership(
         team_id=team.id,
         person_id=person.id,
-        role=data.role.value,
+        role=data.role,
         allocation_percent=data.allocation_percent,
         start_date=start,
     )
@@ -276,9 +276,7 @@ async def update_member(
     membership = await get_member(session, slug, person_id)
     TEAMS.check(principal, "write", team_id=membership.team.id)
     check_if_match(membership, if_match)
-    apply_changes(
-        membership, data.model_dump(exclude_unset=True, mode="json"), required=_REQUIRED_MEMBERSHIP
-    )
+    apply_changes(membership, data.model_dump(exclude_unset=True), required=_REQUIRED_MEMBERSHIP)
     await flush(session)
     return membership
 

@@ -13,9 +13,9 @@ from typing import Any
 from litestar import Litestar
 from sqlmodel import SQLModel
 
-from api.people.models import Person
+from api.people.models import JobFamily, Person
 from api.teams.health.models import TeamSizeException
-from api.teams.models import Membership, Team
+from api.teams.models import Membership, Team, TeamRole
 from tests.factories import unique
 from tests.helpers import API, Client, seeding
 
@@ -72,7 +72,7 @@ async def seed_staffed_teams(
             person = Person(
                 email=f"{unique('member')}@example.com",
                 name="Seeded Member",
-                job_family="engineering",
+                job_family=JobFamily.ENGINEERING,
                 home_org=org,
             )
             records.append(person)
@@ -80,7 +80,7 @@ async def seed_staffed_teams(
                 Membership(
                     team_id=team.id,
                     person_id=person.id,
-                    role="engineer",
+                    role=TeamRole.ENGINEER,
                     start_date=start or days_ago(60),
                 )
             )
@@ -95,12 +95,14 @@ async def staff(app: Litestar, team_id: uuid.UUID, size: int, *, start: date) ->
         person = Person(
             email=f"{unique('member')}@example.com",
             name="Seeded Member",
-            job_family="engineering",
+            job_family=JobFamily.ENGINEERING,
             home_org="platform",
         )
         records += [
             person,
-            Membership(team_id=team_id, person_id=person.id, role="engineer", start_date=start),
+            Membership(
+                team_id=team_id, person_id=person.id, role=TeamRole.ENGINEER, start_date=start
+            ),
         ]
     await _add_all(app, records)
 

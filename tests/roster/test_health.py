@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from litestar import Litestar
 
-from api.people.models import Person
+from api.people.models import JobFamily, Person
 from api.teams.health.models import TeamSizeException
-from api.teams.models import Membership, Team
+from api.teams.models import Membership, Team, TeamRole
 from tests.factories import add_member, create_person, create_team, unique
 from tests.graphql import gql_data
 from tests.helpers import (
@@ -260,7 +260,9 @@ async def seed_over_teams(app: Litestar, count: int, people: Sequence[uuid.UUID]
         Team(slug=unique("counted"), name="Counted team", org="platform") for _ in range(count)
     ]
     memberships = [
-        Membership(team_id=team.id, person_id=person_id, role="engineer", start_date=days_ago(9))
+        Membership(
+            team_id=team.id, person_id=person_id, role=TeamRole.ENGINEER, start_date=days_ago(9)
+        )
         for team in teams
         for person_id in people
     ]
@@ -287,7 +289,7 @@ async def seed_people_rows(app: Litestar, count: int) -> list[uuid.UUID]:
         Person(
             email=f"{unique('counted')}@example.com",
             name="Counted Person",
-            job_family="engineering",
+            job_family=JobFamily.ENGINEERING,
             home_org="platform" if number % 2 else "product",
         )
         for number in range(count)
