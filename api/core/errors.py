@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from api.core.middleware import REQUEST_ID_HEADER, request_id_of
+from api.core.middleware import request_id_of
 
 logger = logging.getLogger("api")
 
@@ -142,25 +142,17 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
 ) -> Response[dict[str, Any]]:
     """An RFC 9457 problem document."""
-    request_id = request_id_of(request.scope)
     body: dict[str, Any] = {
         "type": problem_type(slug),
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
         "instance": request.scope["path"],
-        "request_id": request_id,
+        "request_id": request_id_of(request.scope),
     }
     if errors:
         body["errors"] = list(errors)
-    # Routing errors (404, 405) never pass through the request id middleware, so the problem
-    # carries the header itself; the middleware does not add a second one.
-    return Response(
-        body,
-        status_code=status,
-        media_type=PROBLEM_JSON,
-        headers={**(headers or {}), REQUEST_ID_HEADER: request_id},
-    )
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _domain_error(request: Request[Any, Any, Any], exc: PizzaboxError) -> Response[Any]:
@@ -251,7 +243,7 @@ def is_lock_timeout(exc: OperationalError) -> bool:
 def _operational_error(request: Request[Any, Any, Any], exc: OperationalError) -> Response[Any]:
     if not is_lock_timeout(exc):
         return _unexpected_error(request, exc)
-    logger.warning("database lock wait timed out (request_id=%s)", request_id_of(request.scope))
+    logger.warning("database lock wait timed out")
     return problem_response(
         request,
         status=503,
@@ -285,7 +277,8 @@ def _recursion_error(request: Request[Any, Any, Any], exc: RecursionError) -> Re
 
 
 def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    logger.exception("unhandled error (request_id=%s)", request_id_of(request.scope))
+    # The line carries the request id (`api.core.logs`), as every line logged for a request does.
+    logger.exception("unhandled error")
     return problem_response(
         request,
         status=500,
