@@ -8,6 +8,7 @@ import httpx
 import pytest
 import uvicorn
 
+from api.app import create_app
 from api.core.logs import log_formatter
 from api.people import service as people_service
 from api.people.schemas import PeopleFilter
@@ -48,7 +49,7 @@ async def test_an_unexpected_rest_error_is_logged_with_the_request_id(
     assert any("secret detail" in line for line in logged), "the log names the cause"
 
     # The id ends with its request: a line logged afterwards names none.
-    logging.getLogger("api.tests").warning("after the request")
+    logging.getLogger("api.tests").error("after the request")
     assert "request_id=- after the request" in lines_of(caplog, "api.tests")[-1]
 
 
@@ -115,14 +116,14 @@ async def test_sql_statements_are_logged_with_the_request_id(
 async def test_the_servers_access_log_carries_the_request_id(
     database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    app = create_app(settings_for(database_url))
+    # As `pizzabox serve` leaves them, whatever set them up before: uvicorn's lines are written
+    # by the root logger's handler, in Pizzabox's format, not by handlers of uvicorn's own.
+    for name in ("uvicorn", "uvicorn.access"):
+        assert logging.getLogger(name).propagate
+        assert not logging.getLogger(name).handlers
     caplog.set_level(logging.INFO, logger="uvicorn.access")
-    from api.app import create_app
-
-    # As `pizzabox serve` runs it: uvicorn's loggers left to the root logger's handler.
-    config = uvicorn.Config(
-        create_app(settings_for(database_url)), host="127.0.0.1", port=0, log_config=None
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None))
     serving = asyncio.create_task(server.serve())
     try:
         async with asyncio.timeout(30):

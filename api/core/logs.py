@@ -55,9 +55,9 @@ def log_formatter() -> logging.Formatter:
 
 
 def configure_logging(level: str, *, sql: bool = False) -> None:
-    """Write every log line to stderr with its request id, at `level`, and every SQL statement
-    when `sql`. Safe to call again: the handler and the record factory are set up once, and a
-    later call changes only the levels."""
+    """Write every log line, uvicorn's included, to stderr with its request id, at `level`, and
+    every SQL statement when `sql`. Safe to call again: the handler and the record factory are
+    set up once, and a later call changes only the levels."""
     if not isinstance(logging.getLogRecordFactory(), _StampRequestId):
         logging.setLogRecordFactory(_StampRequestId(logging.getLogRecordFactory()))
     root = logging.getLogger()
@@ -66,6 +66,13 @@ def configure_logging(level: str, *, sql: bool = False) -> None:
         handler.setFormatter(_FORMATTER)
         root.addHandler(handler)
     root.setLevel(level.upper())
-    # Rather than the engine's `echo`, which adds a handler of its own that writes each
-    # statement a second time, without the request id.
-    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO if sql else logging.NOTSET)
+    # uvicorn's own set-up, when it ran (`uvicorn --factory`, or before `log_config=None`),
+    # gives its loggers handlers of their own that write lines without the request id.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        server_logger = logging.getLogger(name)
+        server_logger.handlers.clear()
+        server_logger.propagate = True
+    if sql:
+        # Rather than the engine's `echo`, which adds a handler of its own that writes each
+        # statement a second time, without the request id.
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
