@@ -1,6 +1,5 @@
 """The Litestar application: `create_app(settings)` builds one from explicit settings."""
 
-import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,6 +17,7 @@ from api.core.access import OPEN_ROUTE, provide_principal
 from api.core.config import Settings, get_settings
 from api.core.db import create_engine, create_sessionmaker, provide_session
 from api.core.errors import BadRequest, exception_handlers
+from api.core.logs import configure_logging
 from api.core.middleware import (
     add_response_headers,
     allow_header_middleware,
@@ -58,6 +58,12 @@ class PizzaboxApp(Litestar):
 
     # Any: Litestar types its scopes, receive and send as unions this override only passes on.
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # The request id is bound here, around routing and CORS rather than among the route
+        # middleware, so that a routing error, a CORS preflight and the server's access log
+        # line carry it too.
+        await request_id_middleware(self._answer)(scope, receive, send)
+
+    async def _answer(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["method"] != "HEAD":
             await super().__call__(scope, receive, send)
             return
@@ -74,7 +80,7 @@ class PizzaboxApp(Litestar):
 def create_app(settings: Settings | None = None) -> Litestar:
     """A Pizzabox app for the given settings (by default, the environment's)."""
     settings = settings or get_settings()
-    logging.basicConfig(level=settings.log_level.upper())
+    configure_logging(settings.log_level, sql=settings.database_echo)
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncGenerator[None, None]:
@@ -92,11 +98,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         security=[{"bearerAuth": []}],
     )
     rate_limit = rate_limit_config(settings)
-    # Outermost first: where the request comes from, ids and headers, then who is calling, then
-    # how often.
+    # Outermost first: where the request comes from, headers, then who is calling, then how
+    # often. (The request id is bound before any of them, by `PizzaboxApp`.)
     middleware: list[Any] = [
         trusted_proxy_middleware(settings.trusted_proxy_networks),
-        request_id_middleware,
         allow_header_middleware,
         authentication_middleware,
     ]
@@ -152,6 +157,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ),
         debug=settings.debug,
+        # Logging is set up by `configure_logging`; Litestar's own set-up would replace the root
+        # logger's handlers and level with its own, without the request id.
+        logging_config=None,
         state=State(
             {
                 FAILED_AUTHENTICATIONS: FailedAuthentications(settings.auth_failures_per_minute)

@@ -17,6 +17,7 @@ from api import migrate
 from api.audit.chain import Head, Problem, Verdict
 from api.core.config import Settings, get_settings
 from api.core.errors import InvalidInput, PizzaboxError
+from api.core.logs import configure_logging
 
 T = TypeVar("T")
 DEMO_LOCK = 7_300_421_002  # the advisory lock demo loads share on PostgreSQL
@@ -83,6 +84,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     from api.app import create_app
 
     settings = _settings()
+    configure_logging(settings.log_level, sql=settings.database_echo)
     click.echo(f"Migrating {_safe_url(settings)} to the latest revision")
     _run("migrating the database", lambda: migrate.upgrade(settings.database_url))
     if demo:
@@ -100,6 +102,9 @@ def serve(host: str, port: int, demo: bool) -> None:
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
+        # uvicorn's loggers write through the root logger's handler, in Pizzabox's format: the
+        # access log line carries the request id like every other line.
+        log_config=None,
         # Pizzabox reads X-Forwarded-For itself, from PIZZABOX_TRUSTED_PROXIES only; uvicorn
         # would otherwise believe it from anyone on the loopback (its default).
         proxy_headers=False,

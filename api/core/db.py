@@ -205,7 +205,6 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         engine = create_async_engine(
             settings.database_url,
-            echo=settings.database_echo,
             connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
         )
         event.listen(
@@ -215,7 +214,6 @@ def create_engine(settings: Settings) -> AsyncEngine:
         return engine
     return create_async_engine(
         settings.database_url,
-        echo=settings.database_echo,
         pool_size=settings.database_pool_size,
         pool_pre_ping=True,
     )

@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from api.core.middleware import REQUEST_ID_HEADER, request_id_of
+from api.core.middleware import request_id_of
 
 logger = logging.getLogger("api")
 
@@ -127,59 +127,20 @@ class PermissionDenied(PizzaboxError):
     slug = "forbidden"
 
 
+@dataclass(frozen=True)
+class Problem:
+    """What an error response says, before it is addressed to a request."""
+
+    status: int
+    slug: str
+    detail: str
+    errors: Sequence[Mapping[str, str]] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
 def problem_type(slug: str) -> str:
     """The stable `type` URI of a kind of problem."""
     return f"urn:pizzabox:problem:{slug}"
-
-
-def problem_response(
-    request: Request[Any, Any, Any],
-    *,
-    status: int,
-    slug: str,
-    detail: str,
-    errors: Sequence[Mapping[str, str]] = (),
-    headers: Mapping[str, str] | None = None,
-) -> Response[dict[str, Any]]:
-    """An RFC 9457 problem document."""
-    request_id = request_id_of(request.scope)
-    body: dict[str, Any] = {
-        "type": problem_type(slug),
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "instance": request.scope["path"],
-        "request_id": request_id,
-    }
-    if errors:
-        body["errors"] = list(errors)
-    # Routing errors (404, 405) never pass through the request id middleware, so the problem
-    # carries the header itself; the middleware does not add a second one.
-    return Response(
-        body,
-        status_code=status,
-        media_type=PROBLEM_JSON,
-        headers={**(headers or {}), REQUEST_ID_HEADER: request_id},
-    )
-
-
-def _domain_error(request: Request[Any, Any, Any], exc: PizzaboxError) -> Response[Any]:
-    headers = dict(exc.headers)
-    if exc.status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="pizzabox"'
-    if request.scope["path"].rstrip("/") == "/graphql":
-        # Refused before GraphQL ran (no or bad token): answer in GraphQL's own shape, so a
-        # GraphQL client reads `extensions.code` as it does for every other error.
-        body = {"data": None, "errors": [{"message": exc.detail, "extensions": {"code": exc.code}}]}
-        return Response(body, status_code=exc.status, headers=headers)
-    return problem_response(
-        request,
-        status=exc.status,
-        slug=exc.slug,
-        detail=exc.detail,
-        errors=[error.as_dict() for error in exc.errors],
-        headers=headers,
-    )
 
 
 def _field_error(entry: Mapping[str, Any]) -> dict[str, str]:
@@ -188,11 +149,11 @@ def _field_error(entry: Mapping[str, Any]) -> dict[str, str]:
     # Litestar names a missing request body after the handler's `data` argument.
     if key == "data" and source == "body":
         return {"field": "body", "message": "is required: send a JSON object"}
-    field = str(key) if key else str(source or "body")
-    return {"field": field, "message": str(entry.get("message", "is invalid"))}
+    name = str(key) if key else str(source or "body")
+    return {"field": name, "message": str(entry.get("message", "is invalid"))}
 
 
-def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+def _validation_problem(exc: ValidationException) -> Problem:
     extra = exc.extra if isinstance(exc.extra, list) else []
     errors = [_field_error(entry) for entry in extra if isinstance(entry, Mapping)]
     # Body and parameter validation: the input was readable but wrong, so 422 names the fields;
@@ -201,44 +162,7 @@ def _validation_error(request: Request[Any, Any, Any], exc: ValidationException)
     if not errors:
         errors = [{"field": "body", "message": str(exc.detail)}]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-    return problem_response(
-        request,
-        status=status,
-        slug="invalid-input" if status == 422 else "bad-request",
-        detail=detail,
-        errors=errors,
-    )
-
-
-def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    slug = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
-    return problem_response(
-        request, status=exc.status_code, slug=slug, detail=str(exc.detail), headers=exc.headers
-    )
-
-
-def _integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
-    # Services check uniqueness first; this catches the race between two instances.
-    logger.info("integrity error mapped to 409: %s", exc.orig)
-    return problem_response(
-        request,
-        status=409,
-        slug="conflict",
-        detail="the change conflicts with another record (a duplicate or a missing reference)",
-    )
-
-
-def _data_error(request: Request[Any, Any, Any], exc: DataError) -> Response[Any]:
-    # The database refused a value the API let through (PostgreSQL cannot store NUL in text,
-    # for one): the input is at fault, so say so instead of answering 500.
-    logger.info("data error mapped to 422: %s", exc.orig)
-    return problem_response(
-        request,
-        status=422,
-        slug="invalid-input",
-        detail="a value cannot be stored or compared (for example, it holds a NUL character)",
-        errors=[{"field": "input", "message": "holds a value the database cannot store"}],
-    )
+    return Problem(status, "invalid-input" if status == 422 else "bad-request", detail, errors)
 
 
 def is_lock_timeout(exc: OperationalError) -> bool:
@@ -248,60 +172,108 @@ def is_lock_timeout(exc: OperationalError) -> bool:
     return "database is locked" in text or "lock timeout" in text or "55p03" in text
 
 
-def _operational_error(request: Request[Any, Any, Any], exc: OperationalError) -> Response[Any]:
-    if not is_lock_timeout(exc):
-        return _unexpected_error(request, exc)
-    logger.warning("database lock wait timed out (request_id=%s)", request_id_of(request.scope))
-    return problem_response(
-        request,
-        status=503,
-        slug="service-unavailable",
-        detail="the database is busy with other writes; retry after Retry-After seconds",
-        headers={"Retry-After": "1"},
-    )
-
-
-def _stale_error(request: Request[Any, Any, Any], exc: StaleDataError) -> Response[Any]:
-    return problem_response(
-        request,
-        status=412,
-        slug="precondition-failed",
-        detail="the record was changed by someone else; read it again and retry",
-    )
-
-
-def _recursion_error(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+def _too_deep(exc: RecursionError) -> bool:
     # JSON nested thousands of levels deep exhausts the parser (msgspec for REST: "while
-    # deserializing"; the json module for GraphQL: "while decoding"): the client sent it, a 400.
-    if any(word in str(exc) for word in ("deserializing", "decoding")):
-        return problem_response(
-            request,
-            status=400,
-            slug="bad-request",
-            detail="the JSON body is nested too deeply",
-            errors=[{"field": "body", "message": "is nested too deeply"}],
-        )
-    return _unexpected_error(request, exc)
+    # deserializing"; the json module for GraphQL: "while decoding"): the client sent it.
+    return any(word in str(exc) for word in ("deserializing", "decoding"))
 
 
-def _unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    logger.exception("unhandled error (request_id=%s)", request_id_of(request.scope))
-    return problem_response(
-        request,
-        status=500,
-        slug="internal-error",
-        detail="an unexpected error occurred; quote the request id when reporting it",
+def problem_of(exc: Exception) -> Problem:
+    """The problem an exception is answered with; an unexpected one is logged and masked."""
+    match exc:
+        case PizzaboxError():
+            headers = dict(exc.headers)
+            if exc.status == 401:
+                headers["WWW-Authenticate"] = 'Bearer realm="pizzabox"'
+            errors = [error.as_dict() for error in exc.errors]
+            return Problem(exc.status, exc.slug, exc.detail, errors, headers)
+        case ValidationException():
+            return _validation_problem(exc)
+        case HTTPException():
+            slug = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
+            return Problem(exc.status_code, slug, str(exc.detail), headers=exc.headers or {})
+        case IntegrityError():
+            # Services check uniqueness first; this catches the race between two instances.
+            logger.info("integrity error mapped to 409: %s", exc.orig)
+            return Problem(
+                409,
+                "conflict",
+                "the change conflicts with another record (a duplicate or a missing reference)",
+            )
+        case DataError():
+            # The database refused a value the API let through (PostgreSQL cannot store NUL in
+            # text, for one): the input is at fault, so say so instead of answering 500.
+            logger.info("data error mapped to 422: %s", exc.orig)
+            return Problem(
+                422,
+                "invalid-input",
+                "a value cannot be stored or compared (for example, it holds a NUL character)",
+                [{"field": "input", "message": "holds a value the database cannot store"}],
+            )
+        case StaleDataError():
+            return Problem(
+                412,
+                "precondition-failed",
+                "the record was changed by someone else; read it again and retry",
+            )
+        case OperationalError() if is_lock_timeout(exc):
+            logger.warning("database lock wait timed out")
+            return Problem(
+                503,
+                "service-unavailable",
+                "the database is busy with other writes; retry after Retry-After seconds",
+                headers={"Retry-After": "1"},
+            )
+        case RecursionError() if _too_deep(exc):
+            return Problem(
+                400,
+                "bad-request",
+                "the JSON body is nested too deeply",
+                [{"field": "body", "message": "is nested too deeply"}],
+            )
+    logger.error("unhandled error", exc_info=exc)
+    return Problem(
+        500,
+        "internal-error",
+        "an unexpected error occurred; quote the request id when reporting it",
     )
 
 
-exception_handlers: ExceptionHandlersMap = {
-    PizzaboxError: _domain_error,
-    ValidationException: _validation_error,
-    HTTPException: _http_error,
-    IntegrityError: _integrity_error,
-    DataError: _data_error,
-    StaleDataError: _stale_error,
-    OperationalError: _operational_error,
-    RecursionError: _recursion_error,
-    Exception: _unexpected_error,
-}
+# Not Litestar's `ProblemDetailsPlugin` (2.25), which cannot write these bodies: it turns an
+# exception into a `ProblemDetailsException` with a function of the exception alone, and the
+# handler it registers calls that exception's `to_response(request)`, which writes only the
+# exception's own fields (passing by `ProblemDetailsConfig.exception_handler`). So `instance`
+# (the request's path) and `request_id` could come only from overriding `to_response`, the part
+# of the plugin we would use. Its mapping of every `HTTPException` puts the detail in `title`
+# and leaves `type` out, and no handler of it can answer a refused /graphql request in GraphQL's
+# shape. Adopting it would remove none of this code and add a layer to it.
+def problem_response(request: Request[Any, Any, Any], problem: Problem) -> Response[Any]:
+    """The RFC 9457 problem document that answers `request`."""
+    body: dict[str, Any] = {
+        "type": problem_type(problem.slug),
+        "title": HTTPStatus(problem.status).phrase,
+        "status": problem.status,
+        "detail": problem.detail,
+        "instance": request.scope["path"],
+        "request_id": request_id_of(request.scope),
+    }
+    if problem.errors:
+        body["errors"] = list(problem.errors)
+    return Response(
+        body, status_code=problem.status, media_type=PROBLEM_JSON, headers=dict(problem.headers)
+    )
+
+
+def answer_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Litestar's exception handler for every exception: a problem document."""
+    problem = problem_of(exc)
+    if isinstance(exc, PizzaboxError) and request.scope["path"].rstrip("/") == "/graphql":
+        # Refused before GraphQL ran (no or bad token): answer in GraphQL's own shape, so a
+        # GraphQL client reads `extensions.code` as it does for every other error.
+        body = {"data": None, "errors": [{"message": exc.detail, "extensions": {"code": exc.code}}]}
+        return Response(body, status_code=problem.status, headers=dict(problem.headers))
+    return problem_response(request, problem)
+
+
+# Litestar picks a handler by the exception's class; `problem_of` does the picking instead.
+exception_handlers: ExceptionHandlersMap = {Exception: answer_error}

@@ -205,9 +205,7 @@ _BUSY_ERROR = GraphQLError(
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.DOTALL)
 
 
-def _graphql_error(
-    error: GraphQLError, *, hide_suggestions: bool, request_id: str | None = None
-) -> GraphQLError:
+def _graphql_error(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLError:
     original = error.original_error
     if isinstance(original, PizzaboxError):
         extensions: dict[str, Any] = {"code": original.code}
@@ -248,10 +246,9 @@ def _graphql_error(
             path=error.path,
             extensions={"code": "BAD_USER_INPUT", **(error.extensions or {})},
         )
-    # The id the client was sent in X-Request-ID: the one thing that ties its report to this line.
-    logger.error(
-        "unexpected error in GraphQL resolver (request_id=%s)", request_id, exc_info=original
-    )
+    # The line carries the request's id (`api.core.logs`): the X-Request-ID the client was sent,
+    # the one thing that ties its report to this line.
+    logger.error("unexpected error in GraphQL resolver", exc_info=original)
     return GraphQLError(
         "Internal server error",
         nodes=error.nodes,
@@ -272,11 +269,8 @@ class DomainErrors(SchemaExtension):
         yield
         result = self.execution_context.result
         if result is not None and result.errors:
-            context = self.execution_context.context
-            principal = getattr(context, "principal", None)
-            request_id = principal.request_id if principal is not None else None
             result.errors = [
-                _graphql_error(error, hide_suggestions=self.hide_suggestions, request_id=request_id)
+                _graphql_error(error, hide_suggestions=self.hide_suggestions)
                 for error in result.errors
             ]
 

@@ -10,6 +10,7 @@ from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.core.config import IPNetwork
+from api.core.logs import request_id_bound
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID_HEADER_RAW = REQUEST_ID_HEADER.lower().encode("latin-1")
@@ -36,23 +37,15 @@ def request_id_of(scope: Scope) -> str:
 
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
-    """Give every request an id, echo it as `X-Request-ID`, and keep it for logs and errors."""
+    """Give every request an id, kept in the scope for error bodies and the `X-Request-ID`
+    header (`add_response_headers`), and bound to every log line logged while it is handled."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        request_id = request_id_of(scope)
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                if not any(name.lower() == _REQUEST_ID_HEADER_RAW for name, _ in headers):
-                    headers.append((_REQUEST_ID_HEADER_RAW, request_id.encode("latin-1")))
-                message["headers"] = headers
-            await send(message)
-
-        await app(scope, receive, send_with_id)
+        with request_id_bound(request_id_of(scope)):
+            await app(scope, receive, send)
 
     return middleware
 
