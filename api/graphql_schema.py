@@ -23,11 +23,10 @@ from api.core.access import AUTHENTICATION, Authentication, Principal, principal
 from api.core.config import Settings
 from api.core.db import WRITE_INTENT_OPT
 from api.core.errors import Unauthenticated
-from api.core.graphql import (
+from api.core.graphql import Context, Loaders
+from api.core.graphql_guards import (
     BeginTransaction,
-    Context,
     DomainErrors,
-    Loaders,
     RefuseUnstorableText,
     RequireOperationName,
 )

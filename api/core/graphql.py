@@ -4,26 +4,21 @@ import dataclasses
 import functools
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Generic, TypeVar, cast
 
 import strawberry
-from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError, Node, OperationDefinitionNode, StringValueNode
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.extensions import FieldExtension, SchemaExtension
+from strawberry.extensions import FieldExtension
 from strawberry.extensions.field_extension import AsyncExtensionResolver, SyncExtensionResolver
 from strawberry.litestar import BaseContext
 from strawberry.types import Info
-from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
 from api.core.access import Principal
-from api.core.db import begin_writing
-from api.core.errors import FieldError, InvalidInput, PizzaboxError, is_lock_timeout
+from api.core.errors import FieldError, InvalidInput
 from api.core.pagination import DEFAULT_LIMIT, Window, check_limit, cursor_kind, encode_cursor
 from api.core.policy import Policy
 
@@ -198,83 +193,6 @@ async def mutation(info: GraphQLInfo) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-_BUSY_ERROR = GraphQLError(
-    "the database is busy with other writes; send the mutation again in a moment",
-    extensions={"code": "SERVICE_UNAVAILABLE"},
-)
-_SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.DOTALL)
-
-
-def _graphql_error(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLError:
-    original = error.original_error
-    if isinstance(original, PizzaboxError):
-        extensions: dict[str, Any] = {"code": original.code}
-        if original.errors:
-            extensions["errors"] = [
-                {"field": camel(item.field), "message": item.message} for item in original.errors
-            ]
-        # Name the fields as GraphQL clients write them, in the message as in `errors`.
-        message = (
-            "; ".join(f"{camel(item.field)}: {item.message}" for item in original.errors)
-            if original.errors and isinstance(original, InvalidInput)
-            else original.detail
-        )
-        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
-    if isinstance(original, OperationalError) and is_lock_timeout(original):
-        # Only writers wait for the lock; nothing was wrong with the request but its timing.
-        return GraphQLError(
-            _BUSY_ERROR.message,
-            nodes=error.nodes,
-            path=error.path,
-            extensions=_BUSY_ERROR.extensions,
-        )
-    if isinstance(original, DataError):
-        # The database refused a value the client sent (a NUL character in text, say).
-        return GraphQLError(
-            "a value cannot be stored or compared (for example, it holds a NUL character)",
-            nodes=error.nodes,
-            path=error.path,
-            extensions={"code": "BAD_USER_INPUT"},
-        )
-    if original is None or error.path is None:
-        # Parse, validation and variable errors (no path: no resolver ran): the request is wrong.
-        # With introspection off, "Did you mean 'product'?" would hand the schema out piecemeal.
-        message = _SUGGESTION.sub("", error.message) if hide_suggestions else error.message
-        return GraphQLError(
-            message,
-            nodes=error.nodes,
-            path=error.path,
-            extensions={"code": "BAD_USER_INPUT", **(error.extensions or {})},
-        )
-    # The line carries the request's id (`api.core.logs`): the X-Request-ID the client was sent,
-    # the one thing that ties its report to this line.
-    logger.error("unexpected error in GraphQL resolver", exc_info=original)
-    return GraphQLError(
-        "Internal server error",
-        nodes=error.nodes,
-        path=error.path,
-        extensions={"code": "INTERNAL_SERVER_ERROR"},
-    )
-
-
-class DomainErrors(SchemaExtension):
-    """Give every GraphQL error an `extensions.code`, and mask unexpected ones; with
-    `hide_suggestions`, leave out the field names graphql-core suggests for a misspelt one."""
-
-    def __init__(self, *, hide_suggestions: bool = False) -> None:
-        super().__init__()
-        self.hide_suggestions = hide_suggestions
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is not None and result.errors:
-            result.errors = [
-                _graphql_error(error, hide_suggestions=self.hide_suggestions)
-                for error in result.errors
-            ]
-
-
 class Requires(FieldExtension):
     """A field's permission: the caller's role may do `verb` under `policy` before the resolver
     runs. Record-level checks (own teams, a CI token's products) follow in the services.
@@ -295,115 +213,6 @@ class Requires(FieldExtension):
     ) -> Any:
         self.policy.check(info.context.principal, self.verb)
         return await next_(source, info, **kwargs)
-
-
-def _unstorable(text: str) -> str | None:
-    """Why `text` cannot be stored or compared, or None when it can."""
-    if "\x00" in text:
-        return "text may not contain NUL characters (\\u0000)"
-    if any("\ud800" <= char <= "\udfff" for char in text):
-        # JSON and GraphQL escapes can spell half a UTF-16 pair; it is no character, and
-        # neither database driver can encode it.
-        return "text may not contain lone surrogates (\\ud800 to \\udfff): it is not Unicode"
-    return None
-
-
-def _first_unstorable(value: object) -> str | None:
-    # A loop, not recursion: variables may be nested as deep as the JSON parser allows.
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            problem = _unstorable(item)
-            if problem:
-                return problem
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list | tuple):
-            pending.extend(item)
-    return None
-
-
-class RefuseUnstorableText(SchemaExtension):
-    """Refuse text holding NUL characters or lone surrogates before any resolver runs, in
-    variables and literals alike.
-
-    PostgreSQL can neither store nor compare NUL, and no driver can encode a lone surrogate, so
-    either would otherwise fail deep in a query as a server error; REST refuses both where it
-    reads its parameters and bodies.
-    """
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        literals = [
-            node.value
-            for node in _walk(context.graphql_document)
-            if isinstance(node, StringValueNode)
-        ]
-        problem = _first_unstorable(context.variables) or _first_unstorable(literals)
-        if problem:
-            context.result = GraphQLExecutionResult(data=None, errors=[GraphQLError(problem)])
-        yield
-
-
-class BeginTransaction(SchemaExtension):
-    """Begin the request's transaction once the operation is known, before any resolver runs:
-    a mutation as a writer (SQLite's write lock, taken up front), a query as a reader that never
-    waits for one. Resolvers then share one connection; without it, concurrent root fields would
-    race to open it."""
-
-    async def on_execute(self) -> AsyncIterator[None]:
-        context = self.execution_context
-        session: AsyncSession = context.context.session
-        if context.result is None and not session.in_transaction():
-            try:
-                if context.operation_type is OperationType.MUTATION:
-                    await begin_writing(session)
-                else:
-                    await session.connection()
-            except OperationalError as exc:
-                if not is_lock_timeout(exc):
-                    raise
-                # Answered here: an error raised from a hook would skip `DomainErrors`.
-                context.result = GraphQLExecutionResult(data=None, errors=[_BUSY_ERROR])
-        yield
-
-
-class RequireOperationName(SchemaExtension):
-    """A document with several operations must say which to run (GraphQL spec, "GetOperation"):
-    running the first one would run something the client may not have meant."""
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        operations = [
-            node
-            for node in (document.definitions if document else ())
-            if isinstance(node, OperationDefinitionNode)
-        ]
-        # `operation_name` falls back to the first operation's; what the client sent is this.
-        if len(operations) > 1 and not context._provided_operation_name:
-            context.result = GraphQLExecutionResult(
-                data=None,
-                errors=[
-                    GraphQLError(
-                        "the document has several operations: name the one to run "
-                        "with `operationName`"
-                    )
-                ],
-            )
-        yield
-
-
-def _walk(node: object) -> Iterator[Node]:
-    if isinstance(node, Node):
-        yield node
-        for key in node.keys:
-            yield from _walk(getattr(node, key, None))
-    elif isinstance(node, list | tuple):
-        for item in node:
-            yield from _walk(item)
 
 
 def by_key(keys: Sequence[Any], found: dict[Any, Any], describe: str) -> list[Any]:
