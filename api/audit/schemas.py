@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.audit.models import AuditKind
-from api.core.records import Moment, SearchText
+from api.core.fields import Moment, SearchText
 
 
 class AuditEventRead(BaseModel):

@@ -11,7 +11,7 @@ from typing import Any, cast
 from litestar import Request
 from litestar.datastructures import State
 from pydantic import SecretStr
-from sqlalchemy import DateTime, Enum, MetaData, String, event
+from sqlalchemy import ColumnElement, DateTime, Enum, MetaData, String, event, or_
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -251,3 +251,10 @@ async def provide_session(
             await session.rollback()
             raise
         await session.commit()
+
+
+def text_search(query: str, *columns: Any) -> ColumnElement[bool]:
+    """Case-insensitive substring match of `query` on any of the columns (Unicode-aware)."""
+    escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    return or_(*(folded(column).like(pattern, escape="\\") for column in columns))

@@ -6,7 +6,7 @@ from litestar.plugins import OpenAPISchemaPlugin
 from litestar.plugins.pydantic import PydanticSchemaPlugin
 from litestar.typing import FieldDefinition
 
-from api.core.records import InputModel
+from api.core.fields import InputModel
 from api.core.rest import NO_NUL
 
 

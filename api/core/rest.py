@@ -14,9 +14,10 @@ from litestar.params import Parameter
 
 from api.core.db import RecordBase
 from api.core.errors import PROBLEM_JSON, InvalidInput, ProblemDetails
+from api.core.fields import SLUG_PATTERN, in_utc
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from api.core.policy import Policy, allow
-from api.core.records import SLUG_PATTERN, etag, in_utc
+from api.core.writes import etag
 
 # Text that PostgreSQL can store and compare: no NUL characters.
 NO_NUL = r"^[^\x00]*$"

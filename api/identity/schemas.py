@@ -6,7 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from api.core.access import Role
-from api.core.records import InputModel, Moment, Name, RecordRead, Slug
+from api.core.fields import InputModel, Moment, Name, RecordRead, Slug
 
 
 class TokenCreate(InputModel):

@@ -17,7 +17,7 @@ from api.core.pagination import (
     fetch_window,
 )
 from api.core.policy import Scope, permissions, scoped_roles
-from api.core.records import Precondition, check_if_match, flush
+from api.core.writes import Precondition, check_if_match, flush
 from api.identity.models import ApiToken, TokenProduct
 from api.identity.policy import TOKENS
 from api.identity.schemas import Me, TokenCreate

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, StringConstraints
 
-from api.core.records import InputModel, Name, Org, OrgFilter, RecordRead, SearchText, omitted
+from api.core.fields import InputModel, Name, Org, OrgFilter, RecordRead, SearchText, omitted
 from api.people.models import JobFamily
 
 # `\s` differs between pydantic's regex engine and the ECMA one OpenAPI clients use; spelling

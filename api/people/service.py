@@ -8,11 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.core.access import Principal
-from api.core.db import folded, utcnow
+from api.core.db import folded, text_search, utcnow
 from api.core.errors import Conflict, FieldError, NotFound
 from api.core.hooks import Hook
 from api.core.pagination import Window, count_rows, fetch_window
-from api.core.records import Precondition, apply_changes, check_if_match, flush, text_search
+from api.core.writes import Precondition, apply_changes, check_if_match, flush
 from api.people.models import Person
 from api.people.policy import PEOPLE
 from api.people.schemas import PeopleFilter, PersonCreate, PersonUpdate

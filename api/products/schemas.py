@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.core.records import (
+from api.core.fields import (
     InputModel,
     IsoDate,
     Name,

@@ -10,10 +10,10 @@ from sqlalchemy.orm import contains_eager, joinedload
 from sqlmodel import col
 
 from api.core.access import Principal
-from api.core.db import folded, relation, utcnow
+from api.core.db import folded, relation, text_search, utcnow
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from api.core.pagination import Window, count_rows, fetch_window
-from api.core.records import Precondition, apply_changes, check_if_match, flush, text_search
+from api.core.writes import Precondition, apply_changes, check_if_match, flush
 from api.products.models import STAGE_ORDER, Product, ProductChange, Stage, TrackedField
 from api.products.policy import PRODUCTS
 from api.products.schemas import ProductCreate, ProductsFilter, ProductUpdate

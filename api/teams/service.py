@@ -10,12 +10,12 @@ from sqlalchemy.orm import joinedload
 from sqlmodel import col
 
 from api.core.access import ARCHIVED_PERSON, Principal
-from api.core.db import folded, relation, utcnow
+from api.core.db import folded, relation, text_search, utcnow
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
 from api.core.hooks import Hook
 from api.core.pagination import Window, count_rows, fetch_window
 from api.core.policy import Scope, scoped_roles
-from api.core.records import Precondition, apply_changes, check_if_match, flush, text_search
+from api.core.writes import Precondition, apply_changes, check_if_match, flush
 from api.people.models import Person
 from api.people.service import person_archived
 from api.teams.health.queries import load_guideline, team_status_subquery

@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.core.access import Principal
 from api.core.policy import allow
-from api.core.records import etag
 from api.core.rest import (
     READ_PROBLEMS,
     UPDATE_PROBLEMS,
@@ -21,6 +20,7 @@ from api.core.rest import (
     problems,
     versioned,
 )
+from api.core.writes import etag
 from api.teams.health import service
 from api.teams.health.schemas import (
     GuidelineRead,

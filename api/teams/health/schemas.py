@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.core.records import InputModel, Moment, RecordRead, WholeNumber
+from api.core.fields import InputModel, Moment, RecordRead, WholeNumber
 from api.teams.health.models import HealthStatus
 
 Size = Annotated[WholeNumber, Field(ge=1, le=1000)]

@@ -13,7 +13,7 @@ from sqlmodel import col
 from api.core.access import Principal
 from api.core.db import utcnow
 from api.core.errors import Conflict, InvalidInput, NotFound
-from api.core.records import Precondition, check_if_match, flush
+from api.core.writes import Precondition, check_if_match, flush
 from api.people.models import Person
 from api.teams.health.models import HealthStatus, TeamSizeException, TeamSizeGuideline
 from api.teams.health.queries import (
