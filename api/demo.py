@@ -18,8 +18,8 @@ from api.people.service import create_person
 from api.products.models import STAGE_ORDER, DataClassification, Product, Stage
 from api.products.schemas import ProductCreate, ProductUpdate
 from api.products.service import create_product, update_product
+from api.teams.health.exceptions import grant_exception
 from api.teams.health.schemas import SizeExceptionCreate
-from api.teams.health.service import grant_exception
 from api.teams.models import Team, TeamRole, today
 from api.teams.schemas import MembershipCreate, TeamCreate
 from api.teams.service import add_member, create_team, end_member

@@ -16,7 +16,8 @@ from api.core.pagination import Window, count_rows, fetch_window
 from api.core.records import Precondition, apply_changes, check_if_match, flush, text_search
 from api.people.models import Person
 from api.products.models import Product
-from api.teams.health.queries import load_guideline, team_status_subquery
+from api.teams.health.guideline import load_guideline
+from api.teams.health.rules import team_status_subquery
 from api.teams.models import Membership, Team, TeamRole, active_on, today
 from api.teams.schemas import (
     MembershipCreate,

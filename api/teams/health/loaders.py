@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from api.teams.health import service
+from api.teams.health import health
 from api.teams.health.schemas import HealthPoint, TeamHealth
 from api.teams.service import get_teams
 
@@ -24,10 +24,10 @@ def team_health_loader(session: AsyncSession) -> DataLoader[HealthKey, TeamHealt
             by_day[day].append(team_id)
         found: dict[HealthKey, TeamHealth] = {}
         for day, team_ids in by_day.items():
-            health = await service.health_for_teams(
+            shapes = await health.health_for_teams(
                 session, [teams[team_id] for team_id in team_ids if team_id in teams], on=day
             )
-            found.update({(team_id, day): item for team_id, item in health.items()})
+            found.update({(team_id, day): item for team_id, item in shapes.items()})
         return [found.get(key) or LookupError(f"team {key[0]} not found") for key in keys]
 
     return DataLoader(load_fn=load)
@@ -38,7 +38,7 @@ def health_history_loader(session: AsyncSession) -> DataLoader[uuid.UUID, list[H
 
     async def load(team_ids: list[uuid.UUID]) -> list[list[HealthPoint] | BaseException]:
         teams = await get_teams(session, team_ids)
-        histories = await service.health_histories(session, list(teams.values()))
+        histories = await health.health_histories(session, list(teams.values()))
         return [
             histories.get(team_id) or LookupError(f"team {team_id} not found")
             for team_id in team_ids

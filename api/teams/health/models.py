@@ -57,7 +57,7 @@ class TeamSizeException(RecordBase, table=True):
 
     def in_force_at(self, instant: datetime) -> bool:
         """Granted by `instant` and neither expired nor withdrawn yet (the rule that
-        `api.teams.health.queries.exception_active_at` states in SQL)."""
+        `api.teams.health.rules.exception_active_at` states in SQL)."""
         return (
             self.created_at <= instant
             and (self.expires_at is None or self.expires_at > instant)

@@ -1,68 +1,18 @@
-"""SQL for roster health: the guideline in force, and each team's headcount and status.
+"""SQL for roster health: each team's headcount and status, and the exceptions in force.
 
-Kept apart from the service so the team list can filter by health without importing the whole
-roster service (which itself builds on the teams service).
+Kept apart from the health module so the team list can filter by health without importing it
+(it builds on the teams service).
 """
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, Subquery, and_, case, func, literal, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.core.db import utcnow
-from api.teams.health.models import HealthStatus, TeamSizeException, TeamSizeGuideline
-from api.teams.health.schemas import DEFAULT_GUIDELINE
+from api.teams.health.guideline import Guideline
+from api.teams.health.models import HealthStatus, TeamSizeException
 from api.teams.models import Membership, Team, active_on, today
-
-
-@dataclass(frozen=True)
-class Guideline:
-    """The guideline's numbers, and its stored row when an admin has set it."""
-
-    minimum: int
-    recommended_min: int
-    recommended_max: int
-    acceptable_max: int
-    row: TeamSizeGuideline | None = None
-
-    def classify(self, headcount: int, exception_max: int | None) -> HealthStatus:
-        """The status of a team of `headcount` people, with its exception's maximum if any."""
-        if headcount < self.minimum:
-            return HealthStatus.UNDER
-        if self.recommended_min <= headcount <= self.recommended_max:
-            return HealthStatus.RECOMMENDED
-        if headcount <= self.acceptable_max:
-            return HealthStatus.ACCEPTABLE
-        if exception_max is not None and headcount <= exception_max:
-            return HealthStatus.OVER_WITH_EXCEPTION
-        return HealthStatus.OVER
-
-    def limit(self, exception_max: int | None) -> int:
-        """The largest headcount that is not `over`."""
-        return max(self.acceptable_max, exception_max or 0)
-
-
-async def load_guideline(session: AsyncSession) -> Guideline:
-    """The guideline in force: the admins' row, or the defaults."""
-    row = await session.scalar(
-        select(TeamSizeGuideline).where(col(TeamSizeGuideline.scope) == "org")
-    )
-    if row is None:
-        return Guideline(
-            minimum=DEFAULT_GUIDELINE["minimum"],
-            recommended_min=DEFAULT_GUIDELINE["recommended_min"],
-            recommended_max=DEFAULT_GUIDELINE["recommended_max"],
-            acceptable_max=DEFAULT_GUIDELINE["acceptable_max"],
-        )
-    return Guideline(
-        minimum=row.minimum,
-        recommended_min=row.recommended_min,
-        recommended_max=row.recommended_max,
-        acceptable_max=row.acceptable_max,
-        row=row,
-    )
 
 
 def reference_instant(on: date | None) -> datetime:
