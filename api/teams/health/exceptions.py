@@ -1,6 +1,8 @@
 """Size exceptions: a team's own maximum above the guideline, granted with a reason and withdrawn;
 replaced and withdrawn ones stay as history."""
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -11,14 +13,14 @@ from api.core.errors import Conflict, InvalidInput, NotFound
 from api.core.records import Precondition, check_if_match, flush
 from api.teams.health.guideline import load_guideline
 from api.teams.health.models import TeamSizeException
-from api.teams.health.rules import exception_active_at
+from api.teams.health.rules import exception_in_force, exception_in_force_at
 from api.teams.health.schemas import SizeExceptionCreate, SizeExceptionRead
 from api.teams.models import Team
 from api.teams.service import get_team
 
 
-def exception_read(exception: TeamSizeException, team: Team) -> SizeExceptionRead:
-    """An exception as clients see it."""
+def exception_read(exception: TeamSizeException, team: Team, *, active: bool) -> SizeExceptionRead:
+    """An exception as clients see it; `active` says whether it is in force now."""
     return SizeExceptionRead(
         id=exception.id,
         created_at=exception.created_at,
@@ -30,27 +32,43 @@ def exception_read(exception: TeamSizeException, team: Team) -> SizeExceptionRea
         approved_by=exception.approved_by,
         expires_at=exception.expires_at,
         withdrawn_at=exception.withdrawn_at,
-        active=exception.in_force_at(utcnow()),
+        active=active,
     )
+
+
+@dataclass(frozen=True)
+class TeamException:
+    """A team's size exception, and whether it is in force now (as the database's rule says)."""
+
+    team: Team
+    record: TeamSizeException
+    active: bool
+
+    def read(self) -> SizeExceptionRead:
+        """The exception as clients see it."""
+        return exception_read(self.record, self.team, active=self.active)
 
 
 async def _current_exception(session: AsyncSession, team: Team) -> TeamSizeException | None:
-    return await session.scalar(
-        select(TeamSizeException)
-        .where(col(TeamSizeException.team_id) == team.id)
-        .where(exception_active_at(utcnow()))
-        .order_by(col(TeamSizeException.id).desc())
-        .limit(1)
+    return await session.scalar(exception_in_force(team.id, utcnow()))
+
+
+async def _in_force_now(session: AsyncSession, exception: TeamSizeException) -> bool:
+    # Asked of the database (the exception is flushed) so the one rule decides it.
+    in_force = await session.scalar(
+        select(exception_in_force_at(utcnow())).where(col(TeamSizeException.id) == exception.id)
     )
+    return bool(in_force)
 
 
-async def get_exception(session: AsyncSession, slug: str) -> tuple[Team, TeamSizeException]:
+async def get_exception(session: AsyncSession, slug: str) -> TeamException:
     """A team's size exception in force now; 404 when it has none."""
     team = await get_team(session, slug)
     exception = await _current_exception(session, team)
     if exception is None:
         raise NotFound(f"team {slug!r} has no size exception in force")
-    return team, exception
+    # Found by the rule, at this moment.
+    return TeamException(team, exception, active=True)
 
 
 async def grant_exception(
@@ -60,7 +78,7 @@ async def grant_exception(
     data: SizeExceptionCreate,
     if_match: Precondition,
     principal: Principal,
-) -> tuple[Team, TeamSizeException]:
+) -> TeamException:
     """Give a team its own maximum; a previous exception is withdrawn and kept as history."""
     authorize(principal, Action.SIZE_EXCEPTION_GRANT)
     team = await get_team(session, slug)
@@ -93,18 +111,19 @@ async def grant_exception(
     )
     session.add(exception)
     await flush(session)
-    return team, exception
+    return TeamException(team, exception, active=await _in_force_now(session, exception))
 
 
 async def withdraw_exception(
     session: AsyncSession, slug: str, *, if_match: Precondition, principal: Principal
-) -> tuple[Team, TeamSizeException]:
+) -> TeamException:
     """Withdraw a team's exception: the org-wide guideline applies again at once."""
     authorize(principal, Action.SIZE_EXCEPTION_GRANT)
     await session.refresh(await get_team(session, slug), with_for_update=True)
-    team, exception = await get_exception(session, slug)
+    current = await get_exception(session, slug)
+    exception = current.record
     check_if_match(exception, if_match)
     exception.withdrawn_at = utcnow()
     exception.updated_at = exception.withdrawn_at
     await flush(session)
-    return team, exception
+    return TeamException(current.team, exception, active=await _in_force_now(session, exception))

@@ -207,10 +207,10 @@ class RosterMutation:
         expected = fields.pop("expected_version", None)
         data = parse_input(SizeExceptionCreate, fields)
         async with mutation(info) as session:
-            team, exception = await exceptions.grant_exception(
+            granted = await exceptions.grant_exception(
                 session, slug, data=data, if_match=expected, principal=info.context.principal
             )
-            return SizeExceptionType.from_read(exceptions.exception_read(exception, team))
+            return SizeExceptionType.from_read(granted.read())
 
     @strawberry.mutation(
         extensions=[Requires(Action.SIZE_EXCEPTION_GRANT)],
@@ -220,10 +220,10 @@ class RosterMutation:
         self, info: GraphQLInfo, input: WithdrawTeamSizeExceptionInput
     ) -> SizeExceptionType | None:
         async with mutation(info) as session:
-            team, exception = await exceptions.withdraw_exception(
+            withdrawn = await exceptions.withdraw_exception(
                 session,
                 input.team,
                 if_match=input.expected_version,
                 principal=info.context.principal,
             )
-            return SizeExceptionType.from_read(exceptions.exception_read(exception, team))
+            return SizeExceptionType.from_read(withdrawn.read())

@@ -10,7 +10,7 @@ from sqlmodel import col
 from api.core.db import utcnow
 from api.core.errors import InvalidInput
 from api.core.records import Precondition, check_if_match, flush
-from api.teams.health.models import HealthStatus, TeamSizeGuideline
+from api.teams.health.models import TeamSizeGuideline
 from api.teams.health.schemas import DEFAULT_GUIDELINE, GuidelineRead, GuidelineValues
 
 _ORDER = ("minimum", "recommended_min", "recommended_max", "acceptable_max")
@@ -25,22 +25,6 @@ class Guideline:
     recommended_max: int
     acceptable_max: int
     row: TeamSizeGuideline | None = None
-
-    def classify(self, headcount: int, exception_max: int | None) -> HealthStatus:
-        """The status of a team of `headcount` people, with its exception's maximum if any."""
-        if headcount < self.minimum:
-            return HealthStatus.UNDER
-        if self.recommended_min <= headcount <= self.recommended_max:
-            return HealthStatus.RECOMMENDED
-        if headcount <= self.acceptable_max:
-            return HealthStatus.ACCEPTABLE
-        if exception_max is not None and headcount <= exception_max:
-            return HealthStatus.OVER_WITH_EXCEPTION
-        return HealthStatus.OVER
-
-    def limit(self, exception_max: int | None) -> int:
-        """The largest headcount that is not `over`."""
-        return max(self.acceptable_max, exception_max or 0)
 
 
 async def load_guideline(session: AsyncSession) -> Guideline:

@@ -9,12 +9,13 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.core.db import utcnow
 from api.core.errors import InvalidInput
 from api.people.models import Person
 from api.teams.health.exceptions import exception_read
 from api.teams.health.guideline import Guideline, guideline_read, load_guideline
 from api.teams.health.models import HealthStatus, TeamSizeException
-from api.teams.health.rules import exception_active_at, reference_instant
+from api.teams.health.rules import exception_in_force_at, history_points, one_day, team_sizes
 from api.teams.health.schemas import (
     HealthPoint,
     HealthWarning,
@@ -23,8 +24,13 @@ from api.teams.health.schemas import (
     RoleCount,
     TeamHealth,
 )
-from api.teams.models import Membership, Team, TeamRole, active_on, today
+from api.teams.models import Membership, Team, TeamRole, active_on
 from api.teams.service import get_team
+
+
+def full_time_equivalents(allocation_percent: int) -> float:
+    """Allocation percentages summed over members, as full-time people."""
+    return round(allocation_percent / 100, 2)
 
 
 def _warnings(
@@ -102,9 +108,10 @@ async def health_for_teams(
     session: AsyncSession, teams: Sequence[Team], *, on: date | None = None
 ) -> dict[uuid.UUID, TeamHealth]:
     """Roster health of many teams in a fixed number of statements, aggregated in SQL."""
-    if on is not None and on > today():
+    now = utcnow()
+    if on is not None and on > now.date():
         raise InvalidInput.field("at", "must not be in the future")
-    day = on or today()
+    day = on or now.date()
     team_ids = [team.id for team in teams]
     guideline = await load_guideline(session)
     if not team_ids:
@@ -112,16 +119,13 @@ async def health_for_teams(
     in_teams = col(Membership.team_id).in_(team_ids)
     active = and_(in_teams, *active_on(day))
 
+    # With the exception that applied on the day, and whether it is still in force now.
     sizes = {
-        team_id: (headcount, allocation)
-        for team_id, headcount, allocation in await session.execute(
-            select(
-                col(Membership.team_id),
-                func.count(),
-                func.sum(col(Membership.allocation_percent)),
+        row.team_id: row
+        for row in await session.execute(
+            team_sizes(one_day(day, team_ids), guideline, now=now).add_columns(
+                TeamSizeException, exception_in_force_at(now).label("in_force_now")
             )
-            .where(active)
-            .group_by(col(Membership.team_id))
         )
     }
     orgs: dict[uuid.UUID, list[str]] = defaultdict(list)
@@ -173,36 +177,28 @@ async def health_for_teams(
             OverAllocatedMember(person_id=person_id, name=name, total_allocation_percent=total)
         )
 
-    exceptions: dict[uuid.UUID, TeamSizeException] = {}
-    for granted in await session.scalars(
-        select(TeamSizeException)
-        .where(col(TeamSizeException.team_id).in_(team_ids))
-        .where(exception_active_at(reference_instant(on)))
-        .order_by(col(TeamSizeException.id))
-    ):
-        exceptions[granted.team_id] = granted
-
     result: dict[uuid.UUID, TeamHealth] = {}
     for team in teams:
-        headcount, allocation = sizes.get(team.id, (0, 0))
-        exception = exceptions.get(team.id)
-        exception_max = exception.max_size if exception else None
+        size = sizes[team.id]
+        exception: TeamSizeException | None = size.TeamSizeException
         role_names = {item.role for item in roles.get(team.id, [])}
         health = TeamHealth(
             team=team.slug,
             on=day,
-            headcount=headcount,
-            fte=round((allocation or 0) / 100, 2),
-            status=guideline.classify(headcount, exception_max),
-            limit=guideline.limit(exception_max),
-            communication_paths=headcount * (headcount - 1) // 2,
+            headcount=size.headcount,
+            fte=full_time_equivalents(size.allocation),
+            status=HealthStatus(size.status),
+            limit=size.limit,
+            communication_paths=size.headcount * (size.headcount - 1) // 2,
             home_orgs=orgs.get(team.id, []),
             job_families=families.get(team.id, []),
             roles=roles.get(team.id, []),
             has_product_manager=TeamRole.PRODUCT_MANAGER.value in role_names,
             has_security_champion=TeamRole.SECURITY_CHAMPION.value in role_names,
             over_allocated_members=stretched.get(team.id, []),
-            size_exception=exception_read(exception, team) if exception else None,
+            size_exception=exception_read(exception, team, active=bool(size.in_force_now))
+            if exception
+            else None,
             guideline=guideline_read(guideline),
             warnings=[],
         )
@@ -226,70 +222,20 @@ async def health_history(session: AsyncSession, slug: str) -> list[HealthPoint]:
 async def health_histories(
     session: AsyncSession, teams: Sequence[Team]
 ) -> dict[uuid.UUID, list[HealthPoint]]:
-    """Health histories of many teams, from three queries whatever their number."""
+    """Health histories of many teams, computed in SQL in two statements whatever their number,
+    their members or their days."""
     guideline = await load_guideline(session)
-    team_ids = [team.id for team in teams]
-    memberships: dict[uuid.UUID, list[Membership]] = defaultdict(list)
-    exceptions: dict[uuid.UUID, list[TeamSizeException]] = defaultdict(list)
-    if team_ids:
-        for membership in await session.scalars(
-            select(Membership).where(col(Membership.team_id).in_(team_ids))
-        ):
-            memberships[membership.team_id].append(membership)
-        for exception in await session.scalars(
-            select(TeamSizeException).where(col(TeamSizeException.team_id).in_(team_ids))
-        ):
-            exceptions[exception.team_id].append(exception)
-    return {
-        team.id: _history(team, memberships[team.id], exceptions[team.id], guideline)
-        for team in teams
-    }
-
-
-def _history(
-    team: Team,
-    memberships: Sequence[Membership],
-    exceptions: Sequence[TeamSizeException],
-    guideline: Guideline,
-) -> list[HealthPoint]:
-    days: set[date] = {team.created_at.date()}
-    for membership in memberships:
-        days.add(membership.start_date)
-        if membership.end_date is not None:
-            days.add(membership.end_date)
-    for exception in exceptions:
-        days.add(exception.created_at.date())
-        for moment in (exception.expires_at, exception.withdrawn_at):
-            if moment is not None:
-                days.add(moment.date())
-    points: list[HealthPoint] = []
-    for day in sorted(d for d in days if d <= today()):
-        members = [
-            m
-            for m in memberships
-            if m.start_date <= day and (m.end_date is None or m.end_date > day)
-        ]
-        instant = reference_instant(day)
-        in_force = [exception for exception in exceptions if exception.in_force_at(instant)]
-        exception_max = max((e.max_size for e in in_force), default=None)
-        point = HealthPoint(
-            on=day,
-            headcount=len(members),
-            fte=round(sum(m.allocation_percent for m in members) / 100, 2),
-            status=guideline.classify(len(members), exception_max),
-            limit=guideline.limit(exception_max),
+    histories: dict[uuid.UUID, list[HealthPoint]] = {team.id: [] for team in teams}
+    if not histories:
+        return histories
+    for point in await session.execute(history_points(list(histories), guideline, now=utcnow())):
+        histories[point.team_id].append(
+            HealthPoint(
+                on=point.day,
+                headcount=point.headcount,
+                fte=full_time_equivalents(point.allocation),
+                status=HealthStatus(point.status),
+                limit=point.limit,
+            )
         )
-        previous = points[-1] if points else None
-        if previous is None or (
-            previous.headcount,
-            previous.fte,
-            previous.status,
-            previous.limit,
-        ) != (
-            point.headcount,
-            point.fte,
-            point.status,
-            point.limit,
-        ):
-            points.append(point)
-    return points
+    return histories

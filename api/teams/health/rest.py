@@ -117,8 +117,8 @@ class TeamHealthController(Controller):
         self, session: AsyncSession, slug: TeamSlug
     ) -> Response[SizeExceptionRead]:
         """The exception in force; 404 when the team has none."""
-        team, exception = await exceptions.get_exception(session, slug)
-        return versioned(exceptions.exception_read(exception, team), exception)
+        current = await exceptions.get_exception(session, slug)
+        return versioned(current.read(), current.record)
 
     @put(
         "/size-exception",
@@ -137,10 +137,10 @@ class TeamHealthController(Controller):
     ) -> Response[SizeExceptionRead]:
         """Give the team its own maximum, with a justification and an optional expiry; any
         previous exception is withdrawn and kept as history. Admins only."""
-        team, exception = await exceptions.grant_exception(
+        granted = await exceptions.grant_exception(
             session, slug, data=data, if_match=if_match, principal=principal
         )
-        return versioned(exceptions.exception_read(exception, team), exception)
+        return versioned(granted.read(), granted.record)
 
     @delete(
         "/size-exception",
