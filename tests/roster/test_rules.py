@@ -15,7 +15,7 @@ from api.models import Membership, Person
 from api.teams.health.models import TeamSizeException
 from tests.factories import unique
 from tests.graphql import gql_data
-from tests.helpers import API, Client, app_engine, count_statements
+from tests.helpers import API, Client, app_engine, count_statements, list_all
 from tests.roster.factories import (
     JUSTIFICATION,
     days_ago,
@@ -104,6 +104,30 @@ async def test_an_exception_granted_late_in_a_day_covers_that_day(
     # Withdrawn, it is no longer active, though it shaped the team's health on day 5.
     shape = await health(client, team.slug, at=days_ago(5).isoformat())
     assert shape["size_exception"]["active"] is False
+
+
+async def test_overlapping_exceptions_are_judged_alike_everywhere(
+    app: Litestar, client: Client
+) -> None:
+    # Grants take turns now, but two exceptions in force at once can be on record (concurrent
+    # grants before they did); the later one counts, for a day's health as for the history and
+    # the list filter, and it is the one health shows.
+    (team,) = await seed_staffed_teams(app, [13], start=days_ago(30))
+    await insert_exception(app, team.id, max_size=14, granted_at=moment(-20), expires_at=None)
+    await insert_exception(app, team.id, max_size=12, granted_at=moment(-10), expires_at=None)
+
+    assert (await on_day(client, team.slug, days_ago(11)))[3:] == ("over_with_exception", 14)
+    assert (await on_day(client, team.slug, days_ago(10)))[3:] == ("over", 12)
+    assert await history(client, team.slug) == [
+        (days_ago(30).isoformat(), 13, 13.0, "over", 10),
+        (days_ago(20).isoformat(), 13, 13.0, "over_with_exception", 14),
+        (days_ago(10).isoformat(), 13, 13.0, "over", 12),
+    ]
+    today = await health(client, team.slug)
+    assert (today["status"], today["size_exception"]["max_size"]) == ("over", 12)
+    assert {item["slug"] for item in await list_all(client, f"{API}/teams", health="over")} == {
+        team.slug
+    }
 
 
 # Who is on the team ----------------------------------------------------------------------------
