@@ -73,7 +73,7 @@ async def history_connection(
     if after is not None:
         decode_cursor(after, service.AUDIT_KIND, field="after")
     loaders = info.context.loaders[HistoryLoaders]
-    window = await loaders.history.load((record_id, limit, after))
+    window = await loaders.history.load((record_id, (limit, after)))
     return connection(
         window,
         node=event_node,

@@ -4,13 +4,14 @@ import dataclasses
 import functools
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Generic, TypeVar, cast
 
 import strawberry
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
 from strawberry.extensions import FieldExtension
 from strawberry.extensions.field_extension import AsyncExtensionResolver, SyncExtensionResolver
 from strawberry.litestar import BaseContext
@@ -215,11 +216,50 @@ class Requires(FieldExtension):
         return await next_(source, info, **kwargs)
 
 
-def by_key(keys: Sequence[Any], found: dict[Any, Any], describe: str) -> list[Any]:
-    """DataLoader results in key order; a missing key is an error for that key alone."""
-    return [
-        found[key] if key in found else LookupError(f"{describe} {key} not found") for key in keys
-    ]
+KeyT = TypeVar("KeyT", bound=Hashable)
+ViewT = TypeVar("ViewT", bound=Hashable)
+ValueT = TypeVar("ValueT")
+
+
+def batch_loader(
+    fetch: Callable[[list[KeyT]], Awaitable[Mapping[KeyT, ValueT]]],
+    *,
+    missing: Callable[[KeyT], ValueT | BaseException],
+) -> DataLoader[KeyT, ValueT]:
+    """A DataLoader that fetches a batch's keys at once (one IN query); a key `fetch` did not
+    find gets `missing(key)`: an empty value, or an error for that key alone."""
+
+    async def load(keys: list[KeyT]) -> list[ValueT | BaseException]:
+        found = await fetch(keys)
+        return [found[key] if key in found else missing(key) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def view_loader(
+    fetch: Callable[[list[KeyT], ViewT], Awaitable[Mapping[KeyT, ValueT]]],
+    *,
+    missing: Callable[[KeyT], ValueT | BaseException],
+) -> DataLoader[tuple[KeyT, ViewT], ValueT]:
+    """A DataLoader of (record, view) keys (a roster on a day, a page of a history): one
+    fetch per distinct view in a batch, however many records share it."""
+
+    async def load(keys: list[tuple[KeyT, ViewT]]) -> list[ValueT | BaseException]:
+        by_view: dict[ViewT, list[KeyT]] = {}
+        for key, view in keys:
+            by_view.setdefault(view, []).append(key)
+        found: dict[tuple[KeyT, ViewT], ValueT] = {}
+        for view, batch in by_view.items():
+            fetched = await fetch(batch, view)
+            found.update({(key, view): value for key, value in fetched.items()})
+        return [found[item] if item in found else missing(item[0]) for item in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def not_found(describe: str) -> Callable[[Any], BaseException]:
+    """`missing` for a loader whose every key must exist: an error naming the key."""
+    return lambda key: LookupError(f"{describe} {key} not found")
 
 
 def extend_type(target: type[Any], *, after: str | None = None, **fields: Any) -> None:

@@ -78,7 +78,7 @@ class TeamType:
             raise InvalidInput.field("at", "must not be in the future")
         every_stint = include_ended and at is None
         memberships = await info.context.loaders[TeamLoaders].roster.load(
-            (self.id, at, every_stint)
+            (self.id, (at, every_stint))
         )
         return [node(MembershipType, membership) for membership in memberships]
 

@@ -72,7 +72,7 @@ def today() -> date:
     return utcnow().date()
 
 
-def active_on(day: date) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+def active_on(day: date | ColumnElement[date]) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """Conditions for a membership in force on `day`: start dates count, end dates do not."""
     return (
         col(Membership.start_date) <= day,

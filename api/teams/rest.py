@@ -36,7 +36,7 @@ from api.core.rest import (
 )
 from api.people.schemas import PersonRead
 from api.teams import service
-from api.teams.health import service as roster_service
+from api.teams.health import health as roster_health
 from api.teams.health.models import HealthStatus
 from api.teams.lookups import get_team
 from api.teams.models import Membership
@@ -226,7 +226,7 @@ class MembersController(Controller):
         `warnings` say so, with the team's other health warnings.
         """
         membership = await service.add_member(session, slug, data=data, principal=principal)
-        health = await roster_service.team_health(session, slug, on=None)
+        health = await roster_health.team_health(session, slug, on=None)
         return versioned(
             MembershipAdded(
                 **membership_read(membership, slug).model_dump(), warnings=health.warnings

@@ -18,7 +18,8 @@ from api.core.policy import Scope, scoped_roles
 from api.core.writes import Precondition, apply_changes, check_if_match, flush
 from api.people.models import Person
 from api.people.service import person_archived
-from api.teams.health.queries import load_guideline, team_status_subquery
+from api.teams.health.guideline import load_guideline
+from api.teams.health.rules import team_status_subquery
 from api.teams.lookups import get_team
 from api.teams.models import Membership, Team, TeamRole, active_on, today
 from api.teams.policy import TEAMS

@@ -88,8 +88,16 @@ async def seed_staffed_teams(
     return seeded
 
 
-async def staff(app: Litestar, team_id: uuid.UUID, size: int, *, start: date) -> None:
-    """Put `size` new engineers on an existing team from `start` on."""
+async def staff(
+    app: Litestar,
+    team_id: uuid.UUID,
+    size: int,
+    *,
+    start: date,
+    end: date | None = None,
+    allocation: int = 100,
+) -> None:
+    """Put `size` new engineers on an existing team from `start` on (until `end`, if given)."""
     records: list[SQLModel] = []
     for _ in range(size):
         person = Person(
@@ -101,7 +109,12 @@ async def staff(app: Litestar, team_id: uuid.UUID, size: int, *, start: date) ->
         records += [
             person,
             Membership(
-                team_id=team_id, person_id=person.id, role=TeamRole.ENGINEER, start_date=start
+                team_id=team_id,
+                person_id=person.id,
+                role=TeamRole.ENGINEER,
+                start_date=start,
+                end_date=end,
+                allocation_percent=allocation,
             ),
         ]
     await _add_all(app, records)
@@ -114,6 +127,7 @@ async def insert_exception(
     max_size: int,
     granted_at: datetime,
     expires_at: datetime | None,
+    withdrawn_at: datetime | None = None,
 ) -> uuid.UUID:
     """An exception granted in the past, as it was stored then (test set-up, not a mock)."""
     exception = TeamSizeException(
@@ -122,8 +136,9 @@ async def insert_exception(
         justification=JUSTIFICATION,
         approved_by="cto@example.com",
         expires_at=expires_at,
+        withdrawn_at=withdrawn_at,
         created_at=granted_at,
-        updated_at=granted_at,
+        updated_at=withdrawn_at or granted_at,
     )
     await _add_all(app, [exception])
     return exception.id

@@ -6,7 +6,7 @@ from datetime import date, datetime
 import strawberry
 
 from api.core.graphql import GraphQLInfo, Requires, mutation, parse_input, provided
-from api.teams.health import service
+from api.teams.health import exceptions, guideline
 from api.teams.health.models import HealthStatus
 from api.teams.health.schemas import (
     GuidelineRead,
@@ -175,8 +175,8 @@ class RosterQuery:
         extensions=[Requires(TEAMS, "read")], description="The org-wide team-size guideline."
     )
     async def team_size_guideline(self, info: GraphQLInfo) -> GuidelineType | None:
-        guideline = await service.get_guideline(info.context.session)
-        return GuidelineType.from_read(service.guideline_read(guideline))
+        current = await guideline.get_guideline(info.context.session)
+        return GuidelineType.from_read(guideline.guideline_read(current))
 
 
 @strawberry.type
@@ -192,8 +192,8 @@ class RosterMutation:
         expected = fields.pop("expected_version", None)
         data = parse_input(GuidelineValues, fields)
         async with mutation(info) as session:
-            guideline = await service.set_guideline(session, data=data, if_match=expected)
-            return GuidelineType.from_read(service.guideline_read(guideline))
+            saved = await guideline.set_guideline(session, data=data, if_match=expected)
+            return GuidelineType.from_read(guideline.guideline_read(saved))
 
     @strawberry.mutation(
         extensions=[Requires(SIZE_EXCEPTIONS, "grant")],
@@ -207,10 +207,10 @@ class RosterMutation:
         expected = fields.pop("expected_version", None)
         data = parse_input(SizeExceptionCreate, fields)
         async with mutation(info) as session:
-            team, exception = await service.grant_exception(
+            granted = await exceptions.grant_exception(
                 session, slug, data=data, if_match=expected, principal=info.context.principal
             )
-            return SizeExceptionType.from_read(service.exception_read(exception, team))
+            return SizeExceptionType.from_read(granted.read())
 
     @strawberry.mutation(
         extensions=[Requires(SIZE_EXCEPTIONS, "grant")],
@@ -220,10 +220,10 @@ class RosterMutation:
         self, info: GraphQLInfo, input: WithdrawTeamSizeExceptionInput
     ) -> SizeExceptionType | None:
         async with mutation(info) as session:
-            team, exception = await service.withdraw_exception(
+            withdrawn = await exceptions.withdraw_exception(
                 session,
                 input.team,
                 if_match=input.expected_version,
                 principal=info.context.principal,
             )
-            return SizeExceptionType.from_read(service.exception_read(exception, team))
+            return SizeExceptionType.from_read(withdrawn.read())

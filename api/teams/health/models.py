@@ -64,12 +64,3 @@ class TeamSizeException(RecordBase, table=True):
     approved_by: str = Field(sa_type=String(200))
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-    def in_force_at(self, instant: datetime) -> bool:
-        """Granted by `instant` and neither expired nor withdrawn yet (the rule that
-        `api.teams.health.queries.exception_active_at` states in SQL)."""
-        return (
-            self.created_at <= instant
-            and (self.expires_at is None or self.expires_at > instant)
-            and (self.withdrawn_at is None or self.withdrawn_at > instant)
-        )

@@ -21,7 +21,7 @@ from api.core.rest import (
     versioned,
 )
 from api.core.writes import etag
-from api.teams.health import service
+from api.teams.health import exceptions, guideline, health
 from api.teams.health.schemas import (
     GuidelineRead,
     GuidelineValues,
@@ -48,9 +48,9 @@ class GuidelineController(Controller):
     )
     async def get_guideline(self, session: AsyncSession) -> Response[GuidelineRead]:
         """The guideline in force (the defaults until an admin sets it)."""
-        guideline = await service.get_guideline(session)
-        headers = {"ETag": etag(guideline.row)} if guideline.row else {}
-        return Response(service.guideline_read(guideline), headers=headers)
+        current = await guideline.get_guideline(session)
+        headers = {"ETag": etag(current.row)} if current.row else {}
+        return Response(guideline.guideline_read(current), headers=headers)
 
     @put(
         "/",
@@ -63,9 +63,9 @@ class GuidelineController(Controller):
         self, session: AsyncSession, data: GuidelineValues, if_match: IfMatch = None
     ) -> Response[GuidelineRead]:
         """Replace the guideline; its numbers must be in order. Admins only."""
-        guideline = await service.set_guideline(session, data=data, if_match=if_match)
-        assert guideline.row is not None
-        return versioned(service.guideline_read(guideline), guideline.row)
+        saved = await guideline.set_guideline(session, data=data, if_match=if_match)
+        assert saved.row is not None
+        return versioned(guideline.guideline_read(saved), saved.row)
 
 
 class TeamHealthController(Controller):
@@ -95,7 +95,7 @@ class TeamHealthController(Controller):
     ) -> TeamHealth:
         """Headcount, FTE, status against the guideline, communication paths, home orgs,
         job-family and role mix, over-allocated members, and plain-language warnings."""
-        return await service.team_health(session, slug, on=day(at, field="at"))
+        return await health.team_health(session, slug, on=day(at, field="at"))
 
     @get(
         "/health/history",
@@ -106,7 +106,7 @@ class TeamHealthController(Controller):
     )
     async def health_history(self, session: AsyncSession, slug: TeamSlug) -> list[HealthPoint]:
         """One point for each day the team's size, FTE, status or limit changed, oldest first."""
-        return await service.health_history(session, slug)
+        return await health.health_history(session, slug)
 
     @get(
         "/size-exception",
@@ -119,8 +119,8 @@ class TeamHealthController(Controller):
         self, session: AsyncSession, slug: TeamSlug
     ) -> Response[SizeExceptionRead]:
         """The exception in force; 404 when the team has none."""
-        team, exception = await service.get_exception(session, slug)
-        return versioned(service.exception_read(exception, team), exception)
+        current = await exceptions.get_exception(session, slug)
+        return versioned(current.read(), current.record)
 
     @put(
         "/size-exception",
@@ -139,10 +139,10 @@ class TeamHealthController(Controller):
     ) -> Response[SizeExceptionRead]:
         """Give the team its own maximum, with a justification and an optional expiry; any
         previous exception is withdrawn and kept as history. Admins only."""
-        team, exception = await service.grant_exception(
+        granted = await exceptions.grant_exception(
             session, slug, data=data, if_match=if_match, principal=principal
         )
-        return versioned(service.exception_read(exception, team), exception)
+        return versioned(granted.read(), granted.record)
 
     @archive_route(
         "/size-exception",
@@ -160,4 +160,4 @@ class TeamHealthController(Controller):
     ) -> None:
         """The org-wide guideline applies to the team again at once; the exception stays as
         history. Admins only."""
-        await service.withdraw_exception(session, slug, if_match=if_match, principal=principal)
+        await exceptions.withdraw_exception(session, slug, if_match=if_match, principal=principal)
