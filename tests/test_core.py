@@ -283,7 +283,8 @@ def test_migrations_go_down_to_base_and_up_again_on_postgres(
     import asyncpg  # type: ignore[import-untyped]
 
     url = make_url(database_url)
-    scratch = f"pizzabox_migrations_{uuid.uuid4().hex[:12]}"
+    # Named after the test database, so a run only ever touches databases that share its name.
+    scratch = f"{url.database}_migrations_{uuid.uuid4().hex[:12]}"
     admin_dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
 
     async def admin(statement: str) -> None:
