@@ -10,7 +10,7 @@ from litestar import Litestar
 from api.core.access import Role
 from tests.factories import add_member, create_person, create_team
 from tests.helpers import API, Client, assert_problem, bearer, issue_token, list_all
-from tests.roster.factories import (
+from tests.teams.health.factories import (
     JUSTIFICATION,
     codes,
     days_ago,

@@ -10,7 +10,7 @@ from api.core.access import Role
 from tests.factories import add_member, create_person, create_team
 from tests.graphql import error_fields, gql, gql_data, gql_error
 from tests.helpers import API, Client, bearer, issue_token, list_all
-from tests.roster.factories import (
+from tests.teams.health.factories import (
     JUSTIFICATION,
     days_ago,
     insert_exception,

@@ -20,7 +20,7 @@ from tests.helpers import (
     list_all,
     list_statements,
 )
-from tests.roster.factories import (
+from tests.teams.health.factories import (
     JUSTIFICATION,
     SeededTeam,
     days_ago,
