@@ -62,10 +62,10 @@ from sqlalchemy import Table
 from api.app import create_app
 from api.core.access import Role
 from tests.conftest import empty_tables
-from tests.fuzz_rules import RULE_422_OPERATIONS
+from tests.core.fuzz_rules import RULE_422_OPERATIONS
 from tests.helpers import API, Client, app_engine, bearer, issue_token, settings_for
 
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "openapi.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schema" / "openapi.json"
 # Examples per operation; raise it for a longer run, e.g. PIZZABOX_FUZZ_EXAMPLES=200.
 MAX_EXAMPLES = int(os.environ.get("PIZZABOX_FUZZ_EXAMPLES", "25"))
 
