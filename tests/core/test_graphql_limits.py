@@ -1,14 +1,20 @@
-"""Abusive GraphQL queries are refused before they reach the database."""
+"""Abusive GraphQL queries are refused before they reach the database, and introspection can be
+switched off."""
 
 import pytest
 from litestar import Litestar
 
+from api.core.access import Role
 from api.people import service as people_service
 from tests.graphql import gql_error
 from tests.helpers import (
     Client,
     app_engine,
+    bearer,
     count_statements,
+    issue_token,
+    serving,
+    settings_for,
 )
 
 
@@ -88,3 +94,29 @@ async def test_an_unexpected_error_is_masked_and_logged_with_the_request_id(
     assert response.headers["x-request-id"] == "report-me-42"
     logged = [record for record in caplog.records if record.name == "api.graphql"]
     assert any("request_id=report-me-42" in record.getMessage() for record in logged), logged
+
+
+INTROSPECTION = "{ __schema { queryType { name } } }"
+
+
+async def test_introspection_is_on_by_default(client: Client) -> None:
+    response = await client.post("/graphql", json={"query": INTROSPECTION})
+    assert response.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+
+
+async def test_introspection_can_be_switched_off(migrated_database: str) -> None:
+    settings = settings_for(migrated_database, graphql_introspection=False)
+    async with serving(settings) as (app, client):
+        token = bearer(await issue_token(app, Role.ADMIN))
+        for query in (INTROSPECTION, '{ __type(name: "Product") { fields { name } } }'):
+            response = await client.post("/graphql", json={"query": query}, headers=token)
+            assert response.status_code == 200
+            body = response.json()
+            assert body.get("data") is None, body
+            assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+            assert "introspection" in body["errors"][0]["message"].lower()
+        # Ordinary queries still run, and `__typename` is not introspection.
+        response = await client.post(
+            "/graphql", json={"query": "{ __typename viewer { role } }"}, headers=token
+        )
+        assert response.json() == {"data": {"__typename": "Query", "viewer": {"role": "ADMIN"}}}

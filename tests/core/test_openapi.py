@@ -1,4 +1,5 @@
-"""The OpenAPI document: served, documented filters, an explicit camelCase operationId per route."""
+"""The OpenAPI document: served, documented filters, an explicit camelCase operationId per route,
+and GraphQL kept out of it."""
 
 import re
 
@@ -6,6 +7,8 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from tests.helpers import API, Client
+
+ANONYMOUS = {"Authorization": ""}
 
 
 async def test_openapi_document_is_served(client: Client) -> None:
@@ -66,3 +69,13 @@ async def test_openapi_ui_and_documented_filters(client: Client) -> None:
         operation = document["paths"][path][method]
         documented = {parameter["name"] for parameter in operation.get("parameters", [])}
         assert names <= documented, (path, names - documented)
+
+
+async def test_graphql_is_not_an_openapi_path(client: Client) -> None:
+    response = await client.get("/schema/openapi.json", headers=ANONYMOUS)
+    assert response.status_code == 200, response.text
+    paths = response.json()["paths"]
+    assert not [path for path in paths if path.startswith("/graphql")], sorted(paths)
+    assert f"{API}/products" in paths  # the REST API is still documented
+    # GraphQL itself still answers.
+    assert (await client.post("/graphql", json={"query": "{ viewer { name } }"})).status_code == 200

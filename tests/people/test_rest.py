@@ -3,6 +3,7 @@
 import uuid
 
 from tests.factories import create_person, unique
+from tests.graphql import gql_error
 from tests.helpers import API, Client, assert_problem, list_all
 
 PEOPLE = f"{API}/people"
@@ -236,3 +237,30 @@ async def test_stale_if_match_on_archive_is_412(client: Client) -> None:
     await client.patch(path, json={"name": "Changed"})
     assert_problem(await client.delete(path, headers={"If-Match": stale}), 412)
     assert (await client.get(path)).json()["archived_at"] is None
+
+
+async def test_an_archived_person_cannot_be_changed(client: Client) -> None:
+    person = await create_person(client, name="Archie Ved")
+    path = f"{API}/people/{person['id']}"
+    assert (await client.delete(path)).status_code == 204
+    archived = await client.get(path)
+    assert archived.status_code == 200, archived.text
+    before = archived.json()
+    assert before["archived_at"] is not None
+
+    assert_problem(await client.patch(path, json={"name": "Back Again"}), 409)
+    # A current If-Match does not make it acceptable, and is not reported as stale.
+    conditional = await client.patch(
+        path, json={"name": "Back Again"}, headers={"If-Match": archived.headers["etag"]}
+    )
+    assert_problem(conditional, 409)
+
+    error = await gql_error(
+        client,
+        'mutation($id: UUID!) { updatePerson(input: {id: $id, name: "Back Again"}) { name } }',
+        "CONFLICT",
+        id=person["id"],
+    )
+    assert "archived" in error["message"], error
+    after = (await client.get(path)).json()
+    assert after == before

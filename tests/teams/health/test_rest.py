@@ -512,3 +512,23 @@ async def test_concurrent_grants_leave_one_exception_in_force(
     assert (await client.delete(path)).status_code == 204
     assert_problem(await client.get(path), 404)
     assert (await health(client, team.slug))["status"] == "over"
+
+
+# 3.0 is an integer to JSON Schema, and so to the API; 3.5 is not.
+@pytest.mark.parametrize("minimum", ["3", 3.5, True])
+async def test_guideline_numbers_must_be_json_integers(client: Client, minimum: Any) -> None:
+    path = f"{API}/guidelines/team-size"
+    before = (await client.get(path)).json()
+    body = {"minimum": minimum, "recommended_min": 5, "recommended_max": 8, "acceptable_max": 10}
+    assert_problem(await client.put(path, json=body), 422, field="minimum")
+    assert (await client.get(path)).json() == before
+    ok = await client.put(path, json={**body, "minimum": 3})
+    assert ok.status_code == 200, ok.text
+
+
+async def test_a_size_exception_maximum_must_be_a_json_integer(client: Client) -> None:
+    team = await create_team(client)
+    path = f"{API}/teams/{team['slug']}/size-exception"
+    body = {"max_size": "14", "justification": "A migration needs extra hands for a quarter"}
+    assert_problem(await client.put(path, json=body), 422, field="max_size")
+    assert_problem(await client.get(path), 404)
