@@ -2,9 +2,13 @@
 
 import uuid
 
+from litestar import Litestar
+
+from api.core.access import Role
 from tests.factories import create_person, unique
 from tests.graphql import gql_error
-from tests.helpers import API, Client, assert_problem, list_all
+from tests.helpers import API, Client, assert_problem, bearer, list_all
+from tests.identity.world import build_world, gql_as, new_person
 
 PEOPLE = f"{API}/people"
 
@@ -264,3 +268,27 @@ async def test_an_archived_person_cannot_be_changed(client: Client) -> None:
     assert "archived" in error["message"], error
     after = (await client.get(path)).json()
     assert after == before
+
+
+async def test_only_admins_create_people(app: Litestar, client: Client) -> None:
+    world = await build_world(app, client)
+    people_before = len(await list_all(client, f"{API}/people"))
+    for role in (Role.VIEWER, Role.CONTRIBUTOR, Role.SECURITY_REVIEWER, Role.CI):
+        response = await client.post(
+            f"{API}/people", json=new_person(), headers=bearer(world.tokens[role])
+        )
+        assert_problem(response, 403)
+        body = await gql_as(
+            client,
+            world.tokens[role],
+            'mutation($email: String!) { createPerson(input: {email: $email, name: "X",'
+            ' jobFamily: ENGINEERING, homeOrg: "x"}) { id } }',
+            email=f"{unique('refused')}@example.com",
+        )
+        assert body["data"] == {"createPerson": None}
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert len(await list_all(client, f"{API}/people")) == people_before
+    response = await client.post(
+        f"{API}/people", json=new_person(), headers=bearer(world.tokens[Role.ADMIN])
+    )
+    assert response.status_code == 201, response.text
