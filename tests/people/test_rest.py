@@ -71,7 +71,7 @@ async def test_etag_changes_with_each_version(client: Client) -> None:
     assert first != second
 
 
-async def test_stale_if_match_is_412_and_changes_nothing(client: Client) -> None:
+async def test_a_stale_if_match_on_a_person_is_412_and_changes_nothing(client: Client) -> None:
     person = await create_person(client, name="Before")
     path = f"{PEOPLE}/{person['id']}"
     stale = (await client.get(path)).headers["etag"]

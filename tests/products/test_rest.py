@@ -186,7 +186,7 @@ async def test_archived_team_cannot_own_a_new_product(client: Client) -> None:
     assert await _all_products(client) == []
 
 
-async def test_missing_and_malformed_fields_are_422(client: Client) -> None:
+async def test_missing_and_malformed_product_fields_are_422(client: Client) -> None:
     team = await create_team(client)
     good = {"slug": "fine", "name": "Fine", "team": team["slug"], "data_classification": "public"}
     for missing in ("slug", "name", "team", "data_classification"):
@@ -207,7 +207,7 @@ async def test_missing_and_malformed_fields_are_422(client: Client) -> None:
     assert await _all_products(client) == []
 
 
-async def test_duplicate_slug_is_409(client: Client) -> None:
+async def test_a_duplicate_product_slug_is_409(client: Client) -> None:
     product = await create_product(client, name="Original")
     body = {
         "slug": product["slug"],
@@ -235,7 +235,7 @@ async def test_unknown_product_is_404(client: Client) -> None:
     assert_problem(await client.get(f"{missing}/changes"), 404)
 
 
-async def test_stale_if_match_is_412_and_changes_nothing(client: Client) -> None:
+async def test_a_stale_if_match_on_a_product_is_412_and_changes_nothing(client: Client) -> None:
     product = await create_product(client)
     path = f"{PRODUCTS}/{product['slug']}"
     stale = (await client.get(path)).headers["etag"]

@@ -94,7 +94,7 @@ async def test_admin_sets_the_guideline_with_etags(client: Client) -> None:
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.CONTRIBUTOR, Role.SECURITY_REVIEWER])
-async def test_only_admins_set_the_guideline(app: Litestar, client: Client, role: Role) -> None:
+async def test_only_admins_put_the_guideline(app: Litestar, client: Client, role: Role) -> None:
     token = await role_token(app, client, role)
     response = await client.put(GUIDELINE, json={**DEFAULTS, "minimum": 1}, headers=token)
     assert_problem(response, 403)
@@ -118,7 +118,7 @@ async def test_only_admins_set_the_guideline(app: Litestar, client: Client, role
         ({"acceptable_max": None}, "acceptable_max"),
     ],
 )
-async def test_bad_guidelines_name_the_field_and_change_nothing(
+async def test_a_bad_guideline_put_is_422_naming_the_field_and_changes_nothing(
     client: Client, change: dict[str, Any], field: str
 ) -> None:
     kept = {"minimum": 2, "recommended_min": 4, "recommended_max": 7, "acceptable_max": 9}
@@ -139,7 +139,7 @@ async def test_a_guideline_missing_a_number_names_it(client: Client) -> None:
 # Warnings on an over-size add -----------------------------------------------------------------
 
 
-async def test_adding_past_the_guideline_succeeds_with_warnings(
+async def test_adding_a_member_past_the_guideline_is_201_with_warnings(
     app: Litestar, client: Client
 ) -> None:
     team = await create_team(client)
@@ -376,7 +376,7 @@ async def test_exception_lifecycle_is_granted_replaced_withdrawn_and_audited(
         ({"expires_at": "next week"}, "expires_at"),
     ],
 )
-async def test_bad_exceptions_name_the_field_and_change_nothing(
+async def test_a_bad_exception_put_is_422_naming_the_field_and_changes_nothing(
     app: Litestar, client: Client, change: dict[str, Any], field: str
 ) -> None:
     (team,) = await seed_staffed_teams(app, [11])
