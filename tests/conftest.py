@@ -5,6 +5,7 @@ built by running the migrations, and every test that uses `client` starts with e
 """
 
 import os
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, cast
@@ -25,6 +26,17 @@ from api.models import metadata
 from tests.helpers import Client, app_engine, issue_token, running_lifespan
 
 TEST_DATABASE_ENV = "PIZZABOX_TEST_DATABASE_URL"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse two test functions of one name: a failure is found and talked about by its name."""
+    modules: defaultdict[str, set[str]] = defaultdict(set)
+    for item in items:
+        if isinstance(item, pytest.Function):
+            modules[item.originalname].add(item.nodeid.split("::", 1)[0])
+    shared = {name: sorted(found) for name, found in modules.items() if len(found) > 1}
+    if shared:
+        raise pytest.UsageError(f"test names must be unique; these are not: {shared}")
 
 
 @pytest.fixture(scope="session")
