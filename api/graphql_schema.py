@@ -24,9 +24,14 @@ from strawberry.types import ExecutionContext
 from api.audit.graphql import AuditQuery
 from api.audit.loaders import HistoryKey, history_count_loader, history_loader
 from api.audit.models import AuditEvent
-from api.core.access import AUTHENTICATION, Authentication, Principal, principal_of
+from api.core.access import (
+    AUTHENTICATION,
+    Authentication,
+    PrincipalDep,
+    principal_of,
+)
 from api.core.config import Settings
-from api.core.db import WRITE_INTENT_OPT
+from api.core.db import WRITE_INTENT_OPT, SessionDep
 from api.core.errors import Unauthenticated
 from api.core.graphql import (
     BeginTransaction,
@@ -134,7 +139,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
 schema = build_schema()
 
 
-async def provide_context(session: AsyncSession, principal: Principal) -> Context:
+async def provide_context(session: SessionDep, principal: PrincipalDep) -> Context:
     """The per-request context: the request's session, its caller, and fresh DataLoaders."""
     return Context(session=session, principal=principal, loaders=Loaders(session))
 

@@ -4,12 +4,12 @@ from typing import Annotated
 
 from litestar import Controller, get
 from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service, verification
 from api.audit.models import AuditEvent, AuditKind
 from api.audit.schemas import AuditEventRead, AuditFilter, AuditVerification
 from api.core.access import Action, allow
+from api.core.db import SessionDep
 from api.core.pagination import DEFAULT_LIMIT, Page, Window
 from api.core.rest import (
     LIST_PROBLEMS,
@@ -47,7 +47,7 @@ class AuditEventsController(Controller):
     )
     async def list_audit_events(
         self,
-        session: AsyncSession,
+        session: SessionDep,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
         record_type: Annotated[
@@ -123,6 +123,6 @@ class AuditEventsController(Controller):
         ),
         responses=problems(),
     )
-    async def verify_audit_events(self, session: AsyncSession) -> AuditVerification:
+    async def verify_audit_events(self, session: SessionDep) -> AuditVerification:
         """The verdict on the whole audit trail, with its first problems and its chains' heads."""
         return verification.verification(await verification.verify_trail(session))

@@ -18,6 +18,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 
 from api.core.errors import NotFound, PermissionDenied, Unauthenticated
@@ -243,6 +244,10 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
 async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     """Dependency: the caller of this request."""
     return principal_of(request)
+
+
+# What a handler declares to get its caller (Litestar 3 injects marked fields only).
+PrincipalDep = NamedDependency[Principal]
 
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from pydantic import SecretStr
 from sqlalchemy import DateTime, MetaData, String, event
 from sqlalchemy.engine import Connection, Dialect
@@ -232,3 +233,7 @@ async def provide_session(
             await session.rollback()
             raise
         await session.commit()
+
+
+# What a handler declares to get the request's session (Litestar 3 injects marked fields only).
+SessionDep = NamedDependency[AsyncSession]

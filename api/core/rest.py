@@ -11,7 +11,7 @@ from litestar._openapi.schema_generation import SchemaCreator
 from litestar.datastructures import ResponseHeader
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIType, Schema
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, Parameter
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.plugins.pydantic import PydanticSchemaPlugin
 from litestar.typing import FieldDefinition
@@ -146,8 +146,8 @@ Org = Annotated[
 IncludeArchived = Annotated[bool, Parameter(description="Include archived records")]
 IfMatch = Annotated[
     str | None,
-    Parameter(
-        header="If-Match",
+    HeaderParameter(
+        name="If-Match",
         max_length=1024,
         description=(
             "ETag from a previous read (or `*`); the write fails with 412 if the record changed"

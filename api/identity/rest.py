@@ -4,11 +4,10 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, post
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath, JSONBody, Parameter
 
-from api.core.access import Action, Principal, Role, allow
-from api.core.db import WRITE_INTENT_OPT
+from api.core.access import Action, PrincipalDep, Role, allow
+from api.core.db import WRITE_INTENT_OPT, SessionDep
 from api.core.pagination import DEFAULT_LIMIT, Page
 from api.core.rest import (
     ARCHIVE_PROBLEMS,
@@ -61,7 +60,7 @@ class TokensController(Controller):
         response_headers=created_headers(),
     )
     async def create_token(
-        self, session: AsyncSession, principal: Principal, data: TokenCreate
+        self, session: SessionDep, principal: PrincipalDep, data: JSONBody[TokenCreate]
     ) -> Response[TokenCreated]:
         """Create a token; the response carries its secret, which is never shown again."""
         token, secret = await service.create_token(session, data=data, principal=principal)
@@ -86,8 +85,8 @@ class TokensController(Controller):
     )
     async def list_tokens(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
         include_revoked: Annotated[bool, Parameter(description="Include revoked tokens")] = False,
@@ -113,7 +112,9 @@ class TokensController(Controller):
         summary="Get a token",
         responses=READ_PROBLEMS,
     )
-    async def get_token(self, session: AsyncSession, token_id: uuid.UUID) -> Response[TokenRead]:
+    async def get_token(
+        self, session: SessionDep, token_id: FromPath[uuid.UUID]
+    ) -> Response[TokenRead]:
         """One token, without its secret."""
         token = await service.get_token(session, token_id)
         products = (await service.products_of_tokens(session, [token]))[token.id]
@@ -127,7 +128,7 @@ class TokensController(Controller):
         responses=ARCHIVE_PROBLEMS,
     )
     async def revoke_token(
-        self, session: AsyncSession, token_id: uuid.UUID, if_match: IfMatch = None
+        self, session: SessionDep, token_id: FromPath[uuid.UUID], if_match: IfMatch = None
     ) -> None:
         """Revoke a token: the next request that sends it gets 401."""
         await service.revoke_token(session, token_id, if_match=if_match)
@@ -146,6 +147,6 @@ class MeController(Controller):
         summary="Who am I, and what may I do?",
         responses=problems(),
     )
-    async def me(self, session: AsyncSession, principal: Principal) -> Me:
+    async def me(self, session: SessionDep, principal: PrincipalDep) -> Me:
         """The caller's identity, role, permissions, and the teams or products it is limited to."""
         return await service.describe(session, principal)

@@ -4,10 +4,10 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath, JSONBody, Parameter
 
-from api.core.access import Action, Principal, allow
+from api.core.access import Action, PrincipalDep, allow
+from api.core.db import SessionDep
 from api.core.pagination import DEFAULT_LIMIT, Page
 from api.core.rest import (
     CREATE_PROBLEMS,
@@ -46,8 +46,8 @@ class PeopleController(Controller):
     )
     async def list_people(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
         org: Org = None,
@@ -79,7 +79,7 @@ class PeopleController(Controller):
         response_headers=created_headers(),
     )
     async def create_person(
-        self, session: AsyncSession, principal: Principal, data: PersonCreate
+        self, session: SessionDep, principal: PrincipalDep, data: JSONBody[PersonCreate]
     ) -> Response[PersonRead]:
         """Add a person; the email must not be taken (case-insensitively)."""
         person = await service.create_person(session, data=data)
@@ -96,7 +96,7 @@ class PeopleController(Controller):
         response_headers=[ETAG],
     )
     async def get_person(
-        self, session: AsyncSession, principal: Principal, person_id: uuid.UUID
+        self, session: SessionDep, principal: PrincipalDep, person_id: FromPath[uuid.UUID]
     ) -> Response[PersonRead]:
         """One person, with an ETag for conditional writes."""
         person = await service.get_person(session, person_id)
@@ -112,10 +112,10 @@ class PeopleController(Controller):
     )
     async def update_person(
         self,
-        session: AsyncSession,
-        principal: Principal,
-        person_id: uuid.UUID,
-        data: PersonUpdate,
+        session: SessionDep,
+        principal: PrincipalDep,
+        person_id: FromPath[uuid.UUID],
+        data: JSONBody[PersonUpdate],
         if_match: IfMatch = None,
     ) -> Response[PersonRead]:
         """Change the fields sent; `If-Match` makes it conditional (412 when stale)."""
@@ -131,9 +131,9 @@ class PeopleController(Controller):
     )
     async def archive_person(
         self,
-        session: AsyncSession,
-        principal: Principal,
-        person_id: uuid.UUID,
+        session: SessionDep,
+        principal: PrincipalDep,
+        person_id: FromPath[uuid.UUID],
         if_match: IfMatch = None,
     ) -> None:
         """Archive a person and end their current memberships; nothing is destroyed."""

@@ -3,14 +3,14 @@
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import JSONBody, Parameter
 
 from api.audit import service as audit_service
 from api.audit.rest import audit_page
 from api.audit.schemas import AuditEventRead
 from api.audit.service import record_history
-from api.core.access import Action, Principal, allow
+from api.core.access import Action, PrincipalDep, allow
+from api.core.db import SessionDep
 from api.core.pagination import DEFAULT_LIMIT, Page
 from api.core.rest import (
     ARCHIVE_PROBLEMS,
@@ -78,8 +78,8 @@ class ProductsController(Controller):
     )
     async def list_products(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
         stage: Annotated[
@@ -129,7 +129,7 @@ class ProductsController(Controller):
         response_headers=created_headers(),
     )
     async def create_product(
-        self, session: AsyncSession, principal: Principal, data: ProductCreate
+        self, session: SessionDep, principal: PrincipalDep, data: JSONBody[ProductCreate]
     ) -> Response[ProductRead]:
         """Create a product at the `idea` stage, owned by an existing team."""
         product = await service.create_product(session, data=data, principal=principal)
@@ -146,7 +146,7 @@ class ProductsController(Controller):
         response_headers=[ETAG],
     )
     async def get_product(
-        self, session: AsyncSession, principal: Principal, slug: ProductSlug
+        self, session: SessionDep, principal: PrincipalDep, slug: ProductSlug
     ) -> Response[ProductRead]:
         """One product, with an ETag for conditional writes."""
         product = await service.get_product(session, slug, principal=principal)
@@ -162,10 +162,10 @@ class ProductsController(Controller):
     )
     async def update_product(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: ProductSlug,
-        data: ProductUpdate,
+        data: JSONBody[ProductUpdate],
         if_match: IfMatch = None,
     ) -> Response[ProductRead]:
         """Change the fields sent. A stage moves one step forward, or back, or to `retired`."""
@@ -183,8 +183,8 @@ class ProductsController(Controller):
     )
     async def archive_product(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: ProductSlug,
         if_match: IfMatch = None,
     ) -> None:
@@ -200,8 +200,8 @@ class ProductsController(Controller):
     )
     async def list_changes(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: ProductSlug,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
@@ -233,8 +233,8 @@ class ProductsController(Controller):
     )
     async def history(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: ProductSlug,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,

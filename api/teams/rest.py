@@ -4,14 +4,14 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath, JSONBody, Parameter
 
 from api.audit import service as audit_service
 from api.audit.rest import audit_page
 from api.audit.schemas import AuditEventRead
 from api.audit.service import record_history
-from api.core.access import Action, Principal, allow
+from api.core.access import Action, PrincipalDep, allow
+from api.core.db import SessionDep
 from api.core.pagination import DEFAULT_LIMIT, Page
 from api.core.rest import (
     ARCHIVE_PROBLEMS,
@@ -86,8 +86,8 @@ class TeamsController(Controller):
     )
     async def list_teams(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
         org: Org = None,
@@ -124,7 +124,7 @@ class TeamsController(Controller):
         response_headers=created_headers(),
     )
     async def create_team(
-        self, session: AsyncSession, principal: Principal, data: TeamCreate
+        self, session: SessionDep, principal: PrincipalDep, data: JSONBody[TeamCreate]
     ) -> Response[TeamRead]:
         """Create a team; the slug must be new."""
         team = await service.create_team(session, data=data, principal=principal)
@@ -141,7 +141,7 @@ class TeamsController(Controller):
         response_headers=[ETAG],
     )
     async def get_team(
-        self, session: AsyncSession, principal: Principal, slug: TeamSlug
+        self, session: SessionDep, principal: PrincipalDep, slug: TeamSlug
     ) -> Response[TeamRead]:
         """One team, with an ETag for conditional writes."""
         team = await service.get_team(session, slug)
@@ -157,10 +157,10 @@ class TeamsController(Controller):
     )
     async def update_team(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: TeamSlug,
-        data: TeamUpdate,
+        data: JSONBody[TeamUpdate],
         if_match: IfMatch = None,
     ) -> Response[TeamRead]:
         """Change the fields sent; `If-Match` makes it conditional (412 when stale)."""
@@ -177,7 +177,7 @@ class TeamsController(Controller):
         responses=ARCHIVE_PROBLEMS,
     )
     async def archive_team(
-        self, session: AsyncSession, principal: Principal, slug: TeamSlug, if_match: IfMatch = None
+        self, session: SessionDep, principal: PrincipalDep, slug: TeamSlug, if_match: IfMatch = None
     ) -> None:
         """Archive a team that owns no live products; its roster history stays."""
         await service.archive_team(session, slug, if_match=if_match, principal=principal)
@@ -191,7 +191,7 @@ class TeamsController(Controller):
     )
     async def history(
         self,
-        session: AsyncSession,
+        session: SessionDep,
         slug: TeamSlug,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
@@ -219,8 +219,8 @@ class MembersController(Controller):
     )
     async def list_members(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: TeamSlug,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
@@ -254,7 +254,11 @@ class MembersController(Controller):
         response_headers=created_headers(),
     )
     async def add_member(
-        self, session: AsyncSession, principal: Principal, slug: TeamSlug, data: MembershipCreate
+        self,
+        session: SessionDep,
+        principal: PrincipalDep,
+        slug: TeamSlug,
+        data: JSONBody[MembershipCreate],
     ) -> Response[MembershipAdded]:
         """Put a person on the team; a person may be on several teams.
 
@@ -280,7 +284,11 @@ class MembersController(Controller):
         response_headers=[ETAG],
     )
     async def get_member(
-        self, session: AsyncSession, principal: Principal, slug: TeamSlug, person_id: uuid.UUID
+        self,
+        session: SessionDep,
+        principal: PrincipalDep,
+        slug: TeamSlug,
+        person_id: FromPath[uuid.UUID],
     ) -> Response[MembershipRead]:
         """A person's current membership of the team."""
         membership = await service.get_member(session, slug, person_id)
@@ -296,11 +304,11 @@ class MembersController(Controller):
     )
     async def update_member(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: TeamSlug,
-        person_id: uuid.UUID,
-        data: MembershipUpdate,
+        person_id: FromPath[uuid.UUID],
+        data: JSONBody[MembershipUpdate],
         if_match: IfMatch = None,
     ) -> Response[MembershipRead]:
         """Change a current member's role or allocation."""
@@ -318,10 +326,10 @@ class MembersController(Controller):
     )
     async def end_member(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: TeamSlug,
-        person_id: uuid.UUID,
+        person_id: FromPath[uuid.UUID],
         if_match: IfMatch = None,
     ) -> None:
         """End the person's membership today; it stays in the roster's history."""

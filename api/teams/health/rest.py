@@ -4,10 +4,10 @@ and size exception under /api/v1/teams/{slug}."""
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, put
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import JSONBody, Parameter
 
-from api.core.access import Action, Principal, allow
+from api.core.access import Action, PrincipalDep, allow
+from api.core.db import SessionDep
 from api.core.records import etag
 from api.core.rest import (
     ARCHIVE_PROBLEMS,
@@ -44,7 +44,7 @@ class GuidelineController(Controller):
         summary="The team-size guideline",
         responses=problems(),
     )
-    async def get_guideline(self, session: AsyncSession) -> Response[GuidelineRead]:
+    async def get_guideline(self, session: SessionDep) -> Response[GuidelineRead]:
         """The guideline in force (the defaults until an admin sets it)."""
         guideline = await service.get_guideline(session)
         headers = {"ETag": etag(guideline.row)} if guideline.row else {}
@@ -58,7 +58,7 @@ class GuidelineController(Controller):
         responses=problems(409, 412, 413, 415, 422),
     )
     async def set_guideline(
-        self, session: AsyncSession, data: GuidelineValues, if_match: IfMatch = None
+        self, session: SessionDep, data: JSONBody[GuidelineValues], if_match: IfMatch = None
     ) -> Response[GuidelineRead]:
         """Replace the guideline; its numbers must be in order. Admins only."""
         guideline = await service.set_guideline(session, data=data, if_match=if_match)
@@ -81,7 +81,7 @@ class TeamHealthController(Controller):
     )
     async def health(
         self,
-        session: AsyncSession,
+        session: SessionDep,
         slug: TeamSlug,
         at: Annotated[
             str | None,
@@ -102,7 +102,7 @@ class TeamHealthController(Controller):
         summary="A team's size and status over time",
         responses=READ_PROBLEMS,
     )
-    async def health_history(self, session: AsyncSession, slug: TeamSlug) -> list[HealthPoint]:
+    async def health_history(self, session: SessionDep, slug: TeamSlug) -> list[HealthPoint]:
         """One point for each day the team's size, FTE, status or limit changed, oldest first."""
         return await service.health_history(session, slug)
 
@@ -114,7 +114,7 @@ class TeamHealthController(Controller):
         responses=READ_PROBLEMS,
     )
     async def get_exception(
-        self, session: AsyncSession, slug: TeamSlug
+        self, session: SessionDep, slug: TeamSlug
     ) -> Response[SizeExceptionRead]:
         """The exception in force; 404 when the team has none."""
         team, exception = await service.get_exception(session, slug)
@@ -129,10 +129,10 @@ class TeamHealthController(Controller):
     )
     async def grant_exception(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: TeamSlug,
-        data: SizeExceptionCreate,
+        data: JSONBody[SizeExceptionCreate],
         if_match: IfMatch = None,
     ) -> Response[SizeExceptionRead]:
         """Give the team its own maximum, with a justification and an optional expiry; any
@@ -151,8 +151,8 @@ class TeamHealthController(Controller):
     )
     async def withdraw_exception(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: TeamSlug,
         if_match: IfMatch = None,
     ) -> None:
