@@ -21,7 +21,7 @@ Left out, on purpose:
   contract they stay readable afterwards, which this check would call a failure.
 - `ensure_resource_availability` and `object_level_authorization`: they follow records a
   stateful run created (and compare two identities); this run is stateless, one operation at a
-  time. The authorisation test walks every role separately.
+  time. The role table walk (tests/identity/test_role_table.py) takes every role separately.
 - `max_response_time` is not set: a CI machine's timing is not the API's behaviour.
 
 Outcomes that a schema cannot express are accepted for valid-looking input: a cursor that is
