@@ -7,7 +7,6 @@ from typing import Any, ClassVar
 import strawberry
 from graphql import GraphQLError
 from litestar import Controller
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -19,9 +18,9 @@ from strawberry.litestar import make_graphql_controller
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from api.core.access import AUTHENTICATION, Authentication, Principal, principal_of
+from api.core.access import AUTHENTICATION, Authentication, PrincipalDep, principal_of
 from api.core.config import Settings
-from api.core.db import WRITE_INTENT_OPT
+from api.core.db import WRITE_INTENT_OPT, SessionDep
 from api.core.errors import Unauthenticated
 from api.core.graphql import Context, Loaders
 from api.core.graphql_guards import (
@@ -77,7 +76,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
 schema = build_schema()
 
 
-async def provide_context(session: AsyncSession, principal: Principal) -> Context:
+async def provide_context(session: SessionDep, principal: PrincipalDep) -> Context:
     """The per-request context: the request's session, its caller, and fresh DataLoaders."""
     return Context(session=session, principal=principal, loaders=Loaders(session, principal))
 

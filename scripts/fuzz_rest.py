@@ -31,15 +31,15 @@ import httpx
 
 # The allowances live beside the fuzz test, so the two never disagree.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.fuzz_rules import RULE_422_OPERATIONS
+from tests.core.fuzz_rules import RULE_422_OPERATIONS
 
 # Outcomes that a schema cannot express, so schemathesis's "schema-valid request rejected" check
 # must accept them: a cursor that is well-formed text but was not issued by the API (400, every
 # operation with a `cursor`), an If-Match that names another version (412, every operation with
 # an `If-Match`), and, for the operations below, references to records that do not exist or are
 # archived, dates in the future, and rules across fields (`until` after `since`, a `ci` token
-# lists a product), which the service refuses with 422: tests/fuzz_rules.py lists them for both
-# this script and tests/test_fuzz.py.
+# lists a product), which the service refuses with 422: tests/core/fuzz_rules.py lists them for both
+# this script and tests/core/test_fuzz.py.
 _ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
 
 

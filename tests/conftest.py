@@ -2,17 +2,23 @@
 
 The database is `PIZZABOX_TEST_DATABASE_URL` (PostgreSQL in CI) or a fresh SQLite file. It is
 built by running the migrations, and every test that uses `client` starts with empty tables.
+Under pytest-xdist each worker has a database of its own: a SQLite file in the worker's own
+temporary directory, or the configured database's name with the worker's appended (`test_gw0`,
+`test_gw1`, ...), created on PostgreSQL if it does not exist yet.
 """
 
+import asyncio
 import os
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, cast
 
+import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 from litestar import Litestar
-from sqlalchemy import Table, insert, inspect, text
+from sqlalchemy import Table, insert, inspect, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api import migrate
@@ -25,14 +31,81 @@ from api.domains import metadata
 from tests.helpers import Client, app_engine, issue_token, running_lifespan
 
 TEST_DATABASE_ENV = "PIZZABOX_TEST_DATABASE_URL"
+# pytest-xdist names each worker here (gw0, gw1, ...); a run without workers has no name.
+XDIST_WORKER_ENV = "PYTEST_XDIST_WORKER"
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """How many workers `-n auto` (the default) starts: one per CPU for the suite or a folder of
+    it, none when only test files or single tests are named, where starting workers and building
+    their databases takes longer than running the tests."""
+    configured = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if configured:
+        return int(configured)
+    if config.args and all(arg.split("::")[0].endswith(".py") for arg in config.args):
+        return 0
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse two test functions of one name: a failure is found and talked about by its name."""
+    modules: defaultdict[str, set[str]] = defaultdict(set)
+    for item in items:
+        if isinstance(item, pytest.Function):
+            modules[item.originalname].add(item.nodeid.split("::", 1)[0])
+    shared = {name: sorted(found) for name, found in modules.items() if len(found) > 1}
+    if shared:
+        raise pytest.UsageError(f"test names must be unique; these are not: {shared}")
+
+
+def worker_database_url(url: str, worker: str | None) -> str:
+    """The database one xdist worker uses: `url` with the worker's name appended to the
+    database's, so that workers never empty each other's tables; `url` itself without workers."""
+    if worker is None:
+        return url
+    parsed = make_url(url)
+    name = parsed.database
+    if not name or name == ":memory:":
+        return url
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(name)
+        name = str(path.with_name(f"{path.stem}_{worker}{path.suffix}"))
+    else:
+        name = f"{name}_{worker}"
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def create_postgres_database(url: str) -> None:
+    """Create the PostgreSQL database `url` names unless it exists, from the `postgres` database."""
+    parsed = make_url(url)
+    name = parsed.database
+    maintenance = parsed.set(drivername="postgresql", database="postgres")
+
+    async def create() -> None:
+        connection = await asyncpg.connect(maintenance.render_as_string(hide_password=False))
+        try:
+            if await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                return
+            quoted = '"' + str(name).replace('"', '""') + '"'
+            await connection.execute(f"CREATE DATABASE {quoted}")
+        except asyncpg.DuplicateDatabaseError:
+            pass  # another run created it between the check and the CREATE
+        finally:
+            await connection.close()
+
+    asyncio.run(create())
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The database the suite runs against."""
+    """The database the suite runs against; each xdist worker has its own (see above)."""
     configured = os.environ.get(TEST_DATABASE_ENV)
     if configured:
-        return configured
+        url = worker_database_url(configured, os.environ.get(XDIST_WORKER_ENV))
+        if make_url(url).get_backend_name() == "postgresql":
+            create_postgres_database(url)
+        return url
+    # xdist gives each worker a temporary directory of its own, so the file is the worker's.
     path: Path = tmp_path_factory.mktemp("db") / "test.db"
     return f"sqlite+aiosqlite:///{path}"
 

@@ -1,4 +1,5 @@
-"""Shared test helpers: the HTTP client type, problem checks, and an SQL statement counter."""
+"""Shared test helpers: the HTTP client type, problem and header checks, and an SQL statement
+counter."""
 
 import asyncio
 import re
@@ -205,3 +206,19 @@ def settings_for(database_url: str, **overrides: Any) -> Settings:
         **overrides,
     }
     return Settings(**values)
+
+
+def assert_security_headers(response: httpx.Response, *, strict_csp: bool) -> None:
+    """The headers every response carries; JSON gets a CSP that allows nothing at all."""
+    headers = response.headers
+    where = (response.request.method, str(response.request.url), response.status_code)
+    assert headers.get("x-content-type-options") == "nosniff", where
+    assert headers.get("x-frame-options") == "DENY", where
+    assert headers.get("referrer-policy") == "no-referrer", where
+    csp = headers.get("content-security-policy", "")
+    assert "frame-ancestors 'none'" in csp, where
+    if strict_csp:
+        assert "default-src 'none'" in csp, where
+        assert "unsafe-inline" not in csp, where
+    if response.request.url.path.startswith(API):
+        assert headers.get("cache-control") == "no-store", where

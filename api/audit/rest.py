@@ -5,13 +5,13 @@ from typing import Annotated
 
 from litestar import Controller, get
 from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit import service, verification
 from api.audit.models import AuditKind
 from api.audit.policy import AUDIT
 from api.audit.schemas import AuditEventRead, AuditFilter, AuditVerification
 from api.audit.service import record_history
+from api.core.db import SessionDep
 from api.core.pagination import DEFAULT_LIMIT, Page
 from api.core.policy import allow
 from api.core.rest import (
@@ -28,7 +28,7 @@ from api.core.rest import (
 
 
 async def history_page(
-    session: AsyncSession, record_id: uuid.UUID, *, cursor: str | None, limit: int
+    session: SessionDep, record_id: uuid.UUID, *, cursor: str | None, limit: int
 ) -> Page[AuditEventRead]:
     """One page of a record's history, as every `…/history` route answers it (a team's includes
     its roster's events)."""
@@ -47,7 +47,7 @@ class AuditEventsController(Controller):
     @list_route("listAuditEvents", AUDIT, summary="List audit events")
     async def list_audit_events(
         self,
-        session: AsyncSession,
+        session: SessionDep,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
         record_type: Annotated[
@@ -123,6 +123,6 @@ class AuditEventsController(Controller):
         ),
         responses=problems(),
     )
-    async def verify_audit_events(self, session: AsyncSession) -> AuditVerification:
+    async def verify_audit_events(self, session: SessionDep) -> AuditVerification:
         """The verdict on the whole audit trail, with its first problems and its chains' heads."""
         return verification.verification(await verification.verify_trail(session))

@@ -118,7 +118,7 @@ async def history_counts(
     """How many history events each of many records has, in one query."""
     owned = _owned_events(record_ids)
     rows = await session.execute(select(owned.c.owner, func.count()).group_by(owned.c.owner))
-    counts: dict[str, int] = dict(rows.tuples().all())
+    counts: dict[str, int] = dict(rows.all())
     return {record_id: int(counts.get(str(record_id), 0)) for record_id in record_ids}
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 
 
 class Role(StrEnum):
@@ -86,3 +87,7 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
 async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     """Dependency: the caller of this request."""
     return principal_of(request)
+
+
+# What a handler declares to get its caller (Litestar 3 injects marked fields only).
+PrincipalDep = NamedDependency[Principal]

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from pydantic import SecretStr
 from sqlalchemy import ColumnElement, DateTime, Enum, MetaData, String, event, or_
 from sqlalchemy.engine import Connection, Dialect
@@ -258,3 +259,7 @@ def text_search(query: str, *columns: Any) -> ColumnElement[bool]:
     escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
     return or_(*(folded(column).like(pattern, escape="\\") for column in columns))
+
+
+# What a handler declares to get the request's session (Litestar 3 injects marked fields only).
+SessionDep = NamedDependency[AsyncSession]

@@ -10,7 +10,7 @@ from litestar import Request, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, Parameter
 
 from api.core.db import RecordBase
 from api.core.errors import PROBLEM_JSON, InvalidInput, ProblemDetails
@@ -150,8 +150,8 @@ Org = Annotated[
 IncludeArchived = Annotated[bool, Parameter(description="Include archived records")]
 IfMatch = Annotated[
     str | None,
-    Parameter(
-        header="If-Match",
+    HeaderParameter(
+        name="If-Match",
         max_length=1024,
         description=(
             "ETag from a previous read (or `*`); the write fails with 412 if the record changed"

@@ -4,11 +4,10 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath, JSONBody, Parameter
 
-from api.core.access import Principal, Role
-from api.core.db import WRITE_INTENT_OPT
+from api.core.access import PrincipalDep, Role
+from api.core.db import WRITE_INTENT_OPT, SessionDep
 from api.core.pagination import DEFAULT_LIMIT, Page
 from api.core.policy import allow
 from api.core.rest import (
@@ -58,9 +57,9 @@ class TokensController(Controller):
     async def create_token(
         self,
         request: Request[Any, Any, Any],
-        session: AsyncSession,
-        principal: Principal,
-        data: TokenCreate,
+        session: SessionDep,
+        principal: PrincipalDep,
+        data: JSONBody[TokenCreate],
     ) -> Response[TokenCreated]:
         """Create a token; the response carries its secret, which is never shown again."""
         token, secret = await service.create_token(session, data=data, principal=principal)
@@ -78,8 +77,8 @@ class TokensController(Controller):
     )
     async def list_tokens(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
         include_revoked: Annotated[bool, Parameter(description="Include revoked tokens")] = False,
@@ -103,7 +102,9 @@ class TokensController(Controller):
         summary="Get a token",
         responses=READ_PROBLEMS,
     )
-    async def get_token(self, session: AsyncSession, token_id: uuid.UUID) -> Response[TokenRead]:
+    async def get_token(
+        self, session: SessionDep, token_id: FromPath[uuid.UUID]
+    ) -> Response[TokenRead]:
         """One token, without its secret."""
         token = await service.get_token(session, token_id)
         products = (await service.products_of_tokens(session, [token]))[token.id]
@@ -114,9 +115,9 @@ class TokensController(Controller):
     )
     async def revoke_token(
         self,
-        session: AsyncSession,
-        principal: Principal,
-        token_id: uuid.UUID,
+        session: SessionDep,
+        principal: PrincipalDep,
+        token_id: FromPath[uuid.UUID],
         if_match: IfMatch = None,
     ) -> None:
         """Revoke a token: the next request that sends it gets 401."""
@@ -136,6 +137,6 @@ class MeController(Controller):
         summary="Who am I, and what may I do?",
         responses=problems(),
     )
-    async def me(self, session: AsyncSession, principal: Principal) -> Me:
+    async def me(self, session: SessionDep, principal: PrincipalDep) -> Me:
         """The caller's identity, role, permissions, and the teams or products it is limited to."""
         return await service.describe(session, principal)

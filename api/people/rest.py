@@ -4,10 +4,10 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath, JSONBody, Parameter
 
-from api.core.access import Principal
+from api.core.access import PrincipalDep
+from api.core.db import SessionDep
 from api.core.pagination import DEFAULT_LIMIT, Page
 from api.core.policy import allow
 from api.core.rest import (
@@ -42,8 +42,8 @@ class PeopleController(Controller):
     @list_route("listPeople", PEOPLE, summary="List people")
     async def list_people(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
         org: Org = None,
@@ -67,9 +67,9 @@ class PeopleController(Controller):
     async def create_person(
         self,
         request: Request[Any, Any, Any],
-        session: AsyncSession,
-        principal: Principal,
-        data: PersonCreate,
+        session: SessionDep,
+        principal: PrincipalDep,
+        data: JSONBody[PersonCreate],
     ) -> Response[PersonRead]:
         """Add a person; the email must not be taken (case-insensitively)."""
         person = await service.create_person(session, data=data, principal=principal)
@@ -89,7 +89,7 @@ class PeopleController(Controller):
         response_headers=[ETAG],
     )
     async def get_person(
-        self, session: AsyncSession, principal: Principal, person_id: uuid.UUID
+        self, session: SessionDep, principal: PrincipalDep, person_id: FromPath[uuid.UUID]
     ) -> Response[PersonRead]:
         """One person, with an ETag for conditional writes."""
         person = await service.get_person(session, person_id)
@@ -98,10 +98,10 @@ class PeopleController(Controller):
     @update_route("/{person_id:uuid}", "updatePerson", PEOPLE, summary="Change a person")
     async def update_person(
         self,
-        session: AsyncSession,
-        principal: Principal,
-        person_id: uuid.UUID,
-        data: PersonUpdate,
+        session: SessionDep,
+        principal: PrincipalDep,
+        person_id: FromPath[uuid.UUID],
+        data: JSONBody[PersonUpdate],
         if_match: IfMatch = None,
     ) -> Response[PersonRead]:
         """Change the fields sent; `If-Match` makes it conditional (412 when stale)."""
@@ -119,9 +119,9 @@ class PeopleController(Controller):
     )
     async def archive_person(
         self,
-        session: AsyncSession,
-        principal: Principal,
-        person_id: uuid.UUID,
+        session: SessionDep,
+        principal: PrincipalDep,
+        person_id: FromPath[uuid.UUID],
         if_match: IfMatch = None,
     ) -> None:
         """Archive a person and end their current memberships; nothing is destroyed."""

@@ -3,13 +3,13 @@
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import JSONBody, Parameter
 
 from api.audit.policy import HISTORY
 from api.audit.rest import history_page
 from api.audit.schemas import AuditEventRead
-from api.core.access import Principal
+from api.core.access import PrincipalDep
+from api.core.db import SessionDep
 from api.core.pagination import DEFAULT_LIMIT, Page
 from api.core.rest import (
     NESTED_LIST_PROBLEMS,
@@ -71,8 +71,8 @@ class ProductsController(Controller):
     @list_route("listProducts", PRODUCTS, summary="List products")
     async def list_products(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
         stage: Annotated[
@@ -115,9 +115,9 @@ class ProductsController(Controller):
     async def create_product(
         self,
         request: Request[Any, Any, Any],
-        session: AsyncSession,
-        principal: Principal,
-        data: ProductCreate,
+        session: SessionDep,
+        principal: PrincipalDep,
+        data: JSONBody[ProductCreate],
     ) -> Response[ProductRead]:
         """Create a product at the `idea` stage, owned by an existing team."""
         product = await service.create_product(session, data=data, principal=principal)
@@ -129,7 +129,7 @@ class ProductsController(Controller):
 
     @read_route("/{slug:str}", "getProduct", PRODUCTS, summary="Get a product")
     async def get_product(
-        self, session: AsyncSession, principal: Principal, slug: ProductSlug
+        self, session: SessionDep, principal: PrincipalDep, slug: ProductSlug
     ) -> Response[ProductRead]:
         """One product, with an ETag for conditional writes."""
         product = await service.get_product(session, slug, principal=principal)
@@ -138,10 +138,10 @@ class ProductsController(Controller):
     @update_route("/{slug:str}", "updateProduct", PRODUCTS, summary="Change a product")
     async def update_product(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: ProductSlug,
-        data: ProductUpdate,
+        data: JSONBody[ProductUpdate],
         if_match: IfMatch = None,
     ) -> Response[ProductRead]:
         """Change the fields sent. A stage moves one step forward, or back, or to `retired`."""
@@ -153,8 +153,8 @@ class ProductsController(Controller):
     @archive_route("/{slug:str}", "archiveProduct", PRODUCTS, summary="Archive a product")
     async def archive_product(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: ProductSlug,
         if_match: IfMatch = None,
     ) -> None:
@@ -170,8 +170,8 @@ class ProductsController(Controller):
     )
     async def list_changes(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: ProductSlug,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
@@ -200,8 +200,8 @@ class ProductsController(Controller):
     )
     async def history(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: ProductSlug,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,

@@ -4,13 +4,13 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath, JSONBody, Parameter
 
 from api.audit.policy import HISTORY
 from api.audit.rest import history_page
 from api.audit.schemas import AuditEventRead
-from api.core.access import Principal
+from api.core.access import PrincipalDep
+from api.core.db import SessionDep
 from api.core.pagination import DEFAULT_LIMIT, Page
 from api.core.rest import (
     NESTED_LIST_PROBLEMS,
@@ -80,8 +80,8 @@ class TeamsController(Controller):
     @list_route("listTeams", TEAMS, summary="List teams")
     async def list_teams(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
         org: Org = None,
@@ -110,9 +110,9 @@ class TeamsController(Controller):
     async def create_team(
         self,
         request: Request[Any, Any, Any],
-        session: AsyncSession,
-        principal: Principal,
-        data: TeamCreate,
+        session: SessionDep,
+        principal: PrincipalDep,
+        data: JSONBody[TeamCreate],
     ) -> Response[TeamRead]:
         """Create a team; the slug must be new."""
         team = await service.create_team(session, data=data, principal=principal)
@@ -124,7 +124,7 @@ class TeamsController(Controller):
 
     @read_route("/{slug:str}", "getTeam", TEAMS, summary="Get a team")
     async def get_team(
-        self, session: AsyncSession, principal: Principal, slug: TeamSlug
+        self, session: SessionDep, principal: PrincipalDep, slug: TeamSlug
     ) -> Response[TeamRead]:
         """One team, with an ETag for conditional writes."""
         team = await get_team(session, slug)
@@ -133,10 +133,10 @@ class TeamsController(Controller):
     @update_route("/{slug:str}", "updateTeam", TEAMS, summary="Change a team")
     async def update_team(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: TeamSlug,
-        data: TeamUpdate,
+        data: JSONBody[TeamUpdate],
         if_match: IfMatch = None,
     ) -> Response[TeamRead]:
         """Change the fields sent; `If-Match` makes it conditional (412 when stale)."""
@@ -147,7 +147,7 @@ class TeamsController(Controller):
 
     @archive_route("/{slug:str}", "archiveTeam", TEAMS, summary="Archive a team")
     async def archive_team(
-        self, session: AsyncSession, principal: Principal, slug: TeamSlug, if_match: IfMatch = None
+        self, session: SessionDep, principal: PrincipalDep, slug: TeamSlug, if_match: IfMatch = None
     ) -> None:
         """Archive a team that owns no live products; its roster history stays."""
         await service.archive_team(session, slug, if_match=if_match, principal=principal)
@@ -161,7 +161,7 @@ class TeamsController(Controller):
     )
     async def history(
         self,
-        session: AsyncSession,
+        session: SessionDep,
         slug: TeamSlug,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
@@ -182,8 +182,8 @@ class MembersController(Controller):
     )
     async def list_members(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: TeamSlug,
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
@@ -215,10 +215,10 @@ class MembersController(Controller):
     async def add_member(
         self,
         request: Request[Any, Any, Any],
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: TeamSlug,
-        data: MembershipCreate,
+        data: JSONBody[MembershipCreate],
     ) -> Response[MembershipAdded]:
         """Put a person on the team; a person may be on several teams.
 
@@ -239,7 +239,11 @@ class MembersController(Controller):
 
     @read_route("/{person_id:uuid}", "getTeamMember", TEAMS, summary="Get a current membership")
     async def get_member(
-        self, session: AsyncSession, principal: Principal, slug: TeamSlug, person_id: uuid.UUID
+        self,
+        session: SessionDep,
+        principal: PrincipalDep,
+        slug: TeamSlug,
+        person_id: FromPath[uuid.UUID],
     ) -> Response[MembershipRead]:
         """A person's current membership of the team."""
         membership = await service.get_member(session, slug, person_id)
@@ -248,11 +252,11 @@ class MembersController(Controller):
     @update_route("/{person_id:uuid}", "updateTeamMember", TEAMS, summary="Change a membership")
     async def update_member(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: TeamSlug,
-        person_id: uuid.UUID,
-        data: MembershipUpdate,
+        person_id: FromPath[uuid.UUID],
+        data: JSONBody[MembershipUpdate],
         if_match: IfMatch = None,
     ) -> Response[MembershipRead]:
         """Change a current member's role or allocation."""
@@ -264,10 +268,10 @@ class MembersController(Controller):
     @archive_route("/{person_id:uuid}", "endTeamMembership", TEAMS, summary="End a membership")
     async def end_member(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: TeamSlug,
-        person_id: uuid.UUID,
+        person_id: FromPath[uuid.UUID],
         if_match: IfMatch = None,
     ) -> None:
         """End the person's membership today; it stays in the roster's history."""

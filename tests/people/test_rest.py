@@ -2,8 +2,13 @@
 
 import uuid
 
+from litestar import Litestar
+
+from api.core.access import Role
 from tests.factories import create_person, unique
-from tests.helpers import API, Client, assert_problem, list_all
+from tests.graphql import gql_error
+from tests.helpers import API, Client, assert_problem, bearer, list_all
+from tests.identity.world import build_world, gql_as, new_person
 
 PEOPLE = f"{API}/people"
 
@@ -66,7 +71,7 @@ async def test_etag_changes_with_each_version(client: Client) -> None:
     assert first != second
 
 
-async def test_stale_if_match_is_412_and_changes_nothing(client: Client) -> None:
+async def test_a_stale_if_match_on_a_person_is_412_and_changes_nothing(client: Client) -> None:
     person = await create_person(client, name="Before")
     path = f"{PEOPLE}/{person['id']}"
     stale = (await client.get(path)).headers["etag"]
@@ -236,3 +241,54 @@ async def test_stale_if_match_on_archive_is_412(client: Client) -> None:
     await client.patch(path, json={"name": "Changed"})
     assert_problem(await client.delete(path, headers={"If-Match": stale}), 412)
     assert (await client.get(path)).json()["archived_at"] is None
+
+
+async def test_an_archived_person_cannot_be_changed(client: Client) -> None:
+    person = await create_person(client, name="Archie Ved")
+    path = f"{API}/people/{person['id']}"
+    assert (await client.delete(path)).status_code == 204
+    archived = await client.get(path)
+    assert archived.status_code == 200, archived.text
+    before = archived.json()
+    assert before["archived_at"] is not None
+
+    assert_problem(await client.patch(path, json={"name": "Back Again"}), 409)
+    # A current If-Match does not make it acceptable, and is not reported as stale.
+    conditional = await client.patch(
+        path, json={"name": "Back Again"}, headers={"If-Match": archived.headers["etag"]}
+    )
+    assert_problem(conditional, 409)
+
+    error = await gql_error(
+        client,
+        'mutation($id: UUID!) { updatePerson(input: {id: $id, name: "Back Again"}) { name } }',
+        "CONFLICT",
+        id=person["id"],
+    )
+    assert "archived" in error["message"], error
+    after = (await client.get(path)).json()
+    assert after == before
+
+
+async def test_only_admins_create_people(app: Litestar, client: Client) -> None:
+    world = await build_world(app, client)
+    people_before = len(await list_all(client, f"{API}/people"))
+    for role in (Role.VIEWER, Role.CONTRIBUTOR, Role.SECURITY_REVIEWER, Role.CI):
+        response = await client.post(
+            f"{API}/people", json=new_person(), headers=bearer(world.tokens[role])
+        )
+        assert_problem(response, 403)
+        body = await gql_as(
+            client,
+            world.tokens[role],
+            'mutation($email: String!) { createPerson(input: {email: $email, name: "X",'
+            ' jobFamily: ENGINEERING, homeOrg: "x"}) { id } }',
+            email=f"{unique('refused')}@example.com",
+        )
+        assert body["data"] == {"createPerson": None}
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert len(await list_all(client, f"{API}/people")) == people_before
+    response = await client.post(
+        f"{API}/people", json=new_person(), headers=bearer(world.tokens[Role.ADMIN])
+    )
+    assert response.status_code == 201, response.text

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+import pytest
+
 from tests.factories import create_product, create_team
 from tests.helpers import API, Client, assert_problem, list_all
 
@@ -184,7 +186,7 @@ async def test_archived_team_cannot_own_a_new_product(client: Client) -> None:
     assert await _all_products(client) == []
 
 
-async def test_missing_and_malformed_fields_are_422(client: Client) -> None:
+async def test_missing_and_malformed_product_fields_are_422(client: Client) -> None:
     team = await create_team(client)
     good = {"slug": "fine", "name": "Fine", "team": team["slug"], "data_classification": "public"}
     for missing in ("slug", "name", "team", "data_classification"):
@@ -205,7 +207,7 @@ async def test_missing_and_malformed_fields_are_422(client: Client) -> None:
     assert await _all_products(client) == []
 
 
-async def test_duplicate_slug_is_409(client: Client) -> None:
+async def test_a_duplicate_product_slug_is_409(client: Client) -> None:
     product = await create_product(client, name="Original")
     body = {
         "slug": product["slug"],
@@ -233,7 +235,7 @@ async def test_unknown_product_is_404(client: Client) -> None:
     assert_problem(await client.get(f"{missing}/changes"), 404)
 
 
-async def test_stale_if_match_is_412_and_changes_nothing(client: Client) -> None:
+async def test_a_stale_if_match_on_a_product_is_412_and_changes_nothing(client: Client) -> None:
     product = await create_product(client)
     path = f"{PRODUCTS}/{product['slug']}"
     stale = (await client.get(path)).headers["etag"]
@@ -247,3 +249,22 @@ async def test_stale_if_match_is_412_and_changes_nothing(client: Client) -> None
     assert (current["stage"], current["archived_at"], current["version"]) == ("idea", None, 2)
     changes = (await client.get(f"{path}/changes")).json()["items"]
     assert [c["new_value"] for c in changes] == ["idea"]
+
+
+@pytest.mark.parametrize("value", [0, 1767225600, "2027-01-15T00:00:00Z"])
+async def test_a_launch_date_must_be_a_date(client: Client, value: Any) -> None:
+    product = await create_product(client)
+    path = f"{PRODUCTS}/{product['slug']}"
+    refused = await client.patch(path, json={"target_launch_date": value})
+    assert_problem(refused, 422, field="target_launch_date")
+    assert (await client.get(path)).json() == product
+    team = await create_team(client)
+    body = {
+        "slug": "dated",
+        "name": "Dated",
+        "team": team["slug"],
+        "data_classification": "internal",
+        "target_launch_date": value,
+    }
+    assert_problem(await client.post(PRODUCTS, json=body), 422, field="target_launch_date")
+    assert (await client.get(f"{PRODUCTS}/dated")).status_code == 404

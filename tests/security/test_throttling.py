@@ -248,17 +248,10 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def served_by_uvicorn(tmp_path: Path) -> Iterator[str]:
-    """`pizzabox serve` on its own SQLite database, as users run it."""
+def _serve(environment: dict[str, str]) -> tuple[subprocess.Popen[bytes], str] | None:
+    """Start `pizzabox serve` on a free port and wait until it answers; None if it exited first,
+    as it does when another process (a parallel test worker) bound the port in between."""
     port = _free_port()
-    environment = {
-        **os.environ,
-        "PIZZABOX_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'served.db'}",
-        "PIZZABOX_AUTH_FAILURES_PER_MINUTE": str(LIMIT),
-        "PIZZABOX_LOG_LEVEL": "WARNING",
-    }
-    environment.pop("FORWARDED_ALLOW_IPS", None)
     server = subprocess.Popen(
         [sys.executable, "-c", "from api.cli import main; main()", "serve", "--port", str(port)],
         env=environment,
@@ -266,16 +259,35 @@ def served_by_uvicorn(tmp_path: Path) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            return None
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return server, base
+        except httpx.TransportError:
+            time.sleep(0.2)
+    server.terminate()
+    server.wait(timeout=10)
+    pytest.fail("pizzabox serve did not start within 30 s")
+
+
+@pytest.fixture
+def served_by_uvicorn(tmp_path: Path) -> Iterator[str]:
+    """`pizzabox serve` on its own SQLite database, as users run it."""
+    environment = {
+        **os.environ,
+        "PIZZABOX_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'served.db'}",
+        "PIZZABOX_AUTH_FAILURES_PER_MINUTE": str(LIMIT),
+        "PIZZABOX_LOG_LEVEL": "WARNING",
+    }
+    environment.pop("FORWARDED_ALLOW_IPS", None)
+    served = next(filter(None, (_serve(environment) for _ in range(3))), None)
+    if served is None:
+        pytest.fail("pizzabox serve exited at once on three free ports in a row")
+    server, base = served
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("pizzabox serve did not start within 30 s")
         yield base
     finally:
         server.terminate()

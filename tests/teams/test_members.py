@@ -1,7 +1,10 @@
 """Rosters over REST: adding and ending memberships, and who was on a team on a given day."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
 
 from tests.factories import add_member, create_person, create_team
 from tests.helpers import API, Client, assert_problem, list_all
@@ -218,3 +221,56 @@ async def test_stale_if_match_on_a_membership_is_412(client: Client) -> None:
     assert_problem(await client.delete(path, headers={"If-Match": stale}), 412)
     current = (await client.get(path)).json()
     assert (current["role"], current["end_date"]) == ("lead", None)
+
+
+async def test_a_membership_conflict_names_the_existing_stint_start(client: Client) -> None:
+    team = await create_team(client)
+    person = await create_person(client)
+    started = date.today() - timedelta(days=30)
+    await add_member(client, team["slug"], person["id"], start_date=started.isoformat())
+
+    again = await client.post(
+        f"{API}/teams/{team['slug']}/members", json={"person_id": person["id"], "role": "engineer"}
+    )
+    problem = assert_problem(again, 409, field="person_id")
+    assert started.isoformat() in problem["detail"], problem
+    # The stint the caller asked for (today) is not what the message reports.
+    assert date.today().isoformat() not in problem["detail"], problem
+    members = await list_all(client, f"{API}/teams/{team['slug']}/members")
+    assert len(members) == 1
+
+
+@pytest.mark.parametrize(
+    "allocation",
+    [
+        pytest.param(True, id="true"),
+        pytest.param("50", id="string"),
+        pytest.param(50.5, id="fraction"),
+    ],
+)
+async def test_an_allocation_must_be_a_json_integer(client: Client, allocation: Any) -> None:
+    """JSON Schema's integers only: 50.0 counts (it is one), true, "50" and 50.5 do not."""
+    team = await create_team(client)
+    person = await create_person(client)
+    path = f"{API}/teams/{team['slug']}/members"
+    body = {"person_id": person["id"], "role": "engineer", "allocation_percent": allocation}
+    assert_problem(await client.post(path, json=body), 422, field="allocation_percent")
+    assert await list_all(client, path) == []
+    # The same rule holds when changing a membership.
+    await add_member(client, team["slug"], person["id"], allocation_percent=50)
+    changed = await client.patch(f"{path}/{person['id']}", json={"allocation_percent": allocation})
+    assert_problem(changed, 422, field="allocation_percent")
+    (member,) = await list_all(client, path)
+    assert member["allocation_percent"] == 50
+
+
+async def test_a_start_date_must_be_a_date_not_a_timestamp(client: Client) -> None:
+    team = await create_team(client)
+    person = await create_person(client)
+    path = f"{API}/teams/{team['slug']}/members"
+    body = {"person_id": person["id"], "role": "engineer", "start_date": "2025-01-15T00:00:00Z"}
+    assert_problem(await client.post(path, json=body), 422, field="start_date")
+    assert await list_all(client, path) == []
+    ok = await client.post(path, json={**body, "start_date": "2025-01-15"})
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["start_date"] == "2025-01-15"

@@ -51,7 +51,7 @@ async def test_slug_cannot_be_changed(client: Client) -> None:
     assert_problem(await client.get(f"{TEAMS}/elsewhere"), 404)
 
 
-async def test_stale_if_match_is_412_and_changes_nothing(client: Client) -> None:
+async def test_a_stale_if_match_on_a_team_is_412_and_changes_nothing(client: Client) -> None:
     team = await create_team(client, name="First")
     path = f"{TEAMS}/{team['slug']}"
     stale = (await client.get(path)).headers["etag"]
@@ -127,7 +127,7 @@ async def test_pagination_walks_every_team_once(client: Client) -> None:
     assert last["next_cursor"] is None
 
 
-async def test_missing_and_malformed_fields_are_422(client: Client) -> None:
+async def test_missing_and_malformed_team_fields_are_422(client: Client) -> None:
     good = {"slug": "good-slug", "name": "Good", "org": "x"}
     no_slug = {"name": "No slug", "org": "x"}
     assert_problem(await client.post(TEAMS, json=no_slug), 422, field="slug")
@@ -138,7 +138,7 @@ async def test_missing_and_malformed_fields_are_422(client: Client) -> None:
     assert await list_all(client, TEAMS, include_archived="true") == []
 
 
-async def test_duplicate_slug_is_409(client: Client) -> None:
+async def test_a_duplicate_team_slug_is_409(client: Client) -> None:
     team = await create_team(client, name="Original")
     body = {"slug": team["slug"], "name": "Copy", "org": "x"}
     assert_problem(await client.post(TEAMS, json=body), 409, field="slug")

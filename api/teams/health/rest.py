@@ -4,10 +4,10 @@ and size exception under /api/v1/teams/{slug}."""
 from typing import Annotated
 
 from litestar import Controller, Response, get, put
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import JSONBody, Parameter
 
-from api.core.access import Principal
+from api.core.access import PrincipalDep
+from api.core.db import SessionDep
 from api.core.policy import allow
 from api.core.rest import (
     READ_PROBLEMS,
@@ -46,7 +46,7 @@ class GuidelineController(Controller):
         summary="The team-size guideline",
         responses=problems(),
     )
-    async def get_guideline(self, session: AsyncSession) -> Response[GuidelineRead]:
+    async def get_guideline(self, session: SessionDep) -> Response[GuidelineRead]:
         """The guideline in force (the defaults until an admin sets it)."""
         current = await guideline.get_guideline(session)
         headers = {"ETag": etag(current.row)} if current.row else {}
@@ -60,7 +60,7 @@ class GuidelineController(Controller):
         responses=problems(409, 412, 413, 415, 422),
     )
     async def set_guideline(
-        self, session: AsyncSession, data: GuidelineValues, if_match: IfMatch = None
+        self, session: SessionDep, data: JSONBody[GuidelineValues], if_match: IfMatch = None
     ) -> Response[GuidelineRead]:
         """Replace the guideline; its numbers must be in order. Admins only."""
         saved = await guideline.set_guideline(session, data=data, if_match=if_match)
@@ -83,7 +83,7 @@ class TeamHealthController(Controller):
     )
     async def health(
         self,
-        session: AsyncSession,
+        session: SessionDep,
         slug: TeamSlug,
         at: Annotated[
             str | None,
@@ -104,7 +104,7 @@ class TeamHealthController(Controller):
         summary="A team's size and status over time",
         responses=READ_PROBLEMS,
     )
-    async def health_history(self, session: AsyncSession, slug: TeamSlug) -> list[HealthPoint]:
+    async def health_history(self, session: SessionDep, slug: TeamSlug) -> list[HealthPoint]:
         """One point for each day the team's size, FTE, status or limit changed, oldest first."""
         return await health.health_history(session, slug)
 
@@ -116,7 +116,7 @@ class TeamHealthController(Controller):
         responses=READ_PROBLEMS,
     )
     async def get_exception(
-        self, session: AsyncSession, slug: TeamSlug
+        self, session: SessionDep, slug: TeamSlug
     ) -> Response[SizeExceptionRead]:
         """The exception in force; 404 when the team has none."""
         current = await exceptions.get_exception(session, slug)
@@ -131,10 +131,10 @@ class TeamHealthController(Controller):
     )
     async def grant_exception(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: TeamSlug,
-        data: SizeExceptionCreate,
+        data: JSONBody[SizeExceptionCreate],
         if_match: IfMatch = None,
     ) -> Response[SizeExceptionRead]:
         """Give the team its own maximum, with a justification and an optional expiry; any
@@ -153,8 +153,8 @@ class TeamHealthController(Controller):
     )
     async def withdraw_exception(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: SessionDep,
+        principal: PrincipalDep,
         slug: TeamSlug,
         if_match: IfMatch = None,
     ) -> None:

@@ -145,7 +145,7 @@ def _plain_cases() -> Iterator[Any]:
             yield pytest.param(target, "literal", id=f"{target}:literal")
 
 
-@pytest.mark.parametrize(("target", "form"), _plain_cases())
+@pytest.mark.parametrize(("target", "form"), list(_plain_cases()))
 async def test_the_request_with_a_plain_value_succeeds(
     target: Target, form: Form, admin: Client, records: Records, shared_records: Records
 ) -> None:

@@ -22,7 +22,7 @@ from tests.helpers import (
     list_statements,
     seeding,
 )
-from tests.roster.factories import (
+from tests.teams.health.factories import (
     JUSTIFICATION,
     SeededTeam,
     days_ago,

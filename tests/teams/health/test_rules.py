@@ -17,7 +17,7 @@ from api.teams.models import Membership, TeamRole
 from tests.factories import unique
 from tests.graphql import gql_data
 from tests.helpers import API, Client, app_engine, count_statements, list_all, seeding
-from tests.roster.factories import (
+from tests.teams.health.factories import (
     JUSTIFICATION,
     days_ago,
     health,

@@ -7,7 +7,7 @@ from pathlib import Path
 from api.core.config import Settings
 from api.schema_export import rendered_files
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
 
 
 def test_schema_files_match_the_live_app() -> None:

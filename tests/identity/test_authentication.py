@@ -1,11 +1,14 @@
-"""Who may call: GraphQL never runs for a caller without a token, however the request is spelt,
-and a token dies with its person."""
+"""Who may call: every API route and GraphQL need a token (GraphQL however the request is spelt),
+health, docs and the GraphiQL page stay open, and a token dies with its person."""
 
 import json
+import re
+import uuid
 from urllib.parse import quote
 
 import pytest
 from litestar import Litestar
+from litestar.routes import HTTPRoute
 
 from api.core.access import Role
 from tests.factories import add_member, create_person, create_team
@@ -162,3 +165,64 @@ async def test_archiving_a_person_stops_their_tokens_at_once(app: Litestar, clie
     events = await list_all(client, f"{API}/audit-events", record_id=mine["id"])
     assert [e["action"] for e in events] == ["create", "revoke"]
     assert events[-1]["actor"] == "test-admin"
+
+
+# Open routes, and routes that need a token ---------------------------------------------------
+
+
+async def test_health_docs_and_graphiql_are_open(running_client: Client) -> None:
+    anonymous = {"Authorization": ""}
+    for path in ("/healthz", "/readyz", "/schema/openapi.json", "/schema"):
+        response = await running_client.get(path, headers=anonymous)
+        assert response.status_code == 200, (path, response.text)
+    page = await running_client.get("/graphql", headers={**anonymous, "Accept": "text/html"})
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()
+
+
+def api_routes(app: Litestar) -> list[tuple[str, str]]:
+    """Every method and concrete path under /api/v1, path parameters filled in."""
+    routes: list[tuple[str, str]] = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or not route.path.startswith(API):
+            continue
+        path = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), route.path_format)
+        routes.extend(
+            (method, path) for method in sorted(route.methods) if method not in {"OPTIONS", "HEAD"}
+        )
+    return routes
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        pytest.param("", id="missing"),
+        pytest.param("Basic dXNlcjpwYXNz", id="not bearer"),
+        pytest.param("Bearer pzb_" + "x" * 43, id="unknown"),
+        pytest.param("Bearer " + "x" * 47, id="malformed"),
+    ],
+)
+async def test_every_api_route_and_graphql_needs_a_token(
+    app: Litestar, running_client: Client, authorization: str
+) -> None:
+    routes = api_routes(app)
+    assert len(routes) > 20, routes
+    headers = {"Authorization": authorization}
+    for method, path in routes:
+        response = await running_client.request(method, path, headers=headers, json={})
+        assert_problem(response, 401)
+        assert response.headers["www-authenticate"].lower().startswith("bearer"), (method, path)
+
+    for request in (
+        running_client.build_request(
+            "POST", "/graphql", json={"query": "{ viewer { name } }"}, headers=headers
+        ),
+        running_client.build_request(
+            "GET", "/graphql", params={"query": "{ viewer { name } }"}, headers=headers
+        ),
+    ):
+        response = await running_client.send(request)
+        assert response.status_code == 401, response.text
+        body = response.json()
+        assert body["data"] is None
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

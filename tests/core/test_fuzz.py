@@ -21,7 +21,7 @@ Left out, on purpose:
   contract they stay readable afterwards, which this check would call a failure.
 - `ensure_resource_availability` and `object_level_authorization`: they follow records a
   stateful run created (and compare two identities); this run is stateless, one operation at a
-  time. The authorisation test walks every role separately.
+  time. The role table walk (tests/identity/test_role_table.py) takes every role separately.
 - `max_response_time` is not set: a CI machine's timing is not the API's behaviour.
 
 Outcomes that a schema cannot express are accepted for valid-looking input: a cursor that is
@@ -62,10 +62,10 @@ from sqlalchemy import Table
 from api.app import create_app
 from api.core.access import Role
 from tests.conftest import empty_tables
-from tests.fuzz_rules import RULE_422_OPERATIONS
+from tests.core.fuzz_rules import RULE_422_OPERATIONS
 from tests.helpers import API, Client, app_engine, bearer, issue_token, settings_for
 
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schema" / "openapi.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schema" / "openapi.json"
 # Examples per operation; raise it for a longer run, e.g. PIZZABOX_FUZZ_EXAMPLES=200.
 MAX_EXAMPLES = int(os.environ.get("PIZZABOX_FUZZ_EXAMPLES", "25"))
 

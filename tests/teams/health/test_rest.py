@@ -10,7 +10,7 @@ from litestar import Litestar
 from api.core.access import Role
 from tests.factories import add_member, create_person, create_team
 from tests.helpers import API, Client, assert_problem, bearer, issue_token, list_all
-from tests.roster.factories import (
+from tests.teams.health.factories import (
     JUSTIFICATION,
     codes,
     days_ago,
@@ -94,7 +94,7 @@ async def test_admin_sets_the_guideline_with_etags(client: Client) -> None:
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.CONTRIBUTOR, Role.SECURITY_REVIEWER])
-async def test_only_admins_set_the_guideline(app: Litestar, client: Client, role: Role) -> None:
+async def test_only_admins_put_the_guideline(app: Litestar, client: Client, role: Role) -> None:
     token = await role_token(app, client, role)
     response = await client.put(GUIDELINE, json={**DEFAULTS, "minimum": 1}, headers=token)
     assert_problem(response, 403)
@@ -118,7 +118,7 @@ async def test_only_admins_set_the_guideline(app: Litestar, client: Client, role
         ({"acceptable_max": None}, "acceptable_max"),
     ],
 )
-async def test_bad_guidelines_name_the_field_and_change_nothing(
+async def test_a_bad_guideline_put_is_422_naming_the_field_and_changes_nothing(
     client: Client, change: dict[str, Any], field: str
 ) -> None:
     kept = {"minimum": 2, "recommended_min": 4, "recommended_max": 7, "acceptable_max": 9}
@@ -139,7 +139,7 @@ async def test_a_guideline_missing_a_number_names_it(client: Client) -> None:
 # Warnings on an over-size add -----------------------------------------------------------------
 
 
-async def test_adding_past_the_guideline_succeeds_with_warnings(
+async def test_adding_a_member_past_the_guideline_is_201_with_warnings(
     app: Litestar, client: Client
 ) -> None:
     team = await create_team(client)
@@ -376,7 +376,7 @@ async def test_exception_lifecycle_is_granted_replaced_withdrawn_and_audited(
         ({"expires_at": "next week"}, "expires_at"),
     ],
 )
-async def test_bad_exceptions_name_the_field_and_change_nothing(
+async def test_a_bad_exception_put_is_422_naming_the_field_and_changes_nothing(
     app: Litestar, client: Client, change: dict[str, Any], field: str
 ) -> None:
     (team,) = await seed_staffed_teams(app, [11])
@@ -512,3 +512,23 @@ async def test_concurrent_grants_leave_one_exception_in_force(
     assert (await client.delete(path)).status_code == 204
     assert_problem(await client.get(path), 404)
     assert (await health(client, team.slug))["status"] == "over"
+
+
+# 3.0 is an integer to JSON Schema, and so to the API; 3.5 is not.
+@pytest.mark.parametrize("minimum", ["3", 3.5, True])
+async def test_guideline_numbers_must_be_json_integers(client: Client, minimum: Any) -> None:
+    path = f"{API}/guidelines/team-size"
+    before = (await client.get(path)).json()
+    body = {"minimum": minimum, "recommended_min": 5, "recommended_max": 8, "acceptable_max": 10}
+    assert_problem(await client.put(path, json=body), 422, field="minimum")
+    assert (await client.get(path)).json() == before
+    ok = await client.put(path, json={**body, "minimum": 3})
+    assert ok.status_code == 200, ok.text
+
+
+async def test_a_size_exception_maximum_must_be_a_json_integer(client: Client) -> None:
+    team = await create_team(client)
+    path = f"{API}/teams/{team['slug']}/size-exception"
+    body = {"max_size": "14", "justification": "A migration needs extra hands for a quarter"}
+    assert_problem(await client.put(path, json=body), 422, field="max_size")
+    assert_problem(await client.get(path), 404)

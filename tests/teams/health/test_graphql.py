@@ -10,7 +10,7 @@ from api.core.access import Role
 from tests.factories import add_member, create_person, create_team
 from tests.graphql import error_fields, gql, gql_data, gql_error
 from tests.helpers import API, Client, bearer, issue_token, list_all
-from tests.roster.factories import (
+from tests.teams.health.factories import (
     JUSTIFICATION,
     days_ago,
     insert_exception,
@@ -114,7 +114,7 @@ async def test_guideline_defaults_then_admin_sets_it(client: Client) -> None:
         ({"acceptableMax": 1001}, "acceptableMax"),
     ],
 )
-async def test_bad_guidelines_name_the_field_and_change_nothing(
+async def test_a_bad_guideline_mutation_names_the_field_in_camel_case(
     client: Client, change: dict[str, int], field: str
 ) -> None:
     error = await gql_error(client, SET_GUIDELINE, "BAD_USER_INPUT", input={**DEFAULTS, **change})
@@ -131,7 +131,9 @@ async def test_a_guideline_number_that_is_not_a_number_is_refused(client: Client
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.CONTRIBUTOR])
-async def test_only_admins_set_the_guideline(app: Litestar, client: Client, role: Role) -> None:
+async def test_only_admins_may_set_the_guideline_in_graphql(
+    app: Litestar, client: Client, role: Role
+) -> None:
     person = await create_person(client)
     token = bearer(await issue_token(app, role, person_id=person["id"]))
     read = await gql_as(client, token, GUIDELINE)
@@ -188,7 +190,7 @@ mutation($team: String!, $person: UUID!) {
 """
 
 
-async def test_adding_past_the_guideline_succeeds_with_warnings(
+async def test_add_team_member_past_the_guideline_returns_warnings_for_every_member(
     app: Litestar, client: Client
 ) -> None:
     team = await create_team(client)
@@ -322,7 +324,7 @@ async def test_exception_lifecycle_in_graphql_is_audited(app: Litestar, client: 
         ({"expiresAt": "2020-01-01T00:00:00Z"}, "expiresAt"),
     ],
 )
-async def test_bad_exceptions_name_the_field_and_change_nothing(
+async def test_a_bad_exception_mutation_names_the_field_in_camel_case(
     app: Litestar, client: Client, change: dict[str, Any], field: str
 ) -> None:
     (team,) = await seed_staffed_teams(app, [11])

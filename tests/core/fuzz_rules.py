@@ -1,5 +1,5 @@
 """What a fuzzer must accept that the OpenAPI document cannot express; shared by
-tests/test_fuzz.py and scripts/fuzz_rest.py so they never disagree."""
+tests/core/test_fuzz.py and scripts/fuzz_rest.py so they never disagree."""
 
 # Operations that refuse some schema-valid input with 422: rules across fields, and references to
 # records that do not exist or are archived.

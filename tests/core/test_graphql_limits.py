@@ -1,4 +1,5 @@
-"""Abusive GraphQL queries are refused before they reach the database."""
+"""Abusive GraphQL queries are refused before they reach the database, and introspection can be
+switched off."""
 
 from litestar import Litestar
 
