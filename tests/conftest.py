@@ -172,14 +172,13 @@ async def empty_tables(
     the audit chains back at their start for `audit_key` (the test app's: the public one)."""
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            # The trail's triggers refuse TRUNCATE; a superuser may switch them off for this
-            # transaction, as a restore would.
+            # The trail's triggers refuse to delete its rows; a superuser may switch them off for
+            # this transaction, as a restore would.
             await connection.execute(text("SET LOCAL session_replication_role = replica"))
-            names = ", ".join(engine.dialect.identifier_preparer.quote(t.name) for t in tables)
-            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(tables):
-                await connection.execute(table.delete())
+        # DELETE, not TRUNCATE: on the few rows a test leaves, PostgreSQL deletes them in some
+        # 5 ms, where truncating every table takes some 50 ms, and this runs before every test.
+        for table in reversed(tables):
+            await connection.execute(table.delete())
         if AuditChainHead.__table__ in tables:  # type: ignore[attr-defined]
             await connection.execute(insert(AuditChainHead), genesis_heads(audit_key))
 
