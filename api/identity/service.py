@@ -8,6 +8,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+import api.products.policy
+import api.teams.policy  # noqa: F401  (registers the teams policy, read below)
 from api.audit.trail import access_event
 from api.core.access import ARCHIVED_PERSON, Principal, Role
 from api.core.db import utcnow
@@ -26,6 +28,12 @@ from api.people.models import Person
 from api.people.service import person_archived
 from api.products.models import Product
 from api.teams.models import Membership, Team, active_on, today
+
+# Who must carry their teams or products is read from the policies once, when they are all
+# known: the teams and products policies are imported above, so a caller that imports only this
+# module (the CLI's `token create`) sees them too, and no request recomputes it.
+_TEAM_SCOPED = scoped_roles(Scope.OWN_TEAMS)
+_PRODUCT_SCOPED = scoped_roles(Scope.OWN_PRODUCTS)
 
 # `last_used_at` is written at most this often per token, so reads stay reads.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -53,7 +61,7 @@ async def resolve_principal(
         raise Unauthenticated("the token has expired")
 
     team_ids: frozenset[uuid.UUID] = frozenset()
-    if person is not None and row.role in scoped_roles(Scope.OWN_TEAMS):
+    if person is not None and row.role in _TEAM_SCOPED:
         team_ids = frozenset(
             await session.scalars(
                 select(col(Membership.team_id))
@@ -62,7 +70,7 @@ async def resolve_principal(
             )
         )
     product_ids: frozenset[uuid.UUID] = frozenset()
-    if row.role in scoped_roles(Scope.OWN_PRODUCTS):
+    if row.role in _PRODUCT_SCOPED:
         # Only a CI token has products; every other request skips the query.
         product_ids = frozenset(
             await session.scalars(
@@ -129,7 +137,7 @@ async def create_token(
             raise InvalidInput.field("person_id", "a ci token acts for a pipeline, not a person")
     elif data.products:
         raise InvalidInput.field("products", "only ci tokens are limited to products")
-    if role in scoped_roles(Scope.OWN_TEAMS) and data.person_id is None:
+    if role in _TEAM_SCOPED and data.person_id is None:
         raise InvalidInput.field("person_id", f"a {role.value} token must act as a person")
     if data.expires_at is not None and data.expires_at <= utcnow():
         raise InvalidInput.field("expires_at", "must be in the future")

@@ -14,7 +14,7 @@ from api.core.db import folded, relation, text_search, utcnow
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
 from api.core.hooks import Hook
 from api.core.pagination import Window, count_rows, fetch_window
-from api.core.policy import Scope, scoped_roles
+from api.core.policy import Scope
 from api.core.writes import Precondition, apply_changes, check_if_match, flush
 from api.people.models import Person
 from api.people.service import person_archived
@@ -77,7 +77,7 @@ async def create_team(session: AsyncSession, *, data: TeamCreate, principal: Pri
             [FieldError("slug", "is already taken")],
         )
     lead = None
-    if principal.role in scoped_roles(Scope.OWN_TEAMS) and principal.person_id is not None:
+    if TEAMS.scope(principal, "write") == Scope.OWN_TEAMS and principal.person_id is not None:
         # Locked, as `add_member` does: archiving the person at the same moment must not leave
         # an archived lead on a new team.
         lead = await session.get(Person, principal.person_id, with_for_update=True)
