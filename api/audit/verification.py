@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import Table, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.audit.chain import EVENT_FIELDS, Head, Problem, TrailCheck, Verdict, heads_by_chain, key_of
+from api.audit.chain import EVENT_FIELDS, Head, TrailCheck, Verdict, heads_by_chain, key_of
 from api.audit.models import AuditChainHead, AuditEvent
-from api.audit.schemas import AuditChainHeadRead, AuditProblemRead, AuditVerification
+from api.audit.schemas import AuditVerification
 
 # Events read per query: a long trail is walked in pages, never loaded at once.
 BATCH_SIZE = 1000
@@ -58,32 +58,9 @@ async def verify_trail(
     return check.finish(await _heads(session))
 
 
-def _problem(problem: Problem) -> AuditProblemRead:
-    return AuditProblemRead(
-        kind=problem.kind,
-        event_id=problem.event_id,
-        chain=problem.chain,
-        seq=problem.seq,
-        detail=problem.detail,
-    )
-
-
 def verification(verdict: Verdict) -> AuditVerification:
     """A verdict as REST and `pizzabox audit verify --json` report it."""
-    first = verdict.first_problem
-    return AuditVerification(
-        intact=verdict.intact,
-        keyed=verdict.keyed,
-        events_checked=verdict.events_checked,
-        chains_checked=verdict.chains_checked,
-        problems_found=verdict.problems_found,
-        first_problem=_problem(first) if first else None,
-        problems=[_problem(problem) for problem in verdict.problems],
-        heads=[
-            AuditChainHeadRead(chain=head.chain, seq=head.seq, digest=head.digest)
-            for head in verdict.heads
-        ],
-    )
+    return AuditVerification.model_validate(verdict, from_attributes=True)
 
 
 def recorded_heads(report: str) -> dict[int, Head]:

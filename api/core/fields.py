@@ -3,7 +3,7 @@
 import re
 import uuid
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -100,3 +100,18 @@ class RecordRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def read_as(schema: type[ModelT], source: object, **values: Any) -> ModelT:
+    """`schema` filled from `source`'s attributes of the same names, except the fields given in
+    `values` (a relation shown by its slug, a renamed or computed field): the one mapper a record
+    needs, for REST and GraphQL alike."""
+    return schema.model_validate(
+        {
+            name: values[name] if name in values else getattr(source, name)
+            for name in schema.model_fields
+        }
+    )

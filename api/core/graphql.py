@@ -145,6 +145,12 @@ def node(kind: type[NodeT], record: object, **renamed: Any) -> NodeT:
     return kind(**values, **renamed)
 
 
+def from_read(kind: type[NodeT], read: BaseModel) -> NodeT:
+    """The GraphQL `kind` derived from a read schema, filled from one of its instances, nested
+    read schemas included."""
+    return cast(NodeT, cast(Any, kind).from_pydantic(read))
+
+
 def page_size(first: int | None) -> int:
     """The page size asked for with `first`, checked before any SQL runs."""
     return check_limit(DEFAULT_LIMIT if first is None else first, field="first")

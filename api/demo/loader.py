@@ -1,6 +1,7 @@
 """Loading the demo portfolio through the same service functions the API uses.
 
-Everything is fixed data (`api.demo.data`), so two loads on the same day give the same portfolio.
+Everything is fixed data (`api/demo/portfolio.toml`), so two loads on the same day give the same
+portfolio.
 """
 
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit.trail import attach_principal
 from api.core.access import Principal, Role
-from api.demo.data import DEPARTURES, PEOPLE, PRODUCTS, ROSTERS, SIZE_EXCEPTIONS, TEAMS, DemoProduct
+from api.demo.data import DemoProduct, portfolio
 from api.people.models import Person
 from api.people.schemas import PersonCreate
 from api.people.service import create_person
@@ -85,88 +86,68 @@ def _days_from(day: date, offset: int) -> date:
 async def load_demo(session: AsyncSession) -> DemoSummary:
     """Fill an empty database with the demo portfolio; the caller commits."""
     attach_principal(session.sync_session, DEMO_PRINCIPAL)
+    demo = portfolio()
     day = today()
     people: dict[str, Person] = {}
-    for name, job_family, org in PEOPLE:
-        person = await create_person(
-            session,
-            data=PersonCreate(email=_email(name), name=name, job_family=job_family, home_org=org),
-            principal=DEMO_PRINCIPAL,
-        )
-        people[name.split()[0]] = person
-
-    for slug, name, org, mission in TEAMS:
-        await create_team(
-            session,
-            data=TeamCreate(slug=slug, name=name, org=org, mission=mission),
-            principal=DEMO_PRINCIPAL,
+    for spec in demo.people:
+        person = PersonCreate(email=_email(spec.name), **spec.model_dump())
+        people[spec.first_name] = await create_person(
+            session, data=person, principal=DEMO_PRINCIPAL
         )
 
-    for slug, roster in ROSTERS.items():
-        for first_name, role, allocation, days_ago in roster:
-            await add_member(
-                session,
-                slug,
-                data=MembershipCreate(
-                    person_id=people[first_name].id,
-                    role=role,
-                    allocation_percent=allocation,
-                    start_date=_days_from(day, -days_ago),
-                ),
-                principal=DEMO_PRINCIPAL,
+    for team in demo.teams:
+        data = TeamCreate(**team.model_dump(exclude={"roster"}))
+        await create_team(session, data=data, principal=DEMO_PRINCIPAL)
+    for team in demo.teams:
+        for stint in team.roster:
+            member = MembershipCreate(
+                person_id=people[stint.person].id,
+                role=stint.role,
+                allocation_percent=stint.allocation_percent,
+                start_date=_days_from(day, -stint.started_days_ago),
             )
-    for slug, first_name in DEPARTURES:
-        await end_member(
-            session, slug, people[first_name].id, if_match=None, principal=DEMO_PRINCIPAL
-        )
+            await add_member(session, team.slug, data=member, principal=DEMO_PRINCIPAL)
+    departures = [(team.slug, stint) for team in demo.teams for stint in team.roster if stint.left]
+    for slug, stint in departures:
+        person_id = people[stint.person].id
+        await end_member(session, slug, person_id, if_match=None, principal=DEMO_PRINCIPAL)
 
-    for granted in SIZE_EXCEPTIONS:
+    for granted in demo.size_exceptions:
+        expires_on = _days_from(day, granted.expires_in_days)
+        exception = SizeExceptionCreate(
+            max_size=granted.max_size,
+            justification=granted.justification,
+            expires_at=datetime.combine(expires_on, time(17, 0), tzinfo=UTC),
+        )
         await grant_exception(
-            session,
-            granted.team,
-            data=SizeExceptionCreate(
-                max_size=granted.max_size,
-                justification=granted.justification,
-                expires_at=datetime.combine(
-                    _days_from(day, granted.expires_in_days), time(17, 0), tzinfo=UTC
-                ),
-            ),
-            if_match=None,
-            principal=DEMO_PRINCIPAL,
+            session, granted.team, data=exception, if_match=None, principal=DEMO_PRINCIPAL
         )
 
-    for spec in PRODUCTS:
-        await _load_product(session, spec, day)
+    for product in demo.products:
+        await _load_product(session, product, day)
 
     by_stage: dict[str, int] = {}
-    for spec in PRODUCTS:
-        by_stage[spec.stage.value] = by_stage.get(spec.stage.value, 0) + 1
-    memberships = sum(len(roster) for roster in ROSTERS.values())
+    for product in demo.products:
+        by_stage[product.stage.value] = by_stage.get(product.stage.value, 0) + 1
+    memberships = sum(len(team.roster) for team in demo.teams)
     return DemoSummary(
-        orgs=len({org for _, _, org, _ in TEAMS}),
-        teams=len(TEAMS),
-        people=len(PEOPLE),
-        current_memberships=memberships - len(DEPARTURES),
-        ended_memberships=len(DEPARTURES),
-        products=len(PRODUCTS),
+        orgs=len({team.org for team in demo.teams}),
+        teams=len(demo.teams),
+        people=len(demo.people),
+        current_memberships=memberships - len(departures),
+        ended_memberships=len(departures),
+        products=len(demo.products),
         products_by_stage=by_stage,
     )
 
 
 async def _load_product(session: AsyncSession, spec: DemoProduct, day: date) -> None:
     first_date, *slips = spec.launch_dates or (None,)
-    await create_product(
-        session,
-        data=ProductCreate(
-            slug=spec.slug,
-            name=spec.name,
-            summary=spec.summary,
-            team=spec.team,
-            data_classification=spec.classification,
-            target_launch_date=None if first_date is None else _days_from(day, first_date),
-        ),
-        principal=DEMO_PRINCIPAL,
+    launch = None if first_date is None else _days_from(day, first_date)
+    data = ProductCreate(
+        **spec.model_dump(exclude={"stage", "launch_dates"}), target_launch_date=launch
     )
+    await create_product(session, data=data, principal=DEMO_PRINCIPAL)
     # Stages move one step at a time, so walk the product there as its team would have; launch
     # dates slip while a product is being built, as they do in life.
     for stage in STAGE_ORDER[1 : STAGE_ORDER.index(spec.stage) + 1]:

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, JSONBody, Parameter
 
-from api.core.access import PrincipalDep, Role
+from api.core.access import PrincipalDep
 from api.core.db import WRITE_INTENT_OPT, SessionDep
+from api.core.fields import read_as
 from api.core.pagination import DEFAULT_LIMIT, Page
 from api.core.policy import allow
 from api.core.rest import (
@@ -30,21 +31,7 @@ from api.identity.schemas import Me, TokenCreate, TokenCreated, TokenRead
 
 def token_read(token: ApiToken, products: list[str]) -> TokenRead:
     """The REST shape of a token, without its secret."""
-    return TokenRead(
-        id=token.id,
-        created_at=token.created_at,
-        updated_at=token.updated_at,
-        version=token.version,
-        name=token.name,
-        role=Role(token.role),
-        prefix=token.lookup,
-        person_id=token.person_id,
-        products=products,
-        expires_at=token.expires_at,
-        last_used_at=token.last_used_at,
-        revoked_at=token.revoked_at,
-        created_by=token.created_by,
-    )
+    return read_as(TokenRead, token, prefix=token.lookup, products=products)
 
 
 class TokensController(Controller):

@@ -10,6 +10,7 @@ from api.audit.rest import history_page
 from api.audit.schemas import AuditEventRead
 from api.core.access import PrincipalDep
 from api.core.db import SessionDep
+from api.core.fields import read_as
 from api.core.pagination import DEFAULT_LIMIT, Page
 from api.core.rest import (
     NESTED_LIST_PROBLEMS,
@@ -46,20 +47,7 @@ from api.products.schemas import (
 
 def product_read(product: Product) -> ProductRead:
     """The REST shape of a product whose team is loaded."""
-    return ProductRead(
-        id=product.id,
-        created_at=product.created_at,
-        updated_at=product.updated_at,
-        version=product.version,
-        slug=product.slug,
-        name=product.name,
-        summary=product.summary,
-        team=product.team.slug,
-        stage=product.stage,
-        data_classification=product.data_classification,
-        target_launch_date=product.target_launch_date,
-        archived_at=product.archived_at,
-    )
+    return read_as(ProductRead, product, team=product.team.slug)
 
 
 class ProductsController(Controller):

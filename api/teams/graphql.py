@@ -16,6 +16,7 @@ from api.core.graphql import (
     Requires,
     connection,
     extend_type,
+    from_read,
     mutation,
     node,
     page_size,
@@ -98,8 +99,9 @@ class TeamType:
     async def health(self, info: GraphQLInfo, at: date | None = None) -> TeamHealthType | None:
         if at is not None and at > today():
             raise InvalidInput.field("at", "must not be in the future")
-        return TeamHealthType.from_read(
-            await info.context.loaders[HealthLoaders].team_health.load((self.id, at))
+        return from_read(
+            TeamHealthType,
+            await info.context.loaders[HealthLoaders].team_health.load((self.id, at)),
         )
 
     @strawberry.field(
@@ -108,7 +110,7 @@ class TeamType:
     )
     async def health_history(self, info: GraphQLInfo) -> list[HealthPointType] | None:
         points = await info.context.loaders[HealthLoaders].health_history.load(self.id)
-        return [HealthPointType.from_read(point) for point in points]
+        return [from_read(HealthPointType, point) for point in points]
 
 
 @pydantic_type(

@@ -11,6 +11,7 @@ from api.audit.rest import history_page
 from api.audit.schemas import AuditEventRead
 from api.core.access import PrincipalDep
 from api.core.db import SessionDep
+from api.core.fields import read_as
 from api.core.pagination import DEFAULT_LIMIT, Page
 from api.core.rest import (
     NESTED_LIST_PROBLEMS,
@@ -56,18 +57,11 @@ from api.teams.schemas import (
 
 def membership_read(membership: Membership, team_slug: str) -> MembershipRead:
     """The REST shape of a membership whose person is loaded."""
-    return MembershipRead(
-        id=membership.id,
-        created_at=membership.created_at,
-        updated_at=membership.updated_at,
-        version=membership.version,
+    return read_as(
+        MembershipRead,
+        membership,
         team=team_slug,
-        person_id=membership.person_id,
         person=PersonRead.model_validate(membership.person),
-        role=membership.role,
-        allocation_percent=membership.allocation_percent,
-        start_date=membership.start_date,
-        end_date=membership.end_date,
     )
 
 

@@ -10,6 +10,7 @@ from sqlmodel import col
 from api.core.access import Principal
 from api.core.db import utcnow
 from api.core.errors import Conflict, InvalidInput, NotFound
+from api.core.fields import read_as
 from api.core.writes import Precondition, check_if_match, flush
 from api.teams.health.guideline import load_guideline
 from api.teams.health.models import TeamSizeException
@@ -22,19 +23,7 @@ from api.teams.policy import SIZE_EXCEPTIONS
 
 def exception_read(exception: TeamSizeException, team: Team, *, active: bool) -> SizeExceptionRead:
     """An exception as clients see it; `active` says whether it is in force now."""
-    return SizeExceptionRead(
-        id=exception.id,
-        created_at=exception.created_at,
-        updated_at=exception.updated_at,
-        version=exception.version,
-        team=team.slug,
-        max_size=exception.max_size,
-        justification=exception.justification,
-        approved_by=exception.approved_by,
-        expires_at=exception.expires_at,
-        withdrawn_at=exception.withdrawn_at,
-        active=active,
-    )
+    return read_as(SizeExceptionRead, exception, team=team.slug, active=active)
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,21 @@
 """GraphQL face of the two-pizza guideline and roster health."""
 
-import uuid
-from datetime import date, datetime
+from datetime import datetime
 
 import strawberry
+from strawberry.experimental.pydantic import type as pydantic_type
 
-from api.core.graphql import GraphQLInfo, Requires, mutation, parse_input, provided
+from api.core.graphql import GraphQLInfo, Requires, from_read, mutation, parse_input, provided
 from api.teams.health import exceptions, guideline
 from api.teams.health.models import HealthStatus
 from api.teams.health.schemas import (
     GuidelineRead,
     GuidelineValues,
     HealthPoint,
+    HealthWarning,
+    JobFamilyCount,
+    OverAllocatedMember,
+    RoleCount,
     SizeExceptionCreate,
     SizeExceptionRead,
     TeamHealth,
@@ -23,124 +27,84 @@ HealthStatusEnum = strawberry.enum(
 )
 
 
-@strawberry.type(name="TeamSizeGuideline", description="The org-wide team-size guideline.")
+@pydantic_type(
+    model=GuidelineRead,
+    all_fields=True,
+    name="TeamSizeGuideline",
+    description="The org-wide team-size guideline.",
+)
 class GuidelineType:
-    id: uuid.UUID | None
-    version: int
-    updated_at: datetime | None
-    minimum: int
-    recommended_min: int
-    recommended_max: int
-    acceptable_max: int
-
-    @classmethod
-    def from_read(cls, guideline: GuidelineRead) -> "GuidelineType":
-        """The GraphQL view of the guideline."""
-        return cls(**guideline.model_dump())
+    """The guideline, as REST's `GuidelineRead` shows it."""
 
 
-@strawberry.type(name="TeamSizeException", description="A team's own, higher maximum, and why.")
+@pydantic_type(
+    model=SizeExceptionRead,
+    all_fields=True,
+    name="TeamSizeException",
+    description="A team's own, higher maximum, and why.",
+)
 class SizeExceptionType:
-    id: uuid.UUID
-    team: str = strawberry.field(description="The team's slug")
-    max_size: int
-    justification: str
-    approved_by: str
-    expires_at: datetime | None
-    withdrawn_at: datetime | None
-    active: bool
-    created_at: datetime
-    updated_at: datetime
-    version: int
-
-    @classmethod
-    def from_read(cls, exception: SizeExceptionRead) -> "SizeExceptionType":
-        """The GraphQL view of an exception."""
-        return cls(**exception.model_dump())
+    """An exception, as REST's `SizeExceptionRead` shows one."""
 
 
-@strawberry.type(name="HealthWarning", description="One plain-language warning.")
+@pydantic_type(
+    model=HealthWarning,
+    all_fields=True,
+    name="HealthWarning",
+    description="One plain-language warning.",
+)
 class HealthWarningType:
-    code: str
-    message: str
+    """A warning."""
 
 
-@strawberry.type(name="OverAllocatedMember")
+@pydantic_type(model=OverAllocatedMember, all_fields=True, name="OverAllocatedMember")
 class OverAllocatedMemberType:
-    person_id: uuid.UUID
-    name: str
-    total_allocation_percent: int
+    """A member allocated above 100% across teams."""
 
 
-@strawberry.type(name="JobFamilyCount")
+@pydantic_type(model=JobFamilyCount, all_fields=True, name="JobFamilyCount")
 class JobFamilyCountType:
-    job_family: str
-    count: int
+    """Members per job family."""
 
 
-@strawberry.type(name="RoleCount")
+@pydantic_type(model=RoleCount, all_fields=True, name="RoleCount")
 class RoleCountType:
-    role: str
-    count: int
+    """Members per role."""
 
 
-@strawberry.type(name="TeamHealth", description="A team's shape against the guideline, on a day.")
+@pydantic_type(
+    model=TeamHealth,
+    name="TeamHealth",
+    description="A team's shape against the guideline, on a day.",
+)
 class TeamHealthType:
-    on: date
-    headcount: int
-    fte: float
-    status: HealthStatusEnum  # type: ignore[valid-type]
-    limit: int
-    communication_paths: int
-    home_orgs: list[str]
-    job_families: list[JobFamilyCountType]
-    roles: list[RoleCountType]
-    has_product_manager: bool
-    has_security_champion: bool
-    over_allocated_members: list[OverAllocatedMemberType]
-    size_exception: SizeExceptionType | None
-    guideline: GuidelineType
-    warnings: list[HealthWarningType]
+    """A team's health, as REST's `TeamHealth` shows it, without the team it belongs to."""
 
-    @classmethod
-    def from_read(cls, health: TeamHealth) -> "TeamHealthType":
-        """The GraphQL view of a team's health."""
-        return cls(
-            on=health.on,
-            headcount=health.headcount,
-            fte=health.fte,
-            status=health.status,
-            limit=health.limit,
-            communication_paths=health.communication_paths,
-            home_orgs=health.home_orgs,
-            job_families=[JobFamilyCountType(**item.model_dump()) for item in health.job_families],
-            roles=[RoleCountType(**item.model_dump()) for item in health.roles],
-            has_product_manager=health.has_product_manager,
-            has_security_champion=health.has_security_champion,
-            over_allocated_members=[
-                OverAllocatedMemberType(**item.model_dump())
-                for item in health.over_allocated_members
-            ],
-            size_exception=SizeExceptionType.from_read(health.size_exception)
-            if health.size_exception
-            else None,
-            guideline=GuidelineType.from_read(health.guideline),
-            warnings=[HealthWarningType(**item.model_dump()) for item in health.warnings],
-        )
+    on: strawberry.auto
+    headcount: strawberry.auto
+    fte: strawberry.auto
+    status: strawberry.auto
+    limit: strawberry.auto
+    communication_paths: strawberry.auto
+    home_orgs: strawberry.auto
+    job_families: strawberry.auto
+    roles: strawberry.auto
+    has_product_manager: strawberry.auto
+    has_security_champion: strawberry.auto
+    over_allocated_members: strawberry.auto
+    size_exception: strawberry.auto
+    guideline: strawberry.auto
+    warnings: strawberry.auto
 
 
-@strawberry.type(name="HealthPoint", description="The team's size and status from a day on.")
+@pydantic_type(
+    model=HealthPoint,
+    all_fields=True,
+    name="HealthPoint",
+    description="The team's size and status from a day on.",
+)
 class HealthPointType:
-    on: date
-    headcount: int
-    fte: float
-    status: HealthStatusEnum  # type: ignore[valid-type]
-    limit: int
-
-    @classmethod
-    def from_read(cls, point: HealthPoint) -> "HealthPointType":
-        """The GraphQL view of one point of a team's health history."""
-        return cls(**point.model_dump())
+    """One point of a team's health history."""
 
 
 @strawberry.input
@@ -176,7 +140,7 @@ class RosterQuery:
     )
     async def team_size_guideline(self, info: GraphQLInfo) -> GuidelineType | None:
         current = await guideline.get_guideline(info.context.session)
-        return GuidelineType.from_read(guideline.guideline_read(current))
+        return from_read(GuidelineType, guideline.guideline_read(current))
 
 
 @strawberry.type
@@ -193,7 +157,7 @@ class RosterMutation:
         data = parse_input(GuidelineValues, fields)
         async with mutation(info) as session:
             saved = await guideline.set_guideline(session, data=data, if_match=expected)
-            return GuidelineType.from_read(guideline.guideline_read(saved))
+            return from_read(GuidelineType, guideline.guideline_read(saved))
 
     @strawberry.mutation(
         extensions=[Requires(SIZE_EXCEPTIONS, "grant")],
@@ -210,7 +174,7 @@ class RosterMutation:
             granted = await exceptions.grant_exception(
                 session, slug, data=data, if_match=expected, principal=info.context.principal
             )
-            return SizeExceptionType.from_read(granted.read())
+            return from_read(SizeExceptionType, granted.read())
 
     @strawberry.mutation(
         extensions=[Requires(SIZE_EXCEPTIONS, "grant")],
@@ -226,4 +190,4 @@ class RosterMutation:
                 if_match=input.expected_version,
                 principal=info.context.principal,
             )
-            return SizeExceptionType.from_read(withdrawn.read())
+            return from_read(SizeExceptionType, withdrawn.read())
