@@ -2,8 +2,6 @@
 
 from api.core.domain import Domain
 from api.people.graphql import PeopleMutation, PeopleQuery
-from api.people.rest import PeopleController
+from api.people.rest import ROUTES
 
-DOMAIN = Domain(
-    "people", routes=[PeopleController], queries=[PeopleQuery], mutations=[PeopleMutation]
-)
+DOMAIN = Domain("people", routes=[ROUTES], queries=[PeopleQuery], mutations=[PeopleMutation])

@@ -20,6 +20,14 @@ from api.people.schemas import PeopleFilter, PersonCreate, PersonUpdate
 _REQUIRED = frozenset({"email", "name", "job_family", "home_org"})
 
 
+async def read_person(
+    session: AsyncSession, person_id: uuid.UUID, *, principal: Principal
+) -> Person:
+    """A person by id, archived or not, for a caller who may read people."""
+    PEOPLE.check(principal, "read")
+    return await get_person(session, person_id)
+
+
 async def get_person(session: AsyncSession, person_id: uuid.UUID) -> Person:
     """A person by id, archived or not."""
     person = await session.get(Person, person_id)

@@ -2,11 +2,11 @@
 
 from api.core.domain import Domain
 from api.products.graphql import ProductsMutation, ProductsQuery
-from api.products.rest import ProductsController
+from api.products.rest import ROUTES
 
 DOMAIN = Domain(
     "products",
-    routes=[ProductsController],
+    routes=[ROUTES],
     queries=[ProductsQuery],
     mutations=[ProductsMutation],
 )

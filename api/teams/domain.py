@@ -4,11 +4,11 @@ from api.core.domain import Domain
 from api.teams.graphql import TeamsMutation, TeamsQuery
 from api.teams.health.graphql import RosterMutation, RosterQuery
 from api.teams.health.rest import GuidelineController, TeamHealthController
-from api.teams.rest import MembersController, TeamsController
+from api.teams.rest import ROUTES
 
 DOMAIN = Domain(
     "teams",
-    routes=[TeamsController, MembersController, GuidelineController, TeamHealthController],
+    routes=[ROUTES, GuidelineController, TeamHealthController],
     queries=[TeamsQuery, RosterQuery],
     mutations=[TeamsMutation, RosterMutation],
 )

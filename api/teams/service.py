@@ -208,6 +208,20 @@ async def _current_membership(
     )
 
 
+async def read_team(session: AsyncSession, slug: str, *, principal: Principal) -> Team:
+    """A team by slug, archived or not, for a caller who may read teams."""
+    TEAMS.check(principal, "read")
+    return await get_team(session, slug)
+
+
+async def read_member(
+    session: AsyncSession, slug: str, person_id: uuid.UUID, *, principal: Principal
+) -> Membership:
+    """A person's current membership of a team, for a caller who may read teams."""
+    TEAMS.check(principal, "read")
+    return await get_member(session, slug, person_id)
+
+
 async def get_member(session: AsyncSession, slug: str, person_id: uuid.UUID) -> Membership:
     """A person's current membership of a team."""
     team = await get_team(session, slug)
