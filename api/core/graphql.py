@@ -4,7 +4,7 @@ import dataclasses
 import functools
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Generic, TypeVar, cast
 
@@ -198,6 +198,33 @@ async def mutation(info: GraphQLInfo) -> AsyncIterator[AsyncSession]:
     # `BeginTransaction` has begun the transaction as a writer already: this is a mutation.
     async with session.begin_nested():
         yield session
+
+
+ResultT = TypeVar("ResultT")
+
+
+async def write(
+    info: GraphQLInfo,
+    input: object,
+    action: Callable[..., Awaitable[ResultT]],
+    *,
+    key: Sequence[str] = (),
+    data: type[BaseModel] | None = None,
+) -> ResultT:
+    """A mutation's service call, in its savepoint, for the caller: the input's `key` fields
+    (a slug, an id) are the service's positional arguments, its `expected_version` (when the
+    input has one) the precondition, and the rest, checked by `data` as REST checks a body,
+    the change.
+    """
+    fields = provided(input)
+    keys = [fields.pop(name) for name in key]
+    options: dict[str, Any] = {"principal": info.context.principal}
+    if any(field.name == "expected_version" for field in dataclasses.fields(input)):  # type: ignore[arg-type]
+        options["if_match"] = fields.pop("expected_version", None)
+    if data is not None:
+        options["data"] = parse_input(data, fields)
+    async with mutation(info) as session:
+        return await action(session, *keys, **options)
 
 
 class Requires(FieldExtension):

@@ -11,11 +11,11 @@ from api.core.graphql import (
     GraphQLInfo,
     Requires,
     connection,
-    mutation,
     node,
     page_size,
     parse_input,
     provided,
+    write,
 )
 from api.people import service
 from api.people.models import JobFamily
@@ -91,7 +91,8 @@ class PeopleQuery:
             raise InvalidInput.field("id", "give exactly one of id and email")
         session = info.context.session
         if id is not None:
-            return node(PersonType, await service.get_person(session, id))
+            person = await service.read_person(session, id, principal=info.context.principal)
+            return node(PersonType, person)
         assert email is not None
         return node(PersonType, await service.get_person_by_email(session, email))
 
@@ -122,25 +123,14 @@ class PeopleMutation:
         description="Add a person; the email must not be taken.",
     )
     async def create_person(self, info: GraphQLInfo, input: CreatePersonInput) -> PersonType | None:
-        data = parse_input(PersonCreate, provided(input))
-        async with mutation(info) as session:
-            return node(
-                PersonType,
-                await service.create_person(session, data=data, principal=info.context.principal),
-            )
+        return node(PersonType, await write(info, input, service.create_person, data=PersonCreate))
 
     @strawberry.mutation(
         extensions=[Requires(PEOPLE, "write")], description="Change the fields given."
     )
     async def update_person(self, info: GraphQLInfo, input: UpdatePersonInput) -> PersonType | None:
-        fields = provided(input)
-        person_id, expected = fields.pop("id"), fields.pop("expected_version", None)
-        data = parse_input(PersonUpdate, fields)
-        async with mutation(info) as session:
-            person = await service.update_person(
-                session, person_id, data=data, if_match=expected, principal=info.context.principal
-            )
-            return node(PersonType, person)
+        person = await write(info, input, service.update_person, key=["id"], data=PersonUpdate)
+        return node(PersonType, person)
 
     @strawberry.mutation(
         extensions=[Requires(PEOPLE, "write")],
@@ -149,8 +139,4 @@ class PeopleMutation:
     async def archive_person(
         self, info: GraphQLInfo, input: ArchivePersonInput
     ) -> PersonType | None:
-        async with mutation(info) as session:
-            person = await service.archive_person(
-                session, input.id, if_match=input.expected_version, principal=info.context.principal
-            )
-            return node(PersonType, person)
+        return node(PersonType, await write(info, input, service.archive_person, key=["id"]))

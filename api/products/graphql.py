@@ -14,11 +14,11 @@ from api.core.graphql import (
     Requires,
     connection,
     extend_type,
-    mutation,
     node,
     page_size,
     parse_input,
     provided,
+    write,
 )
 from api.products import service
 from api.products.loaders import ProductLoaders
@@ -178,11 +178,8 @@ class ProductsMutation:
     async def create_product(
         self, info: GraphQLInfo, input: CreateProductInput
     ) -> ProductType | None:
-        principal = info.context.principal
-        data = parse_input(ProductCreate, provided(input))
-        async with mutation(info) as session:
-            product = await service.create_product(session, data=data, principal=principal)
-            return node(ProductType, product)
+        product = await write(info, input, service.create_product, data=ProductCreate)
+        return node(ProductType, product)
 
     @strawberry.mutation(
         extensions=[Requires(PRODUCTS, "write")],
@@ -191,16 +188,8 @@ class ProductsMutation:
     async def update_product(
         self, info: GraphQLInfo, input: UpdateProductInput
     ) -> ProductType | None:
-        principal = info.context.principal
-        fields = provided(input)
-        slug = fields.pop("slug")
-        expected = fields.pop("expected_version", None)
-        data = parse_input(ProductUpdate, fields)
-        async with mutation(info) as session:
-            product = await service.update_product(
-                session, slug, data=data, if_match=expected, principal=principal
-            )
-            return node(ProductType, product)
+        product = await write(info, input, service.update_product, key=["slug"], data=ProductUpdate)
+        return node(ProductType, product)
 
     @strawberry.mutation(
         extensions=[Requires(PRODUCTS, "write")],
@@ -209,14 +198,8 @@ class ProductsMutation:
     async def archive_product(
         self, info: GraphQLInfo, input: ArchiveProductInput
     ) -> ProductType | None:
-        async with mutation(info) as session:
-            product = await service.archive_product(
-                session,
-                input.slug,
-                if_match=input.expected_version,
-                principal=info.context.principal,
-            )
-            return node(ProductType, product)
+        product = await write(info, input, service.archive_product, key=["slug"])
+        return node(ProductType, product)
 
 
 async def _team_products(root: TeamType, info: GraphQLInfo) -> list[ProductType] | None:

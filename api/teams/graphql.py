@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.experimental.pydantic import type as pydantic_type
@@ -17,11 +17,11 @@ from api.core.graphql import (
     connection,
     extend_type,
     from_read,
-    mutation,
     node,
     page_size,
     parse_input,
     provided,
+    write,
 )
 from api.people.graphql import PersonType
 from api.people.loaders import PeopleLoaders
@@ -35,7 +35,6 @@ from api.teams.health.graphql import (
 )
 from api.teams.health.loaders import HealthLoaders
 from api.teams.loaders import TeamLoaders
-from api.teams.lookups import get_team
 from api.teams.models import TeamRole, today
 from api.teams.policy import TEAMS
 from api.teams.schemas import (
@@ -229,7 +228,8 @@ class TeamsQuery:
         extensions=[Requires(TEAMS, "read")], description="A team by slug, archived or not."
     )
     async def team(self, info: GraphQLInfo, slug: str) -> TeamType | None:
-        return node(TeamType, await get_team(info.context.session, slug))
+        team = await service.read_team(info.context.session, slug, principal=info.context.principal)
+        return node(TeamType, team)
 
     @strawberry.field(extensions=[Requires(TEAMS, "read")], description="Teams, oldest first.")
     async def teams(
@@ -251,10 +251,6 @@ class TeamsQuery:
         )
 
 
-def _split(fields: dict[str, Any], *keys: str) -> list[Any]:
-    return [fields.pop(key, None) for key in keys]
-
-
 @strawberry.type
 class TeamsMutation:
     @strawberry.mutation(
@@ -262,37 +258,21 @@ class TeamsMutation:
         description="Create a team; the slug must be new.",
     )
     async def create_team(self, info: GraphQLInfo, input: CreateTeamInput) -> TeamType | None:
-        data = parse_input(TeamCreate, provided(input))
-        async with mutation(info) as session:
-            team = await service.create_team(session, data=data, principal=info.context.principal)
-            return node(TeamType, team)
+        return node(TeamType, await write(info, input, service.create_team, data=TeamCreate))
 
     @strawberry.mutation(
         extensions=[Requires(TEAMS, "write")], description="Change the fields given."
     )
     async def update_team(self, info: GraphQLInfo, input: UpdateTeamInput) -> TeamType | None:
-        fields = provided(input)
-        slug, expected = _split(fields, "slug", "expected_version")
-        data = parse_input(TeamUpdate, fields)
-        async with mutation(info) as session:
-            team = await service.update_team(
-                session, str(slug), data=data, if_match=expected, principal=info.context.principal
-            )
-            return node(TeamType, team)
+        team = await write(info, input, service.update_team, key=["slug"], data=TeamUpdate)
+        return node(TeamType, team)
 
     @strawberry.mutation(
         extensions=[Requires(TEAMS, "write")],
         description="Archive a team that owns no live products.",
     )
     async def archive_team(self, info: GraphQLInfo, input: ArchiveTeamInput) -> TeamType | None:
-        async with mutation(info) as session:
-            team = await service.archive_team(
-                session,
-                input.slug,
-                if_match=input.expected_version,
-                principal=info.context.principal,
-            )
-            return node(TeamType, team)
+        return node(TeamType, await write(info, input, service.archive_team, key=["slug"]))
 
     @strawberry.mutation(
         extensions=[Requires(TEAMS, "write")], description="Put a person on a team."
@@ -300,14 +280,10 @@ class TeamsMutation:
     async def add_team_member(
         self, info: GraphQLInfo, input: AddTeamMemberInput
     ) -> MembershipType | None:
-        fields = provided(input)
-        (slug,) = _split(fields, "team")
-        data = parse_input(MembershipCreate, fields)
-        async with mutation(info) as session:
-            membership = await service.add_member(
-                session, str(slug), data=data, principal=info.context.principal
-            )
-            return node(MembershipType, membership)
+        membership = await write(
+            info, input, service.add_member, key=["team"], data=MembershipCreate
+        )
+        return node(MembershipType, membership)
 
     @strawberry.mutation(
         extensions=[Requires(TEAMS, "write")],
@@ -316,19 +292,10 @@ class TeamsMutation:
     async def update_team_member(
         self, info: GraphQLInfo, input: UpdateTeamMemberInput
     ) -> MembershipType | None:
-        fields = provided(input)
-        slug, person_id, expected = _split(fields, "team", "person_id", "expected_version")
-        data = parse_input(MembershipUpdate, fields)
-        async with mutation(info) as session:
-            membership = await service.update_member(
-                session,
-                str(slug),
-                person_id,
-                data=data,
-                if_match=expected,
-                principal=info.context.principal,
-            )
-            return node(MembershipType, membership)
+        membership = await write(
+            info, input, service.update_member, key=["team", "person_id"], data=MembershipUpdate
+        )
+        return node(MembershipType, membership)
 
     @strawberry.mutation(
         extensions=[Requires(TEAMS, "write")],
@@ -337,12 +304,5 @@ class TeamsMutation:
     async def end_team_membership(
         self, info: GraphQLInfo, input: EndTeamMembershipInput
     ) -> MembershipType | None:
-        async with mutation(info) as session:
-            membership = await service.end_member(
-                session,
-                input.team,
-                input.person_id,
-                if_match=input.expected_version,
-                principal=info.context.principal,
-            )
-            return node(MembershipType, membership)
+        membership = await write(info, input, service.end_member, key=["team", "person_id"])
+        return node(MembershipType, membership)

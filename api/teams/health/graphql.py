@@ -5,7 +5,12 @@ from datetime import datetime
 import strawberry
 from strawberry.experimental.pydantic import type as pydantic_type
 
-from api.core.graphql import GraphQLInfo, Requires, from_read, mutation, parse_input, provided
+from api.core.graphql import (
+    GraphQLInfo,
+    Requires,
+    from_read,
+    write,
+)
 from api.teams.health import exceptions, guideline
 from api.teams.health.models import HealthStatus
 from api.teams.health.schemas import (
@@ -152,12 +157,8 @@ class RosterMutation:
     async def set_team_size_guideline(
         self, info: GraphQLInfo, input: SetTeamSizeGuidelineInput
     ) -> GuidelineType | None:
-        fields = provided(input)
-        expected = fields.pop("expected_version", None)
-        data = parse_input(GuidelineValues, fields)
-        async with mutation(info) as session:
-            saved = await guideline.set_guideline(session, data=data, if_match=expected)
-            return from_read(GuidelineType, guideline.guideline_read(saved))
+        saved = await write(info, input, guideline.set_guideline, data=GuidelineValues)
+        return from_read(GuidelineType, guideline.guideline_read(saved))
 
     @strawberry.mutation(
         extensions=[Requires(SIZE_EXCEPTIONS, "grant")],
@@ -166,15 +167,10 @@ class RosterMutation:
     async def grant_team_size_exception(
         self, info: GraphQLInfo, input: GrantTeamSizeExceptionInput
     ) -> SizeExceptionType | None:
-        fields = provided(input)
-        slug = fields.pop("team")
-        expected = fields.pop("expected_version", None)
-        data = parse_input(SizeExceptionCreate, fields)
-        async with mutation(info) as session:
-            granted = await exceptions.grant_exception(
-                session, slug, data=data, if_match=expected, principal=info.context.principal
-            )
-            return from_read(SizeExceptionType, granted.read())
+        granted = await write(
+            info, input, exceptions.grant_exception, key=["team"], data=SizeExceptionCreate
+        )
+        return from_read(SizeExceptionType, granted.read())
 
     @strawberry.mutation(
         extensions=[Requires(SIZE_EXCEPTIONS, "grant")],
@@ -183,11 +179,5 @@ class RosterMutation:
     async def withdraw_team_size_exception(
         self, info: GraphQLInfo, input: WithdrawTeamSizeExceptionInput
     ) -> SizeExceptionType | None:
-        async with mutation(info) as session:
-            withdrawn = await exceptions.withdraw_exception(
-                session,
-                input.team,
-                if_match=input.expected_version,
-                principal=info.context.principal,
-            )
-            return from_read(SizeExceptionType, withdrawn.read())
+        withdrawn = await write(info, input, exceptions.withdraw_exception, key=["team"])
+        return from_read(SizeExceptionType, withdrawn.read())

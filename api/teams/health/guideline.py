@@ -7,11 +7,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.core.access import Principal
 from api.core.db import utcnow
 from api.core.errors import InvalidInput
 from api.core.writes import Precondition, check_if_match, flush
 from api.teams.health.models import TeamSizeGuideline
 from api.teams.health.schemas import DEFAULT_GUIDELINE, GuidelineRead, GuidelineValues
+from api.teams.policy import SETTINGS
 
 _ORDER = ("minimum", "recommended_min", "recommended_max", "acceptable_max")
 
@@ -68,9 +70,10 @@ async def get_guideline(session: AsyncSession) -> Guideline:
 
 
 async def set_guideline(
-    session: AsyncSession, *, data: GuidelineValues, if_match: Precondition
+    session: AsyncSession, *, data: GuidelineValues, if_match: Precondition, principal: Principal
 ) -> Guideline:
     """Replace the org-wide guideline; its numbers must be in order."""
+    SETTINGS.check(principal, "manage")
     values = data.model_dump()
     for earlier, later in pairwise(_ORDER):
         if values[later] < values[earlier]:

@@ -60,10 +60,16 @@ class GuidelineController(Controller):
         responses=problems(409, 412, 413, 415, 422),
     )
     async def set_guideline(
-        self, session: SessionDep, data: JSONBody[GuidelineValues], if_match: IfMatch = None
+        self,
+        session: SessionDep,
+        principal: PrincipalDep,
+        data: JSONBody[GuidelineValues],
+        if_match: IfMatch = None,
     ) -> Response[GuidelineRead]:
         """Replace the guideline; its numbers must be in order. Admins only."""
-        saved = await guideline.set_guideline(session, data=data, if_match=if_match)
+        saved = await guideline.set_guideline(
+            session, data=data, if_match=if_match, principal=principal
+        )
         assert saved.row is not None
         return versioned(guideline.guideline_read(saved), saved.row)
 
