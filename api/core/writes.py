@@ -3,6 +3,7 @@ cleanly."""
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -56,6 +57,17 @@ def check_if_match(record: RecordBase, if_match: Precondition) -> None:
     raise PreconditionFailed(
         f"If-Match does not match the current version {etag(record)}; read the record again"
     )
+
+
+def stamp(record: RecordBase, moment: str, *, at: datetime | None = None) -> bool:
+    """Set `moment` (`archived_at`, `revoked_at`, `withdrawn_at`) to now, or `at`, once: True
+    when it was set now, False when it had been set before, which stays as it was."""
+    if getattr(record, moment) is not None:
+        return False
+    now = at or utcnow()
+    setattr(record, moment, now)
+    record.updated_at = now
+    return True
 
 
 def apply_changes(

@@ -19,7 +19,7 @@ from api.core.pagination import (
     fetch_window,
 )
 from api.core.policy import Scope, permissions, scoped_roles
-from api.core.writes import Precondition, check_if_match, flush
+from api.core.writes import Precondition, check_if_match, flush, stamp
 from api.identity.models import ApiToken, TokenProduct
 from api.identity.policy import TOKENS
 from api.identity.schemas import Me, TokenCreate
@@ -204,9 +204,7 @@ async def revoke_token(
     TOKENS.check(principal, "manage")
     token = await get_token(session, token_id)
     check_if_match(token, if_match)
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
-        token.updated_at = token.revoked_at
+    if stamp(token, "revoked_at"):
         await flush(session)
     return token
 
@@ -260,5 +258,4 @@ async def _revoke_archived_persons_tokens(session: AsyncSession, person: Person)
         .where(col(ApiToken.revoked_at).is_(None))
     )
     for token in tokens:
-        token.revoked_at = now
-        token.updated_at = now
+        stamp(token, "revoked_at", at=now)

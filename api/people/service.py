@@ -8,11 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.core.access import Principal
-from api.core.db import folded, text_search, utcnow
+from api.core.db import by_ids, folded, text_search
 from api.core.errors import Conflict, FieldError, NotFound
 from api.core.hooks import Hook
 from api.core.pagination import Window, count_rows, fetch_window
-from api.core.writes import Precondition, apply_changes, check_if_match, flush
+from api.core.writes import Precondition, apply_changes, check_if_match, flush, stamp
 from api.people.models import Person
 from api.people.policy import PEOPLE
 from api.people.schemas import PeopleFilter, PersonCreate, PersonUpdate
@@ -46,10 +46,7 @@ async def get_person_by_email(session: AsyncSession, email: str) -> Person:
 
 async def get_people(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Person]:
     """Many people by id, in one query."""
-    if not ids:
-        return {}
-    rows = await session.scalars(select(Person).where(col(Person.id).in_(set(ids))))
-    return {person.id: person for person in rows}
+    return await by_ids(session, Person, ids)
 
 
 async def _check_email_free(
@@ -138,11 +135,8 @@ async def archive_person(
     PEOPLE.check(principal, "write")
     person = await get_person(session, person_id)
     check_if_match(person, if_match)
-    if person.archived_at is not None:
+    if not stamp(person, "archived_at"):
         return person
-    now = utcnow()
-    person.archived_at = now
-    person.updated_at = now
     await person_archived.run(session, person)
     await flush(session)
     return person

@@ -10,10 +10,10 @@ from sqlalchemy.orm import contains_eager, joinedload
 from sqlmodel import col
 
 from api.core.access import Principal
-from api.core.db import folded, relation, text_search, utcnow
+from api.core.db import folded, relation, text_search
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from api.core.pagination import Window, count_rows, fetch_window
-from api.core.writes import Precondition, apply_changes, check_if_match, flush
+from api.core.writes import Precondition, apply_changes, check_if_match, flush, stamp
 from api.products.models import STAGE_ORDER, Product, ProductChange, Stage, TrackedField
 from api.products.policy import PRODUCTS
 from api.products.schemas import ProductCreate, ProductsFilter, ProductUpdate
@@ -230,9 +230,7 @@ async def archive_product(
     product = await get_product(session, slug, principal=principal)
     PRODUCTS.check(principal, "write", team_id=product.team_id)
     check_if_match(product, if_match)
-    if product.archived_at is None:
-        product.archived_at = utcnow()
-        product.updated_at = product.archived_at
+    if stamp(product, "archived_at"):
         await flush(session)
     return product
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.core.db import by_ids
 from api.core.errors import NotFound
 from api.teams.models import Team
 
@@ -21,7 +22,4 @@ async def get_team(session: AsyncSession, slug: str) -> Team:
 
 async def get_teams(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Team]:
     """Many teams by id, in one query."""
-    if not ids:
-        return {}
-    rows = await session.scalars(select(Team).where(col(Team.id).in_(set(ids))))
-    return {team.id: team for team in rows}
+    return await by_ids(session, Team, ids)

@@ -15,7 +15,7 @@ from api.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauth
 from api.core.hooks import Hook
 from api.core.pagination import Window, count_rows, fetch_window
 from api.core.policy import Scope
-from api.core.writes import Precondition, apply_changes, check_if_match, flush
+from api.core.writes import Precondition, apply_changes, check_if_match, flush, stamp
 from api.people.models import Person
 from api.people.service import person_archived
 from api.teams.health.guideline import load_guideline
@@ -141,10 +141,11 @@ async def archive_team(
     if team.archived_at is not None:
         return team
     await team_archiving.run(session, team)
-    now = utcnow()
-    team.archived_at = now
-    team.updated_at = now
-    await end_open_memberships(session, col(Membership.team_id) == team.id, on=now.date())
+    stamp(team, "archived_at")
+    assert team.archived_at is not None
+    await end_open_memberships(
+        session, col(Membership.team_id) == team.id, on=team.archived_at.date()
+    )
     await flush(session)
     return team
 

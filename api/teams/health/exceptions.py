@@ -11,7 +11,7 @@ from api.core.access import Principal
 from api.core.db import utcnow
 from api.core.errors import Conflict, InvalidInput, NotFound
 from api.core.fields import read_as
-from api.core.writes import Precondition, check_if_match, flush
+from api.core.writes import Precondition, check_if_match, flush, stamp
 from api.teams.health.guideline import load_guideline
 from api.teams.health.models import TeamSizeException
 from api.teams.health.rules import exception_in_force, exception_in_force_at
@@ -90,8 +90,7 @@ async def grant_exception(
     previous = await _current_exception(session, team)
     if previous is not None:
         check_if_match(previous, if_match)
-        previous.withdrawn_at = now
-        previous.updated_at = now
+        stamp(previous, "withdrawn_at", at=now)
     exception = TeamSizeException(
         team_id=team.id,
         max_size=data.max_size,
@@ -113,7 +112,6 @@ async def withdraw_exception(
     current = await get_exception(session, slug)
     exception = current.record
     check_if_match(exception, if_match)
-    exception.withdrawn_at = utcnow()
-    exception.updated_at = exception.withdrawn_at
+    stamp(exception, "withdrawn_at")
     await flush(session)
     return TeamException(current.team, exception, active=await _in_force_now(session, exception))
