@@ -28,10 +28,11 @@ def lines_of(caplog: pytest.LogCaptureFixture, logger: str) -> list[str]:
 def broken_people_list(monkeypatch: pytest.MonkeyPatch) -> None:
     """Listing people fails with a bug of our own, which no request can provoke on purpose."""
 
-    async def broken(*args: object, filters: PeopleFilter, **kwargs: object) -> None:
+    def broken(filters: PeopleFilter) -> None:
         raise RuntimeError(f"secret detail from deep inside, for {filters.q}")
 
-    monkeypatch.setattr(people_service, "list_people", broken)
+    # Deep inside the service, where REST and GraphQL both reach it.
+    monkeypatch.setattr(people_service, "_filtered", broken)
 
 
 @pytest.mark.usefixtures("broken_people_list")

@@ -11,17 +11,15 @@ from api.audit import service
 from api.audit.loaders import HistoryLoaders
 from api.audit.models import AuditEvent, AuditKind
 from api.audit.policy import AUDIT
-from api.audit.schemas import AuditEventRead, AuditFilter
+from api.audit.schemas import AuditEventRead
 from api.core.graphql import (
     Connection,
     GraphQLInfo,
-    Requires,
     connection,
     node,
     page_size,
-    parse_input,
-    provided,
 )
+from api.core.graphql_fields import Face
 from api.core.pagination import decode_cursor
 
 AuditKindEnum = strawberry.enum(AuditKind, name="AuditKind")
@@ -84,25 +82,9 @@ async def history_connection(
 
 @strawberry.type
 class AuditQuery:
-    @strawberry.field(
-        extensions=[Requires(AUDIT, "read")], description="The audit trail, oldest first."
+    audit_events = Face(AuditEventType, AUDIT, show=event_node).connection(
+        AuditEventsFilterInput,
+        service.list_audit_events,
+        service.count_audit_events,
+        "The audit trail, oldest first.",
     )
-    async def audit_events(
-        self,
-        info: GraphQLInfo,
-        first: int | None = None,
-        after: str | None = None,
-        filter: AuditEventsFilterInput | None = None,
-    ) -> Connection[AuditEventType] | None:
-        limit = page_size(first)
-        filters = parse_input(AuditFilter, provided(filter) if filter else {})
-        session = info.context.session
-        window = await service.list_audit_events(
-            session, filters=filters, cursor=after, limit=limit
-        )
-        return connection(
-            window,
-            node=event_node,
-            after=after,
-            count_rows=lambda: service.count_audit_events(session, filters=filters),
-        )

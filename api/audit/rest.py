@@ -10,14 +10,13 @@ from api.audit import service, verification
 from api.audit.models import AuditKind
 from api.audit.policy import AUDIT
 from api.audit.schemas import AuditEventRead, AuditFilter, AuditVerification
-from api.audit.service import record_history
+from api.core.access import Principal, PrincipalDep
 from api.core.db import SessionDep
-from api.core.pagination import DEFAULT_LIMIT, Page
+from api.core.pagination import Page, Paging
 from api.core.policy import allow
 from api.core.rest import (
     NO_NUL,
-    Cursor,
-    Limit,
+    PagingDep,
     absent_or,
     choice,
     list_route,
@@ -28,13 +27,15 @@ from api.core.rest import (
 
 
 async def history_page(
-    session: SessionDep, record_id: uuid.UUID, *, cursor: str | None, limit: int
+    session: SessionDep,
+    record_id: uuid.UUID,
+    *,
+    principal: Principal,
+    paging: Paging,
 ) -> Page[AuditEventRead]:
     """One page of a record's history, as every `…/history` route answers it (a team's includes
     its roster's events)."""
-    window = await service.list_audit_events(
-        session, filters=record_history(record_id), cursor=cursor, limit=limit
-    )
+    window = await service.list_history(session, record_id, principal=principal, paging=paging)
     return window.page(AuditEventRead.model_validate)
 
 
@@ -48,8 +49,8 @@ class AuditEventsController(Controller):
     async def list_audit_events(
         self,
         session: SessionDep,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
+        principal: PrincipalDep,
+        paging: PagingDep,
         record_type: Annotated[
             str | None,
             Parameter(
@@ -105,7 +106,7 @@ class AuditEventsController(Controller):
             until=moment(until, field="until"),
         )
         window = await service.list_audit_events(
-            session, filters=filters, cursor=cursor, limit=limit
+            session, filters=filters, principal=principal, paging=paging
         )
         return window.page(AuditEventRead.model_validate)
 

@@ -9,9 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.audit.models import AuditEvent
+from api.audit.policy import AUDIT, HISTORY
 from api.audit.schemas import AuditFilter
+from api.core.access import Principal
 from api.core.errors import InvalidInput
 from api.core.pagination import (
+    Paging,
     Window,
     check_limit,
     count_rows,
@@ -47,19 +50,45 @@ def _audit_filtered(filters: AuditFilter) -> Select[AuditEvent]:
 
 
 async def list_audit_events(
-    session: AsyncSession, *, filters: AuditFilter, cursor: str | None, limit: int
+    session: AsyncSession,
+    *,
+    filters: AuditFilter,
+    principal: Principal,
+    paging: Paging,
 ) -> Window[AuditEvent]:
     """One page of the audit trail, oldest first."""
+    AUDIT.check(principal, "read")
     if filters.since and filters.until and filters.since >= filters.until:
         raise InvalidInput.field("until", "must be after since")
-    return await fetch_window(
-        session, _audit_filtered(filters), AuditEvent.id, cursor=cursor, limit=limit
-    )
+    return await _window(session, filters, paging)
 
 
-async def count_audit_events(session: AsyncSession, *, filters: AuditFilter) -> int:
+async def count_audit_events(
+    session: AsyncSession, *, filters: AuditFilter, principal: Principal
+) -> int:
     """How many events match the filters."""
+    AUDIT.check(principal, "read")
     return await count_rows(session, _audit_filtered(filters))
+
+
+async def list_history(
+    session: AsyncSession,
+    record_id: uuid.UUID,
+    *,
+    principal: Principal,
+    paging: Paging,
+) -> Window[AuditEvent]:
+    """One page of a record's history (a team's includes its roster's), oldest first, for a
+    caller who has been let see the record."""
+    HISTORY.check(principal, "read")
+    return await _window(session, record_history(record_id), paging)
+
+
+async def _window(
+    session: AsyncSession, filters: AuditFilter, paging: Paging
+) -> Window[AuditEvent]:
+    statement = _audit_filtered(filters)
+    return await fetch_window(session, statement, AuditEvent.id, paging)
 
 
 AUDIT_KIND = cursor_kind(AuditEvent)

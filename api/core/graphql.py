@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast, get_type_hints
 
 import strawberry
 from pydantic import BaseModel, ValidationError
@@ -203,26 +203,32 @@ async def mutation(info: GraphQLInfo) -> AsyncIterator[AsyncSession]:
 ResultT = TypeVar("ResultT")
 
 
+@functools.cache
+def _body_schema(action: Callable[..., Any]) -> Any:
+    # The schema a service function checks its `data` with, from its own annotation.
+    return get_type_hints(action).get("data")
+
+
 async def write(
     info: GraphQLInfo,
     input: object,
     action: Callable[..., Awaitable[ResultT]],
     *,
     key: Sequence[str] = (),
-    data: type[BaseModel] | None = None,
 ) -> ResultT:
     """A mutation's service call, in its savepoint, for the caller: the input's `key` fields
     (a slug, an id) are the service's positional arguments, its `expected_version` (when the
-    input has one) the precondition, and the rest, checked by `data` as REST checks a body,
-    the change.
+    input has one) the precondition, and the rest, checked by the schema the service's `data`
+    takes (as REST checks a body), the change.
     """
     fields = provided(input)
     keys = [fields.pop(name) for name in key]
     options: dict[str, Any] = {"principal": info.context.principal}
     if any(field.name == "expected_version" for field in dataclasses.fields(input)):  # type: ignore[arg-type]
         options["if_match"] = fields.pop("expected_version", None)
-    if data is not None:
-        options["data"] = parse_input(data, fields)
+    schema = _body_schema(action)
+    if schema is not None:
+        options["data"] = parse_input(schema, fields)
     async with mutation(info) as session:
         return await action(session, *keys, **options)
 

@@ -88,19 +88,23 @@ def check_limit(limit: int, *, field: str = "limit") -> int:
     return limit
 
 
+@dataclass(frozen=True)
+class Paging:
+    """The page a client asked for: `limit` rows after the one `cursor` points at (from the
+    start without one)."""
+
+    cursor: str | None = None
+    limit: int = DEFAULT_LIMIT
+
+
 async def fetch_window(
-    session: AsyncSession,
-    statement: Select[RowT],
-    id_column: Any,
-    *,
-    cursor: str | None,
-    limit: int,
+    session: AsyncSession, statement: Select[RowT], id_column: Any, paging: Paging
 ) -> Window[RowT]:
     """Rows ordered by id (ids are time-ordered UUIDs), one more than asked to see if more exist."""
-    check_limit(limit)
+    limit = check_limit(paging.limit)
     kind = cursor_kind(id_column.class_)
-    if cursor is not None:
-        statement = statement.where(id_column > decode_cursor(cursor, kind))
+    if paging.cursor is not None:
+        statement = statement.where(id_column > decode_cursor(paging.cursor, kind))
     rows = list((await session.scalars(statement.order_by(id_column).limit(limit + 1))).all())
     has_more = len(rows) > limit
     rows = rows[:limit]

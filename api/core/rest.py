@@ -8,6 +8,7 @@ from typing import Annotated, Any, TypeVar
 
 from litestar import Request, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
+from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, Parameter
@@ -15,7 +16,7 @@ from litestar.params import HeaderParameter, Parameter
 from api.core.db import RecordBase
 from api.core.errors import PROBLEM_JSON, InvalidInput, ProblemDetails
 from api.core.fields import SLUG_PATTERN, in_utc
-from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Paging
 from api.core.policy import Policy, allow
 from api.core.writes import etag
 
@@ -129,6 +130,14 @@ Cursor = Annotated[
         schema_extra=absent_or(),
     ),
 ]
+PagingDep = NamedDependency[Paging]
+
+
+def provide_paging(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Paging:
+    """The page a list route was asked for, from its `limit` and `cursor` query parameters."""
+    return Paging(cursor, limit)
+
+
 TextQuery = Annotated[
     str | None,
     Parameter(
@@ -256,9 +265,17 @@ def list_route(
     responses: Mapping[int, ResponseSpec] = LIST_PROBLEMS,
     **options: Any,
 ) -> HTTPRouteHandler:
-    """`GET` a page of records."""
+    """`GET` a page of records; the handler takes the page asked for as `paging: PagingDep`."""
     return _route(
-        get, path, operation_id, policy, verb, summary=summary, responses=responses, **options
+        get,
+        path,
+        operation_id,
+        policy,
+        verb,
+        summary=summary,
+        responses=responses,
+        dependencies={"paging": Provide(provide_paging, sync_to_thread=False)},
+        **options,
     )
 
 

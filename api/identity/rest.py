@@ -9,13 +9,12 @@ from litestar.params import FromPath, JSONBody, Parameter
 from api.core.access import PrincipalDep
 from api.core.db import WRITE_INTENT_OPT, SessionDep
 from api.core.fields import read_as
-from api.core.pagination import DEFAULT_LIMIT, Page
+from api.core.pagination import Page
 from api.core.policy import allow
 from api.core.rest import (
     READ_PROBLEMS,
-    Cursor,
     IfMatch,
-    Limit,
+    PagingDep,
     archive_route,
     create_route,
     list_route,
@@ -66,8 +65,7 @@ class TokensController(Controller):
         self,
         session: SessionDep,
         principal: PrincipalDep,
-        limit: Limit = DEFAULT_LIMIT,
-        cursor: Cursor = None,
+        paging: PagingDep,
         include_revoked: Annotated[bool, Parameter(description="Include revoked tokens")] = False,
     ) -> Page[TokenRead]:
         """Tokens, oldest first, never with their secrets."""
@@ -75,8 +73,7 @@ class TokensController(Controller):
             session,
             include_revoked=include_revoked,
             principal=principal,
-            cursor=cursor,
-            limit=limit,
+            paging=paging,
         )
         products = await service.products_of_tokens(session, window.rows)
         return window.page(lambda token: token_read(token, products[token.id]))

@@ -15,6 +15,7 @@ from api.core.access import ARCHIVED_PERSON, Principal, Role
 from api.core.db import utcnow
 from api.core.errors import InvalidInput, NotFound, Unauthenticated
 from api.core.pagination import (
+    Paging,
     Window,
     fetch_window,
 )
@@ -184,15 +185,14 @@ async def list_tokens(
     *,
     include_revoked: bool,
     principal: Principal,
-    cursor: str | None,
-    limit: int,
+    paging: Paging,
 ) -> Window[ApiToken]:
     """One page of tokens, oldest first; reading them is recorded as sensitive access."""
     TOKENS.check(principal, "manage")
     statement = select(ApiToken)
     if not include_revoked:
         statement = statement.where(col(ApiToken.revoked_at).is_(None))
-    window = await fetch_window(session, statement, ApiToken.id, cursor=cursor, limit=limit)
+    window = await fetch_window(session, statement, ApiToken.id, paging)
     session.add(access_event(principal, record_type="token", record_id="*"))
     return window
 

@@ -7,20 +7,15 @@ from strawberry.experimental.pydantic import type as pydantic_type
 
 from api.core.errors import InvalidInput
 from api.core.graphql import (
-    Connection,
     GraphQLInfo,
     Requires,
-    connection,
     node,
-    page_size,
-    parse_input,
-    provided,
-    write,
 )
+from api.core.graphql_fields import Face
 from api.people import service
 from api.people.models import JobFamily
 from api.people.policy import PEOPLE
-from api.people.schemas import PeopleFilter, PersonCreate, PersonRead, PersonUpdate
+from api.people.schemas import PersonRead
 
 JobFamilyEnum = strawberry.enum(JobFamily, name="JobFamily")
 
@@ -38,6 +33,9 @@ class PersonType:
     updated_at: strawberry.auto
     version: strawberry.auto
     archived_at: strawberry.auto
+
+
+PERSON = Face(PersonType, PEOPLE)
 
 
 @strawberry.input(description="Filters for the people list.")
@@ -74,10 +72,6 @@ class ArchivePersonInput:
     expected_version: int | None = None
 
 
-def _filter(value: PeopleFilterInput | None) -> PeopleFilter:
-    return parse_input(PeopleFilter, provided(value) if value else {})
-
-
 @strawberry.type
 class PeopleQuery:
     @strawberry.field(
@@ -96,47 +90,22 @@ class PeopleQuery:
         assert email is not None
         return node(PersonType, await service.get_person_by_email(session, email))
 
-    @strawberry.field(extensions=[Requires(PEOPLE, "read")], description="People, oldest first.")
-    async def people(
-        self,
-        info: GraphQLInfo,
-        first: int | None = None,
-        after: str | None = None,
-        filter: PeopleFilterInput | None = None,
-    ) -> Connection[PersonType] | None:
-        limit = page_size(first)
-        filters = _filter(filter)
-        session = info.context.session
-        window = await service.list_people(session, filters=filters, cursor=after, limit=limit)
-        return connection(
-            window,
-            node=lambda row: node(PersonType, row),
-            after=after,
-            count_rows=lambda: service.count_people(session, filters=filters),
-        )
+    people = PERSON.connection(
+        PeopleFilterInput, service.list_people, service.count_people, "People, oldest first."
+    )
 
 
 @strawberry.type
 class PeopleMutation:
-    @strawberry.mutation(
-        extensions=[Requires(PEOPLE, "write")],
-        description="Add a person; the email must not be taken.",
+    create_person = PERSON.mutation(
+        CreatePersonInput, service.create_person, "Add a person; the email must not be taken."
     )
-    async def create_person(self, info: GraphQLInfo, input: CreatePersonInput) -> PersonType | None:
-        return node(PersonType, await write(info, input, service.create_person, data=PersonCreate))
-
-    @strawberry.mutation(
-        extensions=[Requires(PEOPLE, "write")], description="Change the fields given."
+    update_person = PERSON.mutation(
+        UpdatePersonInput, service.update_person, "Change the fields given.", key=["id"]
     )
-    async def update_person(self, info: GraphQLInfo, input: UpdatePersonInput) -> PersonType | None:
-        person = await write(info, input, service.update_person, key=["id"], data=PersonUpdate)
-        return node(PersonType, person)
-
-    @strawberry.mutation(
-        extensions=[Requires(PEOPLE, "write")],
-        description="Archive a person and end their current memberships.",
+    archive_person = PERSON.mutation(
+        ArchivePersonInput,
+        service.archive_person,
+        "Archive a person and end their current memberships.",
+        key=["id"],
     )
-    async def archive_person(
-        self, info: GraphQLInfo, input: ArchivePersonInput
-    ) -> PersonType | None:
-        return node(PersonType, await write(info, input, service.archive_person, key=["id"]))

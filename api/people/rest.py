@@ -8,13 +8,12 @@ from litestar.params import FromPath, Parameter
 
 from api.core.access import PrincipalDep
 from api.core.db import SessionDep
-from api.core.pagination import DEFAULT_LIMIT, Page
+from api.core.pagination import Page
 from api.core.resource import Resource
 from api.core.rest import (
-    Cursor,
     IncludeArchived,
-    Limit,
     Org,
+    PagingDep,
     TextQuery,
     choice,
     list_route,
@@ -23,15 +22,16 @@ from api.core.rest import (
 from api.people import service
 from api.people.models import JobFamily
 from api.people.policy import PEOPLE
-from api.people.schemas import PeopleFilter, PersonCreate, PersonRead, PersonUpdate
+from api.people.schemas import PeopleFilter, PersonRead
 
 PERSON = Resource(
     PEOPLE,
-    path="/{person_id:uuid}",
-    key={"person_id": FromPath[uuid.UUID]},
-    read=PersonRead.model_validate,
+    "Person",
+    "/{person_id:uuid}",
+    {"person_id": FromPath[uuid.UUID]},
+    PersonRead.model_validate,
     shows=PersonRead,
-    address=lambda person: {"person_id": person.id},
+    address={"person_id": "id"},
 )
 
 
@@ -39,8 +39,7 @@ PERSON = Resource(
 async def list_people(
     session: SessionDep,
     principal: PrincipalDep,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    paging: PagingDep,
     org: Org = None,
     job_family: Annotated[
         str | None, Parameter(description="Job family", schema_extra=one_of(JobFamily))
@@ -55,36 +54,20 @@ async def list_people(
         q=q,
         include_archived=include_archived,
     )
-    window = await service.list_people(session, filters=filters, cursor=cursor, limit=limit)
+    window = await service.list_people(session, filters=filters, principal=principal, paging=paging)
     return window.page(PersonRead.model_validate)
 
 
 create_person = PERSON.create(
-    "createPerson",
     service.create_person,
-    data=PersonCreate,
-    located_by="getPerson",
+    "Add a person; the email must not be taken (case-insensitively).",
+    "Add a person",
     verb="write",
-    summary="Add a person",
-    doc="Add a person; the email must not be taken (case-insensitively).",
 )
-get_person = PERSON.get(
-    "getPerson",
-    service.read_person,
-    summary="Get a person",
-    doc="One person, with an ETag for conditional writes.",
-)
-update_person = PERSON.update(
-    "updatePerson",
-    service.update_person,
-    data=PersonUpdate,
-    summary="Change a person",
-    doc="Change the fields sent; `If-Match` makes it conditional (412 when stale).",
-)
+get_person = PERSON.get(service.read_person)
+update_person = PERSON.update(service.update_person)
 archive_person = PERSON.archive(
-    "archivePerson",
     service.archive_person,
-    summary="Archive a person",
     doc="Archive a person and end their current memberships; nothing is destroyed.",
 )
 

@@ -11,7 +11,7 @@ from api.core.access import Principal
 from api.core.db import by_ids, folded, text_search
 from api.core.errors import Conflict, FieldError, NotFound
 from api.core.hooks import Hook
-from api.core.pagination import Window, count_rows, fetch_window
+from api.core.pagination import Paging, Window, count_rows, fetch_window
 from api.core.writes import Precondition, apply_changes, check_if_match, flush, stamp
 from api.people.models import Person
 from api.people.policy import PEOPLE
@@ -75,14 +75,22 @@ def _filtered(filters: PeopleFilter) -> Select[Person]:
 
 
 async def list_people(
-    session: AsyncSession, *, filters: PeopleFilter, cursor: str | None, limit: int
+    session: AsyncSession,
+    *,
+    filters: PeopleFilter,
+    principal: Principal,
+    paging: Paging,
 ) -> Window[Person]:
     """One page of people matching the filters, oldest first."""
-    return await fetch_window(session, _filtered(filters), Person.id, cursor=cursor, limit=limit)
+    PEOPLE.check(principal, "read")
+    return await fetch_window(session, _filtered(filters), Person.id, paging)
 
 
-async def count_people(session: AsyncSession, *, filters: PeopleFilter) -> int:
+async def count_people(
+    session: AsyncSession, *, filters: PeopleFilter, principal: Principal
+) -> int:
     """How many people match the filters."""
+    PEOPLE.check(principal, "read")
     return await count_rows(session, _filtered(filters))
 
 

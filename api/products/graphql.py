@@ -12,24 +12,17 @@ from api.core.graphql import (
     Connection,
     GraphQLInfo,
     Requires,
-    connection,
     extend_type,
     node,
-    page_size,
-    parse_input,
-    provided,
-    write,
 )
+from api.core.graphql_fields import Face
 from api.products import service
 from api.products.loaders import ProductLoaders
 from api.products.models import DataClassification, Stage, TrackedField
 from api.products.policy import PRODUCTS
 from api.products.schemas import (
     ProductChangeRead,
-    ProductCreate,
     ProductRead,
-    ProductsFilter,
-    ProductUpdate,
 )
 from api.teams.graphql import TeamType
 from api.teams.loaders import TeamLoaders
@@ -131,75 +124,40 @@ class ArchiveProductInput:
     expected_version: int | None = None
 
 
+PRODUCT = Face(ProductType, PRODUCTS)
+
+
 @strawberry.type
 class ProductsQuery:
-    @strawberry.field(
-        extensions=[Requires(PRODUCTS, "read")],
-        description="A product by slug, archived or not.",
+    product = PRODUCT.one(service.get_product, "A product by slug, archived or not.", slug=str)
+    products = PRODUCT.connection(
+        ProductsFilterInput,
+        service.list_products,
+        service.count_products,
+        "Products, oldest first.",
     )
-    async def product(self, info: GraphQLInfo, slug: str) -> ProductType | None:
-        return node(
-            ProductType,
-            await service.get_product(info.context.session, slug, principal=info.context.principal),
-        )
-
-    @strawberry.field(
-        extensions=[Requires(PRODUCTS, "read")], description="Products, oldest first."
-    )
-    async def products(
-        self,
-        info: GraphQLInfo,
-        first: int | None = None,
-        after: str | None = None,
-        filter: ProductsFilterInput | None = None,
-    ) -> Connection[ProductType] | None:
-        limit = page_size(first)
-        filters = parse_input(ProductsFilter, provided(filter) if filter else {})
-        session, principal = info.context.session, info.context.principal
-        window = await service.list_products(
-            session, filters=filters, principal=principal, cursor=after, limit=limit
-        )
-        return connection(
-            window,
-            node=lambda row: node(ProductType, row),
-            after=after,
-            count_rows=lambda: service.count_products(
-                session, filters=filters, principal=principal
-            ),
-        )
 
 
 @strawberry.type
 class ProductsMutation:
-    @strawberry.mutation(
-        extensions=[Requires(PRODUCTS, "create")],
-        description="Create a product at the IDEA stage.",
+    create_product = PRODUCT.mutation(
+        CreateProductInput,
+        service.create_product,
+        "Create a product at the IDEA stage.",
+        verb="create",
     )
-    async def create_product(
-        self, info: GraphQLInfo, input: CreateProductInput
-    ) -> ProductType | None:
-        product = await write(info, input, service.create_product, data=ProductCreate)
-        return node(ProductType, product)
-
-    @strawberry.mutation(
-        extensions=[Requires(PRODUCTS, "write")],
-        description="Change the fields given; stage changes follow the lifecycle.",
+    update_product = PRODUCT.mutation(
+        UpdateProductInput,
+        service.update_product,
+        "Change the fields given; stage changes follow the lifecycle.",
+        key=["slug"],
     )
-    async def update_product(
-        self, info: GraphQLInfo, input: UpdateProductInput
-    ) -> ProductType | None:
-        product = await write(info, input, service.update_product, key=["slug"], data=ProductUpdate)
-        return node(ProductType, product)
-
-    @strawberry.mutation(
-        extensions=[Requires(PRODUCTS, "write")],
-        description="Archive a product; its history stays.",
+    archive_product = PRODUCT.mutation(
+        ArchiveProductInput,
+        service.archive_product,
+        "Archive a product; its history stays.",
+        key=["slug"],
     )
-    async def archive_product(
-        self, info: GraphQLInfo, input: ArchiveProductInput
-    ) -> ProductType | None:
-        product = await write(info, input, service.archive_product, key=["slug"])
-        return node(ProductType, product)
 
 
 async def _team_products(root: TeamType, info: GraphQLInfo) -> list[ProductType] | None:

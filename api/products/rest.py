@@ -10,15 +10,14 @@ from api.audit.rest import history_page
 from api.core.access import PrincipalDep
 from api.core.db import SessionDep
 from api.core.fields import read_as
-from api.core.pagination import DEFAULT_LIMIT, Page
+from api.core.pagination import Page
 from api.core.resource import Resource
 from api.core.rest import (
     NESTED_LIST_PROBLEMS,
     NO_NUL,
-    Cursor,
     IncludeArchived,
-    Limit,
     Org,
+    PagingDep,
     ProductSlug,
     TextQuery,
     absent_or,
@@ -31,10 +30,8 @@ from api.products.models import DataClassification, Product, Stage, TrackedField
 from api.products.policy import PRODUCTS
 from api.products.schemas import (
     ProductChangeRead,
-    ProductCreate,
     ProductRead,
     ProductsFilter,
-    ProductUpdate,
 )
 
 
@@ -43,21 +40,14 @@ def product_read(product: Product) -> ProductRead:
     return read_as(ProductRead, product, team=product.team.slug)
 
 
-PRODUCT = Resource(
-    PRODUCTS,
-    path="/{slug:str}",
-    key={"slug": ProductSlug},
-    read=product_read,
-    address=lambda product: {"slug": product.slug},
-)
+PRODUCT = Resource(PRODUCTS, "Product", "/{slug:str}", {"slug": ProductSlug}, product_read)
 
 
 @list_route("listProducts", PRODUCTS, summary="List products")
 async def list_products(
     session: SessionDep,
     principal: PrincipalDep,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    paging: PagingDep,
     stage: Annotated[
         str | None, Parameter(description="Lifecycle stage", schema_extra=one_of(Stage))
     ] = None,
@@ -90,38 +80,20 @@ async def list_products(
         include_archived=include_archived,
     )
     window = await service.list_products(
-        session, filters=filters, principal=principal, cursor=cursor, limit=limit
+        session, filters=filters, principal=principal, paging=paging
     )
     return window.page(product_read)
 
 
 create_product = PRODUCT.create(
-    "createProduct",
-    service.create_product,
-    data=ProductCreate,
-    located_by="getProduct",
-    summary="Create a product",
-    doc="Create a product at the `idea` stage, owned by an existing team.",
+    service.create_product, "Create a product at the `idea` stage, owned by an existing team."
 )
-get_product = PRODUCT.get(
-    "getProduct",
-    service.get_product,
-    summary="Get a product",
-    doc="One product, with an ETag for conditional writes.",
-)
+get_product = PRODUCT.get(service.get_product)
 update_product = PRODUCT.update(
-    "updateProduct",
     service.update_product,
-    data=ProductUpdate,
-    summary="Change a product",
     doc="Change the fields sent. A stage moves one step forward, or back, or to `retired`.",
 )
-archive_product = PRODUCT.archive(
-    "archiveProduct",
-    service.archive_product,
-    summary="Archive a product",
-    doc="Archive a product; its history stays.",
-)
+archive_product = PRODUCT.archive(service.archive_product)
 
 
 @list_route(
@@ -135,8 +107,7 @@ async def list_changes(
     session: SessionDep,
     principal: PrincipalDep,
     slug: ProductSlug,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    paging: PagingDep,
     field: Annotated[
         str | None,
         Parameter(description="Only changes of this field", schema_extra=one_of(TrackedField)),
@@ -148,20 +119,12 @@ async def list_changes(
         slug,
         field=choice(TrackedField, field, field="field"),
         principal=principal,
-        cursor=cursor,
-        limit=limit,
+        paging=paging,
     )
     return window.page(ProductChangeRead.model_validate)
 
 
-history = PRODUCT.history(
-    "listProductHistory",
-    service.get_product,
-    history_page,
-    policy=HISTORY,
-    summary="A product's audit history",
-    doc="Every change of the product, with who made it and the values before and after.",
-)
+history = PRODUCT.history(service.get_product, history_page, HISTORY)
 
 ROUTES = Router(
     "/products",

@@ -12,7 +12,7 @@ from sqlmodel import col
 from api.core.access import Principal
 from api.core.db import folded, relation, text_search
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound
-from api.core.pagination import Window, count_rows, fetch_window
+from api.core.pagination import Paging, Window, count_rows, fetch_window
 from api.core.writes import Precondition, apply_changes, check_if_match, flush, stamp
 from api.products.models import STAGE_ORDER, Product, ProductChange, Stage, TrackedField
 from api.products.policy import PRODUCTS
@@ -83,12 +83,11 @@ async def list_products(
     *,
     filters: ProductsFilter,
     principal: Principal,
-    cursor: str | None,
-    limit: int,
+    paging: Paging,
 ) -> Window[Product]:
     """One page of the products the caller may see that match the filters, oldest first."""
     statement = _filtered(filters, principal)
-    return await fetch_window(session, statement, Product.id, cursor=cursor, limit=limit)
+    return await fetch_window(session, statement, Product.id, paging)
 
 
 async def count_products(
@@ -248,14 +247,11 @@ async def list_changes(
     *,
     field: TrackedField | None,
     principal: Principal,
-    cursor: str | None,
-    limit: int,
+    paging: Paging,
 ) -> Window[ProductChange]:
     """A product's stage and launch-date changes, oldest first."""
     product = await get_product(session, slug, principal=principal)
-    return await fetch_window(
-        session, _changes(product, field), ProductChange.id, cursor=cursor, limit=limit
-    )
+    return await fetch_window(session, _changes(product, field), ProductChange.id, paging)
 
 
 async def changes_for_products(

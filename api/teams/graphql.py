@@ -14,15 +14,11 @@ from api.core.graphql import (
     Connection,
     GraphQLInfo,
     Requires,
-    connection,
     extend_type,
     from_read,
     node,
-    page_size,
-    parse_input,
-    provided,
-    write,
 )
+from api.core.graphql_fields import Face
 from api.people.graphql import PersonType
 from api.people.loaders import PeopleLoaders
 from api.people.policy import PEOPLE
@@ -38,13 +34,8 @@ from api.teams.loaders import TeamLoaders
 from api.teams.models import TeamRole, today
 from api.teams.policy import TEAMS
 from api.teams.schemas import (
-    MembershipCreate,
     MembershipRead,
-    MembershipUpdate,
-    TeamCreate,
     TeamRead,
-    TeamsFilter,
-    TeamUpdate,
 )
 
 TeamRoleEnum = strawberry.enum(TeamRole, name="TeamRole")
@@ -222,87 +213,47 @@ class EndTeamMembershipInput:
     expected_version: int | None = None
 
 
+TEAM = Face(TeamType, TEAMS)
+MEMBER = Face(MembershipType, TEAMS)
+
+
 @strawberry.type
 class TeamsQuery:
-    @strawberry.field(
-        extensions=[Requires(TEAMS, "read")], description="A team by slug, archived or not."
+    team = TEAM.one(service.read_team, "A team by slug, archived or not.", slug=str)
+    teams = TEAM.connection(
+        TeamsFilterInput, service.list_teams, service.count_teams, "Teams, oldest first."
     )
-    async def team(self, info: GraphQLInfo, slug: str) -> TeamType | None:
-        team = await service.read_team(info.context.session, slug, principal=info.context.principal)
-        return node(TeamType, team)
-
-    @strawberry.field(extensions=[Requires(TEAMS, "read")], description="Teams, oldest first.")
-    async def teams(
-        self,
-        info: GraphQLInfo,
-        first: int | None = None,
-        after: str | None = None,
-        filter: TeamsFilterInput | None = None,
-    ) -> Connection[TeamType] | None:
-        limit = page_size(first)
-        filters = parse_input(TeamsFilter, provided(filter) if filter else {})
-        session = info.context.session
-        window = await service.list_teams(session, filters=filters, cursor=after, limit=limit)
-        return connection(
-            window,
-            node=lambda row: node(TeamType, row),
-            after=after,
-            count_rows=lambda: service.count_teams(session, filters=filters),
-        )
 
 
 @strawberry.type
 class TeamsMutation:
-    @strawberry.mutation(
-        extensions=[Requires(TEAMS, "create")],
-        description="Create a team; the slug must be new.",
+    create_team = TEAM.mutation(
+        CreateTeamInput,
+        service.create_team,
+        "Create a team; the slug must be new.",
+        verb="create",
     )
-    async def create_team(self, info: GraphQLInfo, input: CreateTeamInput) -> TeamType | None:
-        return node(TeamType, await write(info, input, service.create_team, data=TeamCreate))
-
-    @strawberry.mutation(
-        extensions=[Requires(TEAMS, "write")], description="Change the fields given."
+    update_team = TEAM.mutation(
+        UpdateTeamInput, service.update_team, "Change the fields given.", key=["slug"]
     )
-    async def update_team(self, info: GraphQLInfo, input: UpdateTeamInput) -> TeamType | None:
-        team = await write(info, input, service.update_team, key=["slug"], data=TeamUpdate)
-        return node(TeamType, team)
-
-    @strawberry.mutation(
-        extensions=[Requires(TEAMS, "write")],
-        description="Archive a team that owns no live products.",
+    archive_team = TEAM.mutation(
+        ArchiveTeamInput,
+        service.archive_team,
+        "Archive a team that owns no live products.",
+        key=["slug"],
     )
-    async def archive_team(self, info: GraphQLInfo, input: ArchiveTeamInput) -> TeamType | None:
-        return node(TeamType, await write(info, input, service.archive_team, key=["slug"]))
-
-    @strawberry.mutation(
-        extensions=[Requires(TEAMS, "write")], description="Put a person on a team."
+    add_team_member = MEMBER.mutation(
+        AddTeamMemberInput, service.add_member, "Put a person on a team.", key=["team"]
     )
-    async def add_team_member(
-        self, info: GraphQLInfo, input: AddTeamMemberInput
-    ) -> MembershipType | None:
-        membership = await write(
-            info, input, service.add_member, key=["team"], data=MembershipCreate
-        )
-        return node(MembershipType, membership)
-
-    @strawberry.mutation(
-        extensions=[Requires(TEAMS, "write")],
-        description="Change a current member's role or allocation.",
+    update_team_member = MEMBER.mutation(
+        UpdateTeamMemberInput,
+        service.update_member,
+        "Change a current member's role or allocation.",
+        key=["team", "person_id"],
     )
-    async def update_team_member(
-        self, info: GraphQLInfo, input: UpdateTeamMemberInput
-    ) -> MembershipType | None:
-        membership = await write(
-            info, input, service.update_member, key=["team", "person_id"], data=MembershipUpdate
-        )
-        return node(MembershipType, membership)
-
-    @strawberry.mutation(
-        extensions=[Requires(TEAMS, "write")],
-        description="End a person's membership today; history keeps it.",
+    end_team_membership = MEMBER.mutation(
+        EndTeamMembershipInput,
+        service.end_member,
+        "End a person's membership today; history keeps it.",
+        key=["team", "person_id"],
     )
-    async def end_team_membership(
-        self, info: GraphQLInfo, input: EndTeamMembershipInput
-    ) -> MembershipType | None:
-        membership = await write(info, input, service.end_member, key=["team", "person_id"])
-        return node(MembershipType, membership)

@@ -11,14 +11,13 @@ from api.audit.rest import history_page
 from api.core.access import PrincipalDep
 from api.core.db import SessionDep
 from api.core.fields import read_as
-from api.core.pagination import DEFAULT_LIMIT, Page
+from api.core.pagination import Page
 from api.core.resource import Resource
 from api.core.rest import (
     NESTED_LIST_PROBLEMS,
-    Cursor,
     IncludeArchived,
-    Limit,
     Org,
+    PagingDep,
     TeamSlug,
     TextQuery,
     absent_or,
@@ -41,12 +40,9 @@ from api.teams.schemas import (
     MembershipAdded,
     MembershipCreate,
     MembershipRead,
-    MembershipUpdate,
     RosterFilter,
-    TeamCreate,
     TeamRead,
     TeamsFilter,
-    TeamUpdate,
 )
 
 
@@ -66,12 +62,7 @@ def member_read(membership: Membership) -> MembershipRead:
 
 
 TEAM = Resource(
-    TEAMS,
-    path="/{slug:str}",
-    key={"slug": TeamSlug},
-    read=TeamRead.model_validate,
-    shows=TeamRead,
-    address=lambda team: {"slug": team.slug},
+    TEAMS, "Team", "/{slug:str}", {"slug": TeamSlug}, TeamRead.model_validate, shows=TeamRead
 )
 
 
@@ -79,8 +70,7 @@ TEAM = Resource(
 async def list_teams(
     session: SessionDep,
     principal: PrincipalDep,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    paging: PagingDep,
     org: Org = None,
     q: TextQuery = None,
     health: Annotated[
@@ -100,51 +90,31 @@ async def list_teams(
         health=choice(HealthStatus, health, field="health"),
         include_archived=include_archived,
     )
-    window = await service.list_teams(session, filters=filters, cursor=cursor, limit=limit)
+    window = await service.list_teams(session, filters=filters, principal=principal, paging=paging)
     return window.page(TeamRead.model_validate)
 
 
-create_team = TEAM.create(
-    "createTeam",
-    service.create_team,
-    data=TeamCreate,
-    located_by="getTeam",
-    summary="Create a team",
-    doc="Create a team; the slug must be new.",
-)
-get_team = TEAM.get(
-    "getTeam",
-    service.read_team,
-    summary="Get a team",
-    doc="One team, with an ETag for conditional writes.",
-)
-update_team = TEAM.update(
-    "updateTeam",
-    service.update_team,
-    data=TeamUpdate,
-    summary="Change a team",
-    doc="Change the fields sent; `If-Match` makes it conditional (412 when stale).",
-)
+create_team = TEAM.create(service.create_team, "Create a team; the slug must be new.")
+get_team = TEAM.get(service.read_team)
+update_team = TEAM.update(service.update_team)
 archive_team = TEAM.archive(
-    "archiveTeam",
     service.archive_team,
-    summary="Archive a team",
     doc="Archive a team that owns no live products; its roster history stays.",
 )
 team_history = TEAM.history(
-    "listTeamHistory",
     service.read_team,
     history_page,
-    policy=HISTORY,
-    summary="A team's audit history, roster included",
-    doc="Every change of the team and of its memberships, with who made it.",
+    HISTORY,
+    "A team's audit history, roster included",
+    "Every change of the team and of its memberships, with who made it.",
 )
 
 MEMBER = Resource(
     TEAMS,
-    path="/{person_id:uuid}",
-    key={"slug": TeamSlug, "person_id": FromPath[uuid.UUID]},
-    read=member_read,
+    "TeamMember",
+    "/{person_id:uuid}",
+    {"slug": TeamSlug, "person_id": FromPath[uuid.UUID]},
+    member_read,
 )
 
 
@@ -155,8 +125,7 @@ async def list_members(
     session: SessionDep,
     principal: PrincipalDep,
     slug: TeamSlug,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    paging: PagingDep,
     at: Annotated[
         str | None,
         Parameter(
@@ -171,7 +140,7 @@ async def list_members(
     """Current members by default; `at` gives the roster on a past day."""
     roster = RosterFilter(at=day(at, field="at"), include_ended=include_ended)
     team, window = await service.list_members(
-        session, slug, roster=roster, cursor=cursor, limit=limit
+        session, slug, roster=roster, principal=principal, paging=paging
     )
     return window.page(lambda row: membership_read(row, team.slug))
 
@@ -205,23 +174,20 @@ async def add_member(
 
 
 get_member = MEMBER.get(
-    "getTeamMember",
     service.read_member,
-    summary="Get a current membership",
-    doc="A person's current membership of the team.",
+    "Get a current membership",
+    "A person's current membership of the team.",
 )
 update_member = MEMBER.update(
-    "updateTeamMember",
     service.update_member,
-    data=MembershipUpdate,
-    summary="Change a membership",
-    doc="Change a current member's role or allocation.",
+    "Change a membership",
+    "Change a current member's role or allocation.",
 )
 end_member = MEMBER.archive(
-    "endTeamMembership",
     service.end_member,
-    summary="End a membership",
-    doc="End the person's membership today; it stays in the roster's history.",
+    "End a membership",
+    "End the person's membership today; it stays in the roster's history.",
+    operation_id="endTeamMembership",
 )
 
 ROUTES = Router(

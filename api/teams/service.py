@@ -13,7 +13,7 @@ from api.core.access import ARCHIVED_PERSON, Principal
 from api.core.db import folded, relation, text_search, utcnow
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
 from api.core.hooks import Hook
-from api.core.pagination import Window, count_rows, fetch_window
+from api.core.pagination import Paging, Window, count_rows, fetch_window
 from api.core.policy import Scope
 from api.core.writes import Precondition, apply_changes, check_if_match, flush, stamp
 from api.people.models import Person
@@ -56,15 +56,21 @@ async def _filtered(session: AsyncSession, filters: TeamsFilter) -> Select[Team]
 
 
 async def list_teams(
-    session: AsyncSession, *, filters: TeamsFilter, cursor: str | None, limit: int
+    session: AsyncSession,
+    *,
+    filters: TeamsFilter,
+    principal: Principal,
+    paging: Paging,
 ) -> Window[Team]:
     """One page of teams matching the filters, oldest first."""
+    TEAMS.check(principal, "read")
     statement = await _filtered(session, filters)
-    return await fetch_window(session, statement, Team.id, cursor=cursor, limit=limit)
+    return await fetch_window(session, statement, Team.id, paging)
 
 
-async def count_teams(session: AsyncSession, *, filters: TeamsFilter) -> int:
+async def count_teams(session: AsyncSession, *, filters: TeamsFilter, principal: Principal) -> int:
     """How many teams match the filters."""
+    TEAMS.check(principal, "read")
     return await count_rows(session, await _filtered(session, filters))
 
 
@@ -176,20 +182,14 @@ def _roster(team: Team, roster: RosterFilter) -> Select[Membership]:
 
 
 async def list_members(
-    session: AsyncSession,
-    slug: str,
-    *,
-    roster: RosterFilter,
-    cursor: str | None,
-    limit: int,
+    session: AsyncSession, slug: str, *, roster: RosterFilter, principal: Principal, paging: Paging
 ) -> tuple[Team, Window[Membership]]:
     """A team's members on a day (today by default), or every stint it ever had."""
+    TEAMS.check(principal, "read")
     if roster.at is not None and roster.at > today():
         raise InvalidInput.field("at", "must not be in the future")
     team = await get_team(session, slug)
-    window = await fetch_window(
-        session, _roster(team, roster), Membership.id, cursor=cursor, limit=limit
-    )
+    window = await fetch_window(session, _roster(team, roster), Membership.id, paging)
     return team, window
 
 

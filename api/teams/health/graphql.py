@@ -15,13 +15,11 @@ from api.teams.health import exceptions, guideline
 from api.teams.health.models import HealthStatus
 from api.teams.health.schemas import (
     GuidelineRead,
-    GuidelineValues,
     HealthPoint,
     HealthWarning,
     JobFamilyCount,
     OverAllocatedMember,
     RoleCount,
-    SizeExceptionCreate,
     SizeExceptionRead,
     TeamHealth,
 )
@@ -157,7 +155,7 @@ class RosterMutation:
     async def set_team_size_guideline(
         self, info: GraphQLInfo, input: SetTeamSizeGuidelineInput
     ) -> GuidelineType | None:
-        saved = await write(info, input, guideline.set_guideline, data=GuidelineValues)
+        saved = await write(info, input, guideline.set_guideline)
         return from_read(GuidelineType, guideline.guideline_read(saved))
 
     @strawberry.mutation(
@@ -167,9 +165,7 @@ class RosterMutation:
     async def grant_team_size_exception(
         self, info: GraphQLInfo, input: GrantTeamSizeExceptionInput
     ) -> SizeExceptionType | None:
-        granted = await write(
-            info, input, exceptions.grant_exception, key=["team"], data=SizeExceptionCreate
-        )
+        granted = await write(info, input, exceptions.grant_exception, key=["team"])
         return from_read(SizeExceptionType, granted.read())
 
     @strawberry.mutation(
