@@ -50,11 +50,7 @@ def _audit_filtered(filters: AuditFilter) -> Select[AuditEvent]:
 
 
 async def list_audit_events(
-    session: AsyncSession,
-    *,
-    filters: AuditFilter,
-    principal: Principal,
-    paging: Paging,
+    session: AsyncSession, *, filters: AuditFilter, principal: Principal, paging: Paging
 ) -> Window[AuditEvent]:
     """One page of the audit trail, oldest first."""
     AUDIT.check(principal, "read")
@@ -72,11 +68,7 @@ async def count_audit_events(
 
 
 async def list_history(
-    session: AsyncSession,
-    record_id: uuid.UUID,
-    *,
-    principal: Principal,
-    paging: Paging,
+    session: AsyncSession, record_id: uuid.UUID, *, principal: Principal, paging: Paging
 ) -> Window[AuditEvent]:
     """One page of a record's history (a team's includes its roster's), oldest first, for a
     caller who has been let see the record."""

@@ -54,11 +54,23 @@ class FieldError:
 
 
 class PizzaboxError(Exception):
-    """Base of every error a service raises on purpose; never an HTTP exception."""
+    """Base of every error a service raises on purpose; never an HTTP exception.
+
+    A kind of error says its HTTP status, GraphQL code and problem slug where it is declared:
+    `class NotFound(PizzaboxError, status=404, code="NOT_FOUND", slug="not-found")`.
+    """
 
     status: ClassVar[int] = 400
     code: ClassVar[str] = "BAD_USER_INPUT"
     slug: ClassVar[str] = "bad-request"
+
+    def __init_subclass__(
+        cls, *, status: int | None = None, code: str | None = None, slug: str | None = None
+    ) -> None:
+        super().__init_subclass__()
+        cls.status = status or cls.status
+        cls.code = code or cls.code
+        cls.slug = slug or cls.slug
 
     def __init__(self, detail: str, errors: Sequence[FieldError] = ()) -> None:
         super().__init__(detail)
@@ -68,11 +80,8 @@ class PizzaboxError(Exception):
         self.headers: dict[str, str] = {}
 
 
-class InvalidInput(PizzaboxError):
+class InvalidInput(PizzaboxError, status=422, slug="invalid-input"):
     """Input that is well-formed but breaks a rule; names the field."""
-
-    status = 422
-    slug = "invalid-input"
 
     @classmethod
     def field(cls, field: str, message: str) -> "InvalidInput":
@@ -80,51 +89,28 @@ class InvalidInput(PizzaboxError):
         return cls(f"{field}: {message}", [FieldError(field, message)])
 
 
-class BadRequest(InvalidInput):
+class BadRequest(InvalidInput, status=400, slug="bad-request"):
     """Input that cannot be read at all: bad JSON, a cursor that is not ours."""
 
-    status = 400
-    slug = "bad-request"
 
-
-class NotFound(PizzaboxError):
+class NotFound(PizzaboxError, status=404, code="NOT_FOUND", slug="not-found"):
     """The record does not exist (or the caller may not know that it does)."""
 
-    status = 404
-    code = "NOT_FOUND"
-    slug = "not-found"
 
-
-class Conflict(PizzaboxError):
+class Conflict(PizzaboxError, status=409, code="CONFLICT", slug="conflict"):
     """A duplicate, or a change the record's state does not allow."""
 
-    status = 409
-    code = "CONFLICT"
-    slug = "conflict"
 
-
-class PreconditionFailed(PizzaboxError):
+class PreconditionFailed(PizzaboxError, status=412, code="CONFLICT", slug="precondition-failed"):
     """The record changed since the client read it (`If-Match` no longer matches)."""
 
-    status = 412
-    code = "CONFLICT"
-    slug = "precondition-failed"
 
-
-class Unauthenticated(PizzaboxError):
+class Unauthenticated(PizzaboxError, status=401, code="UNAUTHENTICATED", slug="unauthenticated"):
     """No usable credentials."""
 
-    status = 401
-    code = "UNAUTHENTICATED"
-    slug = "unauthenticated"
 
-
-class PermissionDenied(PizzaboxError):
+class PermissionDenied(PizzaboxError, status=403, code="FORBIDDEN", slug="forbidden"):
     """A known caller without the right to do this."""
-
-    status = 403
-    code = "FORBIDDEN"
-    slug = "forbidden"
 
 
 @dataclass(frozen=True)
@@ -195,26 +181,23 @@ def problem_of(exc: Exception) -> Problem:
         case IntegrityError():
             # Services check uniqueness first; this catches the race between two instances.
             logger.info("integrity error mapped to 409: %s", exc.orig)
-            return Problem(
-                409,
-                "conflict",
-                "the change conflicts with another record (a duplicate or a missing reference)",
+            return problem_of(
+                Conflict(
+                    "the change conflicts with another record (a duplicate or a missing reference)"
+                )
             )
         case DataError():
             # The database refused a value the API let through (PostgreSQL cannot store NUL in
             # text, for one): the input is at fault, so say so instead of answering 500.
             logger.info("data error mapped to 422: %s", exc.orig)
-            return Problem(
-                422,
-                "invalid-input",
-                "a value cannot be stored or compared (for example, it holds a NUL character)",
-                [{"field": "input", "message": "holds a value the database cannot store"}],
-            )
+            stored = "a value cannot be stored or compared (for example, it holds a NUL character)"
+            unstorable = FieldError("input", "holds a value the database cannot store")
+            return problem_of(InvalidInput(stored, [unstorable]))
         case StaleDataError():
-            return Problem(
-                412,
-                "precondition-failed",
-                "the record was changed by someone else; read it again and retry",
+            return problem_of(
+                PreconditionFailed(
+                    "the record was changed by someone else; read it again and retry"
+                )
             )
         case OperationalError() if is_lock_timeout(exc):
             logger.warning("database lock wait timed out")
@@ -225,12 +208,8 @@ def problem_of(exc: Exception) -> Problem:
                 headers={"Retry-After": "1"},
             )
         case RecursionError() if _too_deep(exc):
-            return Problem(
-                400,
-                "bad-request",
-                "the JSON body is nested too deeply",
-                [{"field": "body", "message": "is nested too deeply"}],
-            )
+            too_deep = FieldError("body", "is nested too deeply")
+            return problem_of(BadRequest("the JSON body is nested too deeply", [too_deep]))
     logger.error("unhandled error", exc_info=exc)
     return Problem(
         500,

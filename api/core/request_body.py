@@ -16,12 +16,8 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
 }
 
 
-class UnsupportedMediaType(PizzaboxError):
+class UnsupportedMediaType(PizzaboxError, status=415, slug="unsupported-media-type"):
     """A body in a format the API does not read."""
-
-    status = 415
-    code = "BAD_USER_INPUT"
-    slug = "unsupported-media-type"
 
     def __init__(self, detail: str, accepted: tuple[str, ...], method: str) -> None:
         super().__init__(detail, [FieldError("Content-Type", f"must be {' or '.join(accepted)}")])

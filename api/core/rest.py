@@ -230,11 +230,11 @@ UPDATE_PROBLEMS = problems(404, 409, 412, 413, 415, 422)
 ARCHIVE_PROBLEMS = problems(404, 409, 412, 422)
 
 
-# The five routes a record's REST face has, each declared once with its guard, its problems and
-# its headers: a domain names the path, the operation, the policy and a summary.
+# The routes a record's REST face has, each declared once with its guard, its problems and its
+# headers: a domain names the path, the operation, the policy and a summary.
 
 
-def _route(
+def guarded(
     method: Callable[..., HTTPRouteHandler],
     path: str,
     operation_id: str,
@@ -245,14 +245,10 @@ def _route(
     responses: Mapping[int, ResponseSpec],
     **options: Any,
 ) -> HTTPRouteHandler:
-    return method(
-        path,
-        operation_id=operation_id,
-        guards=[allow(policy, verb)],
-        summary=summary,
-        responses=dict(responses),
-        **options,
-    )
+    """A route that `policy` lets only a caller who may `verb` reach, documented with the
+    problems it can answer."""
+    options.update(operation_id=operation_id, summary=summary, responses=dict(responses))
+    return method(path, guards=[allow(policy, verb)], **options)
 
 
 def list_route(
@@ -266,16 +262,9 @@ def list_route(
     **options: Any,
 ) -> HTTPRouteHandler:
     """`GET` a page of records; the handler takes the page asked for as `paging: PagingDep`."""
-    return _route(
-        get,
-        path,
-        operation_id,
-        policy,
-        verb,
-        summary=summary,
-        responses=responses,
-        dependencies={"paging": Provide(provide_paging, sync_to_thread=False)},
-        **options,
+    options["dependencies"] = {"paging": Provide(provide_paging, sync_to_thread=False)}
+    return guarded(
+        get, path, operation_id, policy, verb, summary=summary, responses=responses, **options
     )
 
 
@@ -283,17 +272,9 @@ def read_route(
     path: str, operation_id: str, policy: Policy, *, summary: str, **options: Any
 ) -> HTTPRouteHandler:
     """`GET` one record with its ETag; named by its operation, so a 201 can point at it."""
-    return _route(
-        get,
-        path,
-        operation_id,
-        policy,
-        "read",
-        summary=summary,
-        responses=READ_PROBLEMS,
-        name=operation_id,
-        response_headers=[ETAG],
-        **options,
+    options.update(name=operation_id, response_headers=[ETAG])
+    return guarded(
+        get, path, operation_id, policy, "read", summary=summary, responses=READ_PROBLEMS, **options
     )
 
 
@@ -308,17 +289,9 @@ def create_route(
     **options: Any,
 ) -> HTTPRouteHandler:
     """`POST` a new record: 201 with its `Location` and ETag."""
-    headers = created_headers()
-    return _route(
-        post,
-        path,
-        operation_id,
-        policy,
-        verb,
-        summary=summary,
-        responses=responses,
-        response_headers=headers,
-        **options,
+    options["response_headers"] = created_headers()
+    return guarded(
+        post, path, operation_id, policy, verb, summary=summary, responses=responses, **options
     )
 
 
@@ -326,15 +299,17 @@ def update_route(
     path: str, operation_id: str, policy: Policy, *, summary: str, verb: str = "write"
 ) -> HTTPRouteHandler:
     """`PATCH` some of a record's fields, conditional on `If-Match`."""
-    return _route(
+    headers = [ETAG]
+    responses = UPDATE_PROBLEMS
+    return guarded(
         patch,
         path,
         operation_id,
         policy,
         verb,
         summary=summary,
-        responses=UPDATE_PROBLEMS,
-        response_headers=[ETAG],
+        responses=responses,
+        response_headers=headers,
     )
 
 
@@ -342,6 +317,6 @@ def archive_route(
     path: str, operation_id: str, policy: Policy, *, summary: str, verb: str = "write"
 ) -> HTTPRouteHandler:
     """`DELETE` a record: archive it (204), never destroy it."""
-    return _route(
+    return guarded(
         delete, path, operation_id, policy, verb, summary=summary, responses=ARCHIVE_PROBLEMS
     )

@@ -181,11 +181,7 @@ async def get_token(session: AsyncSession, token_id: uuid.UUID) -> ApiToken:
 
 
 async def list_tokens(
-    session: AsyncSession,
-    *,
-    include_revoked: bool,
-    principal: Principal,
-    paging: Paging,
+    session: AsyncSession, *, include_revoked: bool, principal: Principal, paging: Paging
 ) -> Window[ApiToken]:
     """One page of tokens, oldest first; reading them is recorded as sensitive access."""
     TOKENS.check(principal, "manage")

@@ -75,11 +75,7 @@ def _filtered(filters: PeopleFilter) -> Select[Person]:
 
 
 async def list_people(
-    session: AsyncSession,
-    *,
-    filters: PeopleFilter,
-    principal: Principal,
-    paging: Paging,
+    session: AsyncSession, *, filters: PeopleFilter, principal: Principal, paging: Paging
 ) -> Window[Person]:
     """One page of people matching the filters, oldest first."""
     PEOPLE.check(principal, "read")

@@ -79,11 +79,7 @@ def _filtered(filters: ProductsFilter, principal: Principal) -> Select[Product]:
 
 
 async def list_products(
-    session: AsyncSession,
-    *,
-    filters: ProductsFilter,
-    principal: Principal,
-    paging: Paging,
+    session: AsyncSession, *, filters: ProductsFilter, principal: Principal, paging: Paging
 ) -> Window[Product]:
     """One page of the products the caller may see that match the filters, oldest first."""
     statement = _filtered(filters, principal)

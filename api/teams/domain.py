@@ -3,12 +3,12 @@
 from api.core.domain import Domain
 from api.teams.graphql import TeamsMutation, TeamsQuery
 from api.teams.health.graphql import RosterMutation, RosterQuery
-from api.teams.health.rest import GuidelineController, TeamHealthController
+from api.teams.health.rest import GUIDELINE_ROUTES, HEALTH_ROUTES
 from api.teams.rest import ROUTES
 
 DOMAIN = Domain(
     "teams",
-    routes=[ROUTES, GuidelineController, TeamHealthController],
+    routes=[ROUTES, GUIDELINE_ROUTES, HEALTH_ROUTES],
     queries=[TeamsQuery, RosterQuery],
     mutations=[TeamsMutation, RosterMutation],
 )

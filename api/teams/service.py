@@ -56,11 +56,7 @@ async def _filtered(session: AsyncSession, filters: TeamsFilter) -> Select[Team]
 
 
 async def list_teams(
-    session: AsyncSession,
-    *,
-    filters: TeamsFilter,
-    principal: Principal,
-    paging: Paging,
+    session: AsyncSession, *, filters: TeamsFilter, principal: Principal, paging: Paging
 ) -> Window[Team]:
     """One page of teams matching the filters, oldest first."""
     TEAMS.check(principal, "read")

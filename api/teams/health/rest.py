@@ -3,12 +3,11 @@ and size exception under /api/v1/teams/{slug}."""
 
 from typing import Annotated
 
-from litestar import Controller, Response, get, put
+from litestar import Response, Router, get, put
 from litestar.params import JSONBody, Parameter
 
 from api.core.access import PrincipalDep
 from api.core.db import SessionDep
-from api.core.policy import allow
 from api.core.rest import (
     READ_PROBLEMS,
     UPDATE_PROBLEMS,
@@ -17,6 +16,7 @@ from api.core.rest import (
     absent_or,
     archive_route,
     day,
+    guarded,
     problems,
     versioned,
 )
@@ -33,137 +33,148 @@ from api.teams.health.schemas import (
 from api.teams.policy import SETTINGS, SIZE_EXCEPTIONS, TEAMS
 
 
-class GuidelineController(Controller):
-    """The org-wide team-size guideline."""
+@guarded(
+    get,
+    "/",
+    "getTeamSizeGuideline",
+    TEAMS,
+    "read",
+    summary="The team-size guideline",
+    responses=problems(),
+)
+async def get_guideline(session: SessionDep) -> Response[GuidelineRead]:
+    """The guideline in force (the defaults until an admin sets it)."""
+    current = await guideline.get_guideline(session)
+    headers = {"ETag": etag(current.row)} if current.row else {}
+    return Response(guideline.guideline_read(current), headers=headers)
 
-    path = "/guidelines/team-size"
-    tags = ("roster health",)
 
-    @get(
-        "/",
-        operation_id="getTeamSizeGuideline",
-        guards=[allow(TEAMS, "read")],
-        summary="The team-size guideline",
-        responses=problems(),
+@guarded(
+    put,
+    "/",
+    "setTeamSizeGuideline",
+    SETTINGS,
+    "manage",
+    summary="Set the team-size guideline",
+    responses=problems(409, 412, 413, 415, 422),
+)
+async def set_guideline(
+    session: SessionDep,
+    principal: PrincipalDep,
+    data: JSONBody[GuidelineValues],
+    if_match: IfMatch = None,
+) -> Response[GuidelineRead]:
+    """Replace the guideline; its numbers must be in order. Admins only."""
+    saved = await guideline.set_guideline(
+        session, data=data, if_match=if_match, principal=principal
     )
-    async def get_guideline(self, session: SessionDep) -> Response[GuidelineRead]:
-        """The guideline in force (the defaults until an admin sets it)."""
-        current = await guideline.get_guideline(session)
-        headers = {"ETag": etag(current.row)} if current.row else {}
-        return Response(guideline.guideline_read(current), headers=headers)
+    assert saved.row is not None
+    return versioned(guideline.guideline_read(saved), saved.row)
 
-    @put(
-        "/",
-        operation_id="setTeamSizeGuideline",
-        guards=[allow(SETTINGS, "manage")],
-        summary="Set the team-size guideline",
-        responses=problems(409, 412, 413, 415, 422),
+
+At = Annotated[
+    str | None,
+    Parameter(
+        description="A past day (YYYY-MM-DD); today when left out",
+        schema_extra=absent_or(format="date"),
+    ),
+]
+
+
+@guarded(
+    get,
+    "/health",
+    "getTeamHealth",
+    TEAMS,
+    "read",
+    summary="A team's roster health",
+    responses=READ_PROBLEMS,
+)
+async def team_health(session: SessionDep, slug: TeamSlug, at: At = None) -> TeamHealth:
+    """Headcount, FTE, status against the guideline, communication paths, home orgs,
+    job-family and role mix, over-allocated members, and plain-language warnings."""
+    return await health.team_health(session, slug, on=day(at, field="at"))
+
+
+@guarded(
+    get,
+    "/health/history",
+    "getTeamHealthHistory",
+    TEAMS,
+    "read",
+    summary="A team's size and status over time",
+    responses=READ_PROBLEMS,
+)
+async def health_history(session: SessionDep, slug: TeamSlug) -> list[HealthPoint]:
+    """One point for each day the team's size, FTE, status or limit changed, oldest first."""
+    return await health.health_history(session, slug)
+
+
+@guarded(
+    get,
+    "/size-exception",
+    "getTeamSizeException",
+    TEAMS,
+    "read",
+    summary="A team's size exception",
+    responses=READ_PROBLEMS,
+)
+async def get_exception(session: SessionDep, slug: TeamSlug) -> Response[SizeExceptionRead]:
+    """The exception in force; 404 when the team has none."""
+    current = await exceptions.get_exception(session, slug)
+    return versioned(current.read(), current.record)
+
+
+@guarded(
+    put,
+    "/size-exception",
+    "grantTeamSizeException",
+    SIZE_EXCEPTIONS,
+    "grant",
+    summary="Grant a team a size exception",
+    responses=UPDATE_PROBLEMS,
+)
+async def grant_exception(
+    session: SessionDep,
+    principal: PrincipalDep,
+    slug: TeamSlug,
+    data: JSONBody[SizeExceptionCreate],
+    if_match: IfMatch = None,
+) -> Response[SizeExceptionRead]:
+    """Give the team its own maximum, with a justification and an optional expiry; any
+    previous exception is withdrawn and kept as history. Admins only."""
+    granted = await exceptions.grant_exception(
+        session, slug, data=data, if_match=if_match, principal=principal
     )
-    async def set_guideline(
-        self,
-        session: SessionDep,
-        principal: PrincipalDep,
-        data: JSONBody[GuidelineValues],
-        if_match: IfMatch = None,
-    ) -> Response[GuidelineRead]:
-        """Replace the guideline; its numbers must be in order. Admins only."""
-        saved = await guideline.set_guideline(
-            session, data=data, if_match=if_match, principal=principal
-        )
-        assert saved.row is not None
-        return versioned(guideline.guideline_read(saved), saved.row)
+    return versioned(granted.read(), granted.record)
 
 
-class TeamHealthController(Controller):
-    """A team's roster health and its size exception."""
+@archive_route(
+    "/size-exception",
+    "withdrawTeamSizeException",
+    SIZE_EXCEPTIONS,
+    summary="Withdraw a team's size exception",
+    verb="grant",
+)
+async def withdraw_exception(
+    session: SessionDep, principal: PrincipalDep, slug: TeamSlug, if_match: IfMatch = None
+) -> None:
+    """The org-wide guideline applies to the team again at once; the exception stays as
+    history. Admins only."""
+    await exceptions.withdraw_exception(session, slug, if_match=if_match, principal=principal)
 
-    path = "/teams/{slug:str}"
-    tags = ("roster health",)
 
-    @get(
-        "/health",
-        operation_id="getTeamHealth",
-        guards=[allow(TEAMS, "read")],
-        summary="A team's roster health",
-        responses=READ_PROBLEMS,
-    )
-    async def health(
-        self,
-        session: SessionDep,
-        slug: TeamSlug,
-        at: Annotated[
-            str | None,
-            Parameter(
-                description="A past day (YYYY-MM-DD); today when left out",
-                schema_extra=absent_or(format="date"),
-            ),
-        ] = None,
-    ) -> TeamHealth:
-        """Headcount, FTE, status against the guideline, communication paths, home orgs,
-        job-family and role mix, over-allocated members, and plain-language warnings."""
-        return await health.team_health(session, slug, on=day(at, field="at"))
-
-    @get(
-        "/health/history",
-        operation_id="getTeamHealthHistory",
-        guards=[allow(TEAMS, "read")],
-        summary="A team's size and status over time",
-        responses=READ_PROBLEMS,
-    )
-    async def health_history(self, session: SessionDep, slug: TeamSlug) -> list[HealthPoint]:
-        """One point for each day the team's size, FTE, status or limit changed, oldest first."""
-        return await health.health_history(session, slug)
-
-    @get(
-        "/size-exception",
-        operation_id="getTeamSizeException",
-        guards=[allow(TEAMS, "read")],
-        summary="A team's size exception",
-        responses=READ_PROBLEMS,
-    )
-    async def get_exception(
-        self, session: SessionDep, slug: TeamSlug
-    ) -> Response[SizeExceptionRead]:
-        """The exception in force; 404 when the team has none."""
-        current = await exceptions.get_exception(session, slug)
-        return versioned(current.read(), current.record)
-
-    @put(
-        "/size-exception",
-        operation_id="grantTeamSizeException",
-        guards=[allow(SIZE_EXCEPTIONS, "grant")],
-        summary="Grant a team a size exception",
-        responses=UPDATE_PROBLEMS,
-    )
-    async def grant_exception(
-        self,
-        session: SessionDep,
-        principal: PrincipalDep,
-        slug: TeamSlug,
-        data: JSONBody[SizeExceptionCreate],
-        if_match: IfMatch = None,
-    ) -> Response[SizeExceptionRead]:
-        """Give the team its own maximum, with a justification and an optional expiry; any
-        previous exception is withdrawn and kept as history. Admins only."""
-        granted = await exceptions.grant_exception(
-            session, slug, data=data, if_match=if_match, principal=principal
-        )
-        return versioned(granted.read(), granted.record)
-
-    @archive_route(
-        "/size-exception",
-        "withdrawTeamSizeException",
-        SIZE_EXCEPTIONS,
-        summary="Withdraw a team's size exception",
-        verb="grant",
-    )
-    async def withdraw_exception(
-        self,
-        session: SessionDep,
-        principal: PrincipalDep,
-        slug: TeamSlug,
-        if_match: IfMatch = None,
-    ) -> None:
-        """The org-wide guideline applies to the team again at once; the exception stays as
-        history. Admins only."""
-        await exceptions.withdraw_exception(session, slug, if_match=if_match, principal=principal)
+GUIDELINE_ROUTES = Router(
+    "/guidelines/team-size", tags=["roster health"], route_handlers=[get_guideline, set_guideline]
+)
+HEALTH_ROUTES = Router(
+    "/teams/{slug:str}",
+    tags=["roster health"],
+    route_handlers=[
+        team_health,
+        health_history,
+        get_exception,
+        grant_exception,
+        withdraw_exception,
+    ],
+)
