@@ -4,7 +4,6 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import Parameter
 
 from api.audit import service, verification
 from api.audit.models import AuditKind
@@ -15,14 +14,14 @@ from api.core.db import SessionDep
 from api.core.pagination import Page, Paging
 from api.core.policy import allow
 from api.core.rest import (
-    NO_NUL,
     PagingDep,
-    absent_or,
     choice,
+    choice_of,
     list_route,
     moment,
-    one_of,
     problems,
+    text,
+    when,
 )
 
 
@@ -52,49 +51,23 @@ class AuditEventsController(Controller):
         principal: PrincipalDep,
         paging: PagingDep,
         record_type: Annotated[
-            str | None,
-            Parameter(
-                max_length=32,
-                pattern=NO_NUL,
-                description="e.g. product, team, membership, person, token",
-                schema_extra=absent_or(),
-            ),
+            str | None, text("e.g. product, team, membership, person, token", max_length=32)
         ] = None,
         record_id: Annotated[
             str | None,
-            Parameter(
+            text(
+                "A record's id; a team's also matches its roster's events",
                 max_length=64,
                 pattern=r"^[0-9a-fA-F-]{1,64}$",
-                description="A record's id; a team's also matches its roster's events",
-                schema_extra=absent_or(),
             ),
         ] = None,
         actor: Annotated[
             str | None,
-            Parameter(
-                max_length=200,
-                pattern=NO_NUL,
-                description="Who acted: a person's email or a service token's name",
-                schema_extra=absent_or(),
-            ),
+            text("Who acted: a person's email or a service token's name", max_length=200),
         ] = None,
-        kind: Annotated[
-            str | None, Parameter(description="change or access", schema_extra=one_of(AuditKind))
-        ] = None,
-        since: Annotated[
-            str | None,
-            Parameter(
-                description="Events at or after this time (RFC 3339)",
-                schema_extra=absent_or(format="date-time"),
-            ),
-        ] = None,
-        until: Annotated[
-            str | None,
-            Parameter(
-                description="Events before this time (RFC 3339)",
-                schema_extra=absent_or(format="date-time"),
-            ),
-        ] = None,
+        kind: Annotated[str | None, choice_of(AuditKind, "change or access")] = None,
+        since: Annotated[str | None, when("Events at or after this time (RFC 3339)")] = None,
+        until: Annotated[str | None, when("Events before this time (RFC 3339)")] = None,
     ) -> Page[AuditEventRead]:
         """Audit events, oldest first. They can be read, never changed or deleted."""
         filters = AuditFilter(

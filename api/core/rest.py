@@ -38,6 +38,28 @@ def one_of(enum: type[Enum]) -> dict[str, Any]:
     return absent_or(enum=[member.value for member in enum])
 
 
+def text(description: str, *, max_length: int, pattern: str | None = None) -> Any:
+    """An optional text query parameter, bounded and (by default) free of NUL characters:
+    `q: Annotated[str | None, text("Free text", max_length=200)] = None`."""
+    return Parameter(
+        max_length=max_length,
+        pattern=pattern or NO_NUL,
+        description=description,
+        schema_extra=absent_or(),
+    )
+
+
+def choice_of(enum: type[Enum], description: str) -> Any:
+    """An optional query parameter taking one of `enum`'s values (read with `choice`)."""
+    return Parameter(description=description, schema_extra=one_of(enum))
+
+
+def when(description: str, *, format: str = "date-time") -> Any:
+    """An optional date (`format="date"`) or RFC 3339 time query parameter, read as text (with
+    `day` or `moment`)."""
+    return Parameter(description=description, schema_extra=absent_or(format=format))
+
+
 # Optional enum and date query parameters arrive as text and are read here, not by Litestar:
 # its lax conversion reads the text "null" as None for `Stage | None`, so `?stage=null` would
 # silently mean "any stage" instead of being refused like any other value outside the enum.
@@ -138,24 +160,8 @@ def provide_paging(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Pagin
     return Paging(cursor, limit)
 
 
-TextQuery = Annotated[
-    str | None,
-    Parameter(
-        max_length=200,
-        pattern=NO_NUL,
-        description="Free text, matched case-insensitively",
-        schema_extra=absent_or(),
-    ),
-]
-Org = Annotated[
-    str | None,
-    Parameter(
-        max_length=100,
-        pattern=NO_NUL,
-        description="Org, case-insensitive",
-        schema_extra=absent_or(),
-    ),
-]
+TextQuery = Annotated[str | None, text("Free text, matched case-insensitively", max_length=200)]
+Org = Annotated[str | None, text("Org, case-insensitive", max_length=100)]
 IncludeArchived = Annotated[bool, Parameter(description="Include archived records")]
 IfMatch = Annotated[
     str | None,

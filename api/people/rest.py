@@ -4,7 +4,7 @@ import uuid
 from typing import Annotated
 
 from litestar import Router
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath
 
 from api.core.access import PrincipalDep
 from api.core.db import SessionDep
@@ -16,8 +16,8 @@ from api.core.rest import (
     PagingDep,
     TextQuery,
     choice,
+    choice_of,
     list_route,
-    one_of,
 )
 from api.people import service
 from api.people.models import JobFamily
@@ -41,9 +41,7 @@ async def list_people(
     principal: PrincipalDep,
     paging: PagingDep,
     org: Org = None,
-    job_family: Annotated[
-        str | None, Parameter(description="Job family", schema_extra=one_of(JobFamily))
-    ] = None,
+    job_family: Annotated[str | None, choice_of(JobFamily, "Job family")] = None,
     q: TextQuery = None,
     include_archived: IncludeArchived = False,
 ) -> Page[PersonRead]:

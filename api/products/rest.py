@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from litestar import Router
-from litestar.params import Parameter
 
 from api.audit.policy import HISTORY
 from api.audit.rest import history_page
@@ -14,16 +13,15 @@ from api.core.pagination import Page
 from api.core.resource import Resource
 from api.core.rest import (
     NESTED_LIST_PROBLEMS,
-    NO_NUL,
     IncludeArchived,
     Org,
     PagingDep,
     ProductSlug,
     TextQuery,
-    absent_or,
     choice,
+    choice_of,
     list_route,
-    one_of,
+    text,
 )
 from api.products import service
 from api.products.models import DataClassification, Product, Stage, TrackedField
@@ -48,21 +46,10 @@ async def list_products(
     session: SessionDep,
     principal: PrincipalDep,
     paging: PagingDep,
-    stage: Annotated[
-        str | None, Parameter(description="Lifecycle stage", schema_extra=one_of(Stage))
-    ] = None,
-    team: Annotated[
-        str | None,
-        Parameter(
-            max_length=63,
-            pattern=NO_NUL,
-            description="Owning team's slug",
-            schema_extra=absent_or(),
-        ),
-    ] = None,
+    stage: Annotated[str | None, choice_of(Stage, "Lifecycle stage")] = None,
+    team: Annotated[str | None, text("Owning team's slug", max_length=63)] = None,
     data_classification: Annotated[
-        str | None,
-        Parameter(description="Data classification", schema_extra=one_of(DataClassification)),
+        str | None, choice_of(DataClassification, "Data classification")
     ] = None,
     org: Org = None,
     q: TextQuery = None,
@@ -108,10 +95,7 @@ async def list_changes(
     principal: PrincipalDep,
     slug: ProductSlug,
     paging: PagingDep,
-    field: Annotated[
-        str | None,
-        Parameter(description="Only changes of this field", schema_extra=one_of(TrackedField)),
-    ] = None,
+    field: Annotated[str | None, choice_of(TrackedField, "Only changes of this field")] = None,
 ) -> Page[ProductChangeRead]:
     """Every change of the product's stage and target launch date, with who and when."""
     window = await service.list_changes(

@@ -20,15 +20,15 @@ from api.core.rest import (
     PagingDep,
     TeamSlug,
     TextQuery,
-    absent_or,
     choice,
+    choice_of,
     create_route,
     day,
     list_route,
     location,
-    one_of,
     problems,
     versioned,
+    when,
 )
 from api.people.schemas import PersonRead
 from api.teams import service
@@ -75,10 +75,7 @@ async def list_teams(
     q: TextQuery = None,
     health: Annotated[
         str | None,
-        Parameter(
-            description="Roster health status today (computed for every team in SQL)",
-            schema_extra=one_of(HealthStatus),
-        ),
+        choice_of(HealthStatus, "Roster health status today (computed for every team in SQL)"),
     ] = None,
     include_archived: IncludeArchived = False,
 ) -> Page[TeamRead]:
@@ -127,11 +124,7 @@ async def list_members(
     slug: TeamSlug,
     paging: PagingDep,
     at: Annotated[
-        str | None,
-        Parameter(
-            description="Members on this date (YYYY-MM-DD), today or earlier",
-            schema_extra=absent_or(format="date"),
-        ),
+        str | None, when("Members on this date (YYYY-MM-DD), today or earlier", format="date")
     ] = None,
     include_ended: Annotated[
         bool, Parameter(description="Every stint the team ever had, ended ones too")

@@ -4,7 +4,7 @@ and size exception under /api/v1/teams/{slug}."""
 from typing import Annotated
 
 from litestar import Response, Router, get, put
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody
 
 from api.core.access import PrincipalDep
 from api.core.db import SessionDep
@@ -13,12 +13,12 @@ from api.core.rest import (
     UPDATE_PROBLEMS,
     IfMatch,
     TeamSlug,
-    absent_or,
     archive_route,
     day,
     guarded,
     problems,
     versioned,
+    when,
 )
 from api.core.writes import etag
 from api.teams.health import exceptions, guideline, health
@@ -72,13 +72,7 @@ async def set_guideline(
     return versioned(guideline.guideline_read(saved), saved.row)
 
 
-At = Annotated[
-    str | None,
-    Parameter(
-        description="A past day (YYYY-MM-DD); today when left out",
-        schema_extra=absent_or(format="date"),
-    ),
-]
+At = Annotated[str | None, when("A past day (YYYY-MM-DD); today when left out", format="date")]
 
 
 @guarded(
