@@ -12,6 +12,7 @@ from api.audit.models import AuditEvent
 from api.audit.policy import AUDIT, HISTORY
 from api.audit.schemas import AuditFilter
 from api.core.access import Principal
+from api.core.db import narrowed
 from api.core.errors import InvalidInput
 from api.core.pagination import (
     Paging,
@@ -26,27 +27,18 @@ from api.core.pagination import (
 
 
 def _audit_filtered(filters: AuditFilter) -> Select[AuditEvent]:
-    statement = select(AuditEvent)
-    if filters.record_type:
-        statement = statement.where(col(AuditEvent.record_type) == filters.record_type)
-    if filters.record_id:
-        statement = statement.where(
-            or_(
-                col(AuditEvent.record_id) == filters.record_id,
-                col(AuditEvent.parent_id) == filters.record_id,
-            )
-        )
-    if filters.parent_id:
-        statement = statement.where(col(AuditEvent.parent_id) == filters.parent_id)
-    if filters.actor:
-        statement = statement.where(col(AuditEvent.actor) == filters.actor)
-    if filters.kind:
-        statement = statement.where(col(AuditEvent.kind) == filters.kind)
-    if filters.since:
-        statement = statement.where(col(AuditEvent.created_at) >= filters.since)
-    if filters.until:
-        statement = statement.where(col(AuditEvent.created_at) < filters.until)
-    return statement
+    record, parent, at = col(AuditEvent.record_id), col(AuditEvent.parent_id), AuditEvent.created_at
+    return narrowed(
+        select(AuditEvent),
+        (filters.record_type, col(AuditEvent.record_type)),
+        # A record's own events, and those of the records under it (a team's roster).
+        (filters.record_id, lambda record_id: or_(record == record_id, parent == record_id)),
+        (filters.parent_id, parent),
+        (filters.actor, col(AuditEvent.actor)),
+        (filters.kind, col(AuditEvent.kind)),
+        (filters.since, lambda since: col(at) >= since),
+        (filters.until, lambda until: col(at) < until),
+    )
 
 
 async def list_audit_events(

@@ -3,7 +3,7 @@
 import secrets
 import time
 import uuid
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar, cast
@@ -12,7 +12,7 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from pydantic import SecretStr
-from sqlalchemy import ColumnElement, DateTime, Enum, MetaData, String, event, or_, select
+from sqlalchemy import ColumnElement, DateTime, Enum, MetaData, Select, String, event, or_, select
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -25,7 +25,7 @@ from sqlalchemy.orm import QueryableAttribute, declared_attr
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import Field, SQLModel
 
 from api.core.config import Settings
@@ -173,22 +173,55 @@ def _python_lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
-class folded(FunctionElement[str]):
-    """Lower-cased text for case-insensitive comparison, Unicode-aware on every database."""
+def sql_function(
+    name: str, returns: TypeEngine[Any], doc: str, *, default: str, sqlite: str
+) -> Callable[[Any], ColumnElement[Any]]:
+    """A SQL function written one way for PostgreSQL (`default`) and another for SQLite: each a
+    template in which `{0}` stands for the argument."""
+    kind = type(name, (FunctionElement,), {"type": returns, "name": name, "inherit_cache": True})
+    kind.__doc__ = doc
 
-    type = String()
-    name = "folded"
-    inherit_cache = True
+    def render(template: str) -> Callable[..., str]:
+        def compile_call(element: Any, compiler: SQLCompiler, **kw: Any) -> str:
+            return template.format(compiler.process(element.clauses, **kw))
+
+        return compile_call
+
+    compiles(kind)(render(default))
+    compiles(kind, "sqlite")(render(sqlite))
+    return cast(Callable[[Any], ColumnElement[Any]], kind)
 
 
-@compiles(folded)
-def _folded_default(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"lower({compiler.process(element.clauses, **kw)})"
+folded = sql_function(
+    "folded",
+    String(),
+    "Lower-cased text for case-insensitive comparison, Unicode-aware on every database.",
+    default="lower({0})",
+    sqlite="pz_lower({0})",
+)
 
 
-@compiles(folded, "sqlite")
-def _folded_sqlite(element: folded, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"pz_lower({compiler.process(element.clauses, **kw)})"
+SelectT = TypeVar("SelectT", bound=Select[Any])
+Condition = Callable[[Any], ColumnElement[bool]]
+
+
+def narrowed(statement: SelectT, *filters: tuple[object, Any]) -> SelectT:
+    """`statement` narrowed by each filter a client gave (a value that is not None or empty):
+    to rows whose column (a mapped attribute) equals it, or that meet the condition (a function
+    of the value) made from it."""
+    for value, condition in filters:
+        if value is None or value == "":
+            continue
+        if isinstance(condition, QueryableAttribute):
+            statement = statement.where(condition == value)
+        else:
+            statement = statement.where(condition(value))
+    return statement
+
+
+def same_text(column: Any) -> Condition:
+    """The condition that `column` equals the given text, case-insensitively."""
+    return lambda text: folded(column) == text.lower()
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Any:

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.core.access import Principal
-from api.core.db import by_ids, folded, text_search
+from api.core.db import by_ids, narrowed, same_text, text_search
 from api.core.errors import Conflict, FieldError, NotFound
 from api.core.hooks import Hook
 from api.core.pagination import Paging, Window, count_rows, fetch_window
@@ -65,13 +65,12 @@ def _filtered(filters: PeopleFilter) -> Select[Person]:
     statement = select(Person)
     if not filters.include_archived:
         statement = statement.where(col(Person.archived_at).is_(None))
-    if filters.org:
-        statement = statement.where(folded(col(Person.home_org)) == filters.org.lower())
-    if filters.job_family:
-        statement = statement.where(col(Person.job_family) == filters.job_family)
-    if filters.q:
-        statement = statement.where(text_search(filters.q, col(Person.name), col(Person.email)))
-    return statement
+    return narrowed(
+        statement,
+        (filters.org, same_text(col(Person.home_org))),
+        (filters.job_family, col(Person.job_family)),
+        (filters.q, lambda q: text_search(q, col(Person.name), col(Person.email))),
+    )
 
 
 async def list_people(

@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from sqlmodel import col
 
 from api.core.access import Principal
-from api.core.db import folded, relation, text_search
+from api.core.db import narrowed, relation, same_text, text_search
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from api.core.pagination import Paging, Window, count_rows, fetch_window
 from api.core.writes import Precondition, apply_changes, check_if_match, flush, stamp
@@ -63,19 +63,14 @@ def _filtered(filters: ProductsFilter, principal: Principal) -> Select[Product]:
         statement = statement.where(col(Product.id).in_(visible))
     if not filters.include_archived:
         statement = statement.where(col(Product.archived_at).is_(None))
-    if filters.stage:
-        statement = statement.where(col(Product.stage) == filters.stage)
-    if filters.team:
-        statement = statement.where(col(Team.slug) == filters.team)
-    if filters.data_classification:
-        statement = statement.where(col(Product.data_classification) == filters.data_classification)
-    if filters.org:
-        statement = statement.where(folded(col(Team.org)) == filters.org.lower())
-    if filters.q:
-        statement = statement.where(
-            text_search(filters.q, Product.slug, Product.name, Product.summary)
-        )
-    return statement
+    return narrowed(
+        statement,
+        (filters.stage, col(Product.stage)),
+        (filters.team, col(Team.slug)),
+        (filters.data_classification, col(Product.data_classification)),
+        (filters.org, same_text(col(Team.org))),
+        (filters.q, lambda q: text_search(q, Product.slug, Product.name, Product.summary)),
+    )
 
 
 async def list_products(

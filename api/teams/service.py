@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from sqlmodel import col
 
 from api.core.access import ARCHIVED_PERSON, Principal
-from api.core.db import folded, relation, text_search, utcnow
+from api.core.db import narrowed, relation, same_text, text_search, utcnow
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
 from api.core.hooks import Hook
 from api.core.pagination import Paging, Window, count_rows, fetch_window
@@ -46,13 +46,11 @@ async def _filtered(session: AsyncSession, filters: TeamsFilter) -> Select[Team]
         )
     if not filters.include_archived:
         statement = statement.where(col(Team.archived_at).is_(None))
-    if filters.org:
-        statement = statement.where(folded(col(Team.org)) == filters.org.lower())
-    if filters.q:
-        statement = statement.where(
-            text_search(filters.q, col(Team.slug), col(Team.name), col(Team.mission))
-        )
-    return statement
+    return narrowed(
+        statement,
+        (filters.org, same_text(col(Team.org))),
+        (filters.q, lambda q: text_search(q, col(Team.slug), col(Team.name), col(Team.mission))),
+    )
 
 
 async def list_teams(

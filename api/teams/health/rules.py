@@ -27,12 +27,9 @@ from sqlalchemy import (
     select,
     union,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import col
 
-from api.core.db import UTCDateTime, utcnow
+from api.core.db import UTCDateTime, sql_function, utcnow
 from api.teams.health.guideline import Guideline
 from api.teams.health.models import HealthStatus, TeamSizeException
 from api.teams.models import Membership, Team, active_on
@@ -41,46 +38,25 @@ Day = date | ColumnElement[date]
 Instant = datetime | ColumnElement[datetime]
 
 
-class utc_day(FunctionElement[date]):
-    """The UTC calendar day (the one rosters are kept in) of a stored timestamp."""
-
-    type = Date()
-    name = "utc_day"
-    inherit_cache = True
-
-
-@compiles(utc_day)
-def _utc_day_default(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"CAST(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC' AS DATE)"
-
-
-@compiles(utc_day, "sqlite")
-def _utc_day_sqlite(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"date({compiler.process(element.clauses, **kw)})"
-
-
-class last_moment(FunctionElement[datetime]):
-    """The last microsecond of a UTC calendar day, as a timestamp."""
-
-    type = UTCDateTime()
-    name = "last_moment"
-    inherit_cache = True
-
-
-@compiles(last_moment)
-def _last_moment_default(element: last_moment, compiler: SQLCompiler, **kw: Any) -> str:
-    day = compiler.process(element.clauses, **kw)
-    return (
-        f"((CAST(({day}) AS TIMESTAMP) + INTERVAL '1 day' - INTERVAL '1 microsecond')"
+utc_day = sql_function(
+    "utc_day",
+    Date(),
+    "The UTC calendar day (the one rosters are kept in) of a stored timestamp.",
+    default="CAST(({0}) AT TIME ZONE 'UTC' AS DATE)",
+    sqlite="date({0})",
+)
+# SQLite keeps timestamps as text in this layout (UTCDateTime stores them in UTC), and compares
+# them as text.
+last_moment = sql_function(
+    "last_moment",
+    UTCDateTime(),
+    "The last microsecond of a UTC calendar day, as a timestamp.",
+    default=(
+        "((CAST(({0}) AS TIMESTAMP) + INTERVAL '1 day' - INTERVAL '1 microsecond')"
         " AT TIME ZONE 'UTC')"
-    )
-
-
-@compiles(last_moment, "sqlite")
-def _last_moment_sqlite(element: last_moment, compiler: SQLCompiler, **kw: Any) -> str:
-    # SQLite keeps timestamps as text in this layout (UTCDateTime stores them in UTC), and
-    # compares them as text.
-    return f"(({compiler.process(element.clauses, **kw)}) || ' 23:59:59.999999')"
+    ),
+    sqlite="(({0}) || ' 23:59:59.999999')",
+)
 
 
 def reference_instant(day: Day, *, now: datetime) -> ColumnElement[datetime]:
