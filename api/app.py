@@ -25,7 +25,13 @@ from api.core.middleware import (
     trusted_proxy_middleware,
 )
 from api.core.openapi import ClosedInputSchemaPlugin
-from api.core.rate_limit import FAILED_AUTHENTICATIONS, FailedAuthentications, rate_limit_config
+from api.core.rate_limit import (
+    FAILED_AUTHENTICATIONS,
+    LIMITS_STORE,
+    FailedAuthentications,
+    limit_counters,
+    rate_limit_config,
+)
 from api.core.request_body import BODY_METHODS, check_json_body
 from api.domains import DOMAINS
 from api.graphql_schema import graphql_controller
@@ -98,6 +104,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         security=[{"bearerAuth": []}],
     )
     rate_limit = rate_limit_config(settings)
+    # Both limits count here: in this instance's memory, or in Redis for every instance. A
+    # Litestar store, so the app's lifespan opens it (checking that Redis answers) and closes it.
+    counters = limit_counters(settings)
     # Outermost first: where the request comes from, headers, then who is calling, then how
     # often. (The request id is bound before any of them, by `PizzaboxApp`.)
     middleware: list[Any] = [
@@ -160,9 +169,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Logging is set up by `configure_logging`; Litestar's own set-up would replace the root
         # logger's handlers and level with its own, without the request id.
         logging_config=None,
+        stores={LIMITS_STORE: counters},
         state=State(
             {
-                FAILED_AUTHENTICATIONS: FailedAuthentications(settings.auth_failures_per_minute)
+                FAILED_AUTHENTICATIONS: FailedAuthentications(
+                    counters, settings.auth_failures_per_minute
+                )
                 if settings.auth_failures_per_minute
                 else None
             }

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from api.core.access import Role
+from api.core.counters import MemoryCounters, Tally
 from api.core.middleware import forwarded_client
 from api.core.rate_limit import FailedAuthentications, address_key
 from tests.helpers import API, assert_problem, bearer, issue_token, serving, settings_for
@@ -174,23 +175,43 @@ def test_one_client_is_one_count(address: str, key: str) -> None:
     assert address_key(address) == key
 
 
-def test_the_counter_stays_bounded_and_fast() -> None:
-    now = [0.0]
-    counter = FailedAuthentications(per_minute=3, clock=lambda: now[0])
+async def test_the_counter_stays_bounded_and_fast() -> None:
+    counters = MemoryCounters(max_keys=10_000)
     started = time.monotonic()
-    for number in range(FailedAuthentications.MAX_ADDRESSES + 5_000):
-        counter.attempt(f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}")
+    for number in range(counters.max_keys + 5_000):
+        await counters.add(f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}", 60)
     # Linear: no rebuilding of the whole table per failure once it is large.
     assert time.monotonic() - started < 10
-    assert len(counter._windows) <= FailedAuthentications.MAX_ADDRESSES
-    now[0] = 61.0
-    counter.attempt("192.0.2.1")
-    assert len(counter._windows) == 1
-    for _ in range(2):
-        counter.attempt("192.0.2.1")
-    assert counter.retry_after("192.0.2.1") == 60
-    counter.succeeded("192.0.2.1")
-    assert counter.retry_after("192.0.2.1") == 0
+    assert len(counters._store) == counters.max_keys
+    # The oldest windows were forgotten first.
+    last = counters.max_keys + 4_999
+    assert await counters.read("10.0.0.0") is None
+    assert await counters.read(f"10.{last >> 16 & 255}.{last >> 8 & 255}.{last & 255}") == Tally(
+        count=1, resets_in=60
+    )
+
+
+async def test_a_window_counts_from_its_first_attempt_and_forgives_successes() -> None:
+    failures = FailedAuthentications(MemoryCounters(), per_minute=3)
+    assert await failures.attempt("192.0.2.1") == 0
+    assert await failures.attempt("192.0.2.1") == 0
+    assert await failures.retry_after("192.0.2.1") == 0
+    assert await failures.attempt("192.0.2.1") == 0
+    assert await failures.retry_after("192.0.2.1") == 60
+    # The fourth attempt is one too many; the first success would have been forgiven.
+    assert await failures.attempt("192.0.2.1") == 60
+    assert await failures.retry_after("192.0.2.2") == 0
+    await failures.succeeded("192.0.2.2")
+    assert await failures.retry_after("192.0.2.2") == 0
+
+
+async def test_a_window_ends() -> None:
+    counters = MemoryCounters()
+    assert await counters.add("client", 1) == Tally(count=1, resets_in=1)
+    assert (await counters.add("client", 1)).count == 2  # type: ignore[union-attr]
+    await asyncio.sleep(1.05)
+    assert await counters.read("client") is None
+    assert await counters.add("client", 1) == Tally(count=1, resets_in=1)
 
 
 async def test_guesses_sent_all_at_once_are_limited_too(migrated_database: str) -> None:
