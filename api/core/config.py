@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     redis_url: SecretStr | None = None
     # Prepended to every Redis key Pizzabox writes, so several deployments can share one Redis.
     redis_prefix: str = Field(default="pizzabox", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+    # Prometheus metrics at /metrics.
+    metrics: bool = False
+    # When set, /metrics answers only requests that send it as `Authorization: Bearer …`.
+    metrics_token: SecretStr | None = None
     # Comma-separated addresses or networks (CIDR) of the proxies in front of Pizzabox, whose
     # `X-Forwarded-For` names the client. Empty: the header is ignored, from anyone.
     trusted_proxies: str = ""
@@ -91,7 +95,7 @@ class Settings(BaseSettings):
             raise ValueError("must be at least 32 characters, e.g. from `openssl rand -hex 32`")
         return key
 
-    @field_validator("redis_url", mode="before")
+    @field_validator("redis_url", "metrics_token", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `PIZZABOX_REDIS_URL=` in a compose file or a unit means "not set", not a bad URL.
@@ -105,6 +109,13 @@ class Settings(BaseSettings):
         ):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return url
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_token(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and len(token.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters, e.g. from `openssl rand -hex 32`")
+        return token
 
     @property
     def cors_origin_list(self) -> list[str]:
