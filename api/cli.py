@@ -1,14 +1,19 @@
 """The `pizzabox` command: serve the API, manage the database, export the contract files."""
 
 import asyncio
+import math
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TypeVar
 
 import click
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
+from click.core import ParameterSource
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -73,11 +78,50 @@ def main() -> None:
     """Pizzabox: products, their two-pizza teams, and whether each is safe to launch."""
 
 
+def cpu_count() -> int:
+    """The CPUs this process may use: those it may run on, fewer when a container's CPU quota
+    (cgroup v2 `cpu.max`) allows less than that."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpus = cpus or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass  # no cgroup v2 here, or no quota: the CPUs above are the limit
+    return cpus
+
+
+def _worker_count(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    """`--workers`: a number of worker processes, at least 1, or `auto`: one per CPU."""
+    if value.strip().lower() == "auto":
+        return cpu_count()
+    source = ctx.get_parameter_source(param.name or "")
+    given = f"{value!r}" + (" (PIZZABOX_WORKERS)" if source is ParameterSource.ENVIRONMENT else "")
+    try:
+        count = int(value)
+    except ValueError:
+        raise click.BadParameter(f"{given} is neither a whole number nor 'auto'") from None
+    if count < 1:
+        raise click.BadParameter(f"{given} is not a number of processes; give 1 or more")
+    return count
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    default="1",
+    show_default=True,
+    envvar="PIZZABOX_WORKERS",
+    metavar="N|auto",
+    callback=_worker_count,
+    help="Worker processes serving the port, each with its own database pool; `auto` starts "
+    "one per CPU. Also read from PIZZABOX_WORKERS.",
+)
 @click.option("--demo", is_flag=True, help="Load a demo portfolio into an empty database first.")
-def serve(host: str, port: int, demo: bool) -> None:
+def serve(host: str, port: int, workers: int, demo: bool) -> None:
     """Apply migrations, then serve the API with uvicorn."""
     import uvicorn
 
@@ -85,6 +129,10 @@ def serve(host: str, port: int, demo: bool) -> None:
 
     settings = _settings()
     configure_logging(settings.log_level, sql=settings.database_echo)
+    if settings.redis_url is not None:
+        # Here, once, with a message, rather than as a start-up traceback from every worker.
+        _run("connecting to Redis", lambda: asyncio.run(_check_redis(settings)))
+    # Once, before any worker starts: the workers find the database at head.
     click.echo(f"Migrating {_safe_url(settings)} to the latest revision")
     _run("migrating the database", lambda: migrate.upgrade(settings.database_url))
     if demo:
@@ -97,18 +145,74 @@ def serve(host: str, port: int, demo: bool) -> None:
         )
         click.echo("Admin token for the demo (shown once; send it as `Authorization: Bearer …`):")
         click.echo(secret)
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level=settings.log_level.lower(),
-        # uvicorn's loggers write through the root logger's handler, in Pizzabox's format: the
-        # access log line carries the request id like every other line.
-        log_config=None,
-        # Pizzabox reads X-Forwarded-For itself, from PIZZABOX_TRUSTED_PROXIES only; uvicorn
-        # would otherwise believe it from anyone on the loopback (its default).
-        proxy_headers=False,
-    )
+    if workers > 1 and settings.redis_url is None and _limits_on(settings):
+        click.echo(
+            f"Note: without PIZZABOX_REDIS_URL each of the {workers} workers counts rate limits "
+            "on its own, so a client may make up to that many times the limit.",
+            err=True,
+        )
+    with _metrics_shared_by(workers) if settings.metrics else nullcontext():
+        uvicorn.run(
+            # One process serves the app built here; several import it by name and build their own
+            # from the same environment, whose settings were just checked.
+            create_app(settings) if workers == 1 else "api.app:create_app",
+            factory=workers > 1,
+            workers=workers if workers > 1 else None,
+            host=host,
+            port=port,
+            # uvloop and httptools when installed (they are dependencies), else asyncio and h11.
+            loop="auto",
+            http="auto",
+            log_level=settings.log_level.lower(),
+            # uvicorn's loggers write through the root logger's handler, in Pizzabox's format: the
+            # access log line carries the request id like every other line.
+            log_config=None,
+            # Pizzabox reads X-Forwarded-For itself, from PIZZABOX_TRUSTED_PROXIES only; uvicorn
+            # would otherwise believe it from anyone on the loopback (its default).
+            proxy_headers=False,
+        )
+
+
+def _limits_on(settings: Settings) -> bool:
+    return bool(settings.rate_limit_per_minute or settings.auth_failures_per_minute)
+
+
+async def _check_redis(settings: Settings) -> None:
+    from api.core.counters import RedisCounters
+    from api.core.rate_limit import limit_counters
+
+    counters = limit_counters(settings)
+    if isinstance(counters, RedisCounters):
+        async with counters:  # checks that Redis answers, then closes the connection
+            pass
+
+
+@contextmanager
+def _metrics_shared_by(workers: int) -> Iterator[None]:
+    """With several workers, have them keep their metrics in files in one directory
+    (prometheus-client's multiprocess mode), so that whichever worker answers a scrape adds up
+    every worker's; a directory given in the environment is emptied first, as the mode needs."""
+    from api.core.metrics import MULTIPROCESS_DIR_ENV
+
+    configured = os.environ.get(MULTIPROCESS_DIR_ENV)
+    if workers <= 1 and not configured:
+        yield
+        return
+    if configured:
+        directory = Path(configured)
+        directory.mkdir(parents=True, exist_ok=True)
+        for leftover in directory.glob("*.db"):
+            leftover.unlink()
+        yield
+        return
+    directory = Path(tempfile.mkdtemp(prefix="pizzabox-metrics-"))
+    # Read by the workers when they import prometheus-client (uvicorn spawns fresh processes).
+    os.environ[MULTIPROCESS_DIR_ENV] = str(directory)
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROCESS_DIR_ENV]
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 async def _load_demo(settings: Settings) -> None:
