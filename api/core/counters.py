@@ -176,7 +176,11 @@ class RedisCounters(RedisStore):
         return counters
 
     async def __aenter__(self) -> None:
-        await self.check_reachable()
+        try:
+            await self.check_reachable()
+        except RedisUnreachable:
+            await self._shutdown()  # nothing calls __aexit__ for a context that failed to enter
+            raise
 
     async def check_reachable(self) -> None:
         """Raise `RedisUnreachable`, naming the reason, when Redis does not answer a PING."""

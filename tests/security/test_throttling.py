@@ -3,9 +3,6 @@
 import asyncio
 import os
 import secrets
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +14,15 @@ from api.core.access import Role
 from api.core.counters import MemoryCounters, Tally
 from api.core.middleware import forwarded_client
 from api.core.rate_limit import FailedAuthentications, address_key
-from tests.helpers import API, assert_problem, bearer, issue_token, serving, settings_for
+from tests.helpers import (
+    API,
+    assert_problem,
+    bearer,
+    issue_token,
+    serve_until_up,
+    serving,
+    settings_for,
+)
 
 LIMIT = 5
 
@@ -262,38 +267,6 @@ def test_forwarding_is_ignored_with_no_trusted_proxies() -> None:
 # The real server ----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _serve(environment: dict[str, str]) -> tuple[subprocess.Popen[bytes], str] | None:
-    """Start `pizzabox serve` on a free port and wait until it answers; None if it exited first,
-    as it does when another process (a parallel test worker) bound the port in between."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-c", "from api.cli import main; main()", "serve", "--port", str(port)],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            return None
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return server, base
-        except httpx.TransportError:
-            time.sleep(0.2)
-    server.terminate()
-    server.wait(timeout=10)
-    pytest.fail("pizzabox serve did not start within 30 s")
-
-
 @pytest.fixture
 def served_by_uvicorn(tmp_path: Path) -> Iterator[str]:
     """`pizzabox serve` on its own SQLite database, as users run it."""
@@ -304,15 +277,11 @@ def served_by_uvicorn(tmp_path: Path) -> Iterator[str]:
         "PIZZABOX_LOG_LEVEL": "WARNING",
     }
     environment.pop("FORWARDED_ALLOW_IPS", None)
-    served = next(filter(None, (_serve(environment) for _ in range(3))), None)
-    if served is None:
-        pytest.fail("pizzabox serve exited at once on three free ports in a row")
-    server, base = served
+    server = serve_until_up(environment, tmp_path / "serve.log")
     try:
-        yield base
+        yield server.base_url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.stop()
 
 
 def test_uvicorn_does_not_trust_x_forwarded_for_from_the_loopback(served_by_uvicorn: str) -> None:
