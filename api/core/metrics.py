@@ -73,7 +73,9 @@ class RequestMetrics(PrometheusMiddleware):
                 status = message["status"]
             await send(message)
 
-        in_progress = self.requests_in_progress(labels).labels(*labels.values())
+        # While it runs a request has no status yet (Litestar's would label every one 200).
+        running = {name: label for name, label in labels.items() if name != "status_code"}
+        in_progress = self.requests_in_progress(running).labels(*running.values())
         in_progress.inc()
         try:
             await self.app(scope, receive, send_noting_status)

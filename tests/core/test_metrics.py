@@ -75,6 +75,10 @@ async def test_requests_are_counted_by_route_template_and_status(migrated_databa
         assert value(
             after, "pizzabox_request_duration_seconds_bucket", le="+Inf", **requests(template, 200)
         ) >= 3
+        # Nothing is in progress between requests; a running request has no status yet.
+        running = {"app_name": "pizzabox", "method": "GET", "path": template}
+        assert ("pizzabox_requests_in_progress", frozenset(running.items())) in after
+        assert value(after, "pizzabox_requests_in_progress", **running) == 0
         # Scrapes are not counted.
         assert not any("/metrics" in str(labels) for _, labels in after)
 
