@@ -33,9 +33,8 @@ class SharedRateLimitMiddleware(RateLimitMiddleware):
         app = scope["litestar_app"]
         request: Request[Any, Any, Any] = app.request_class(scope)
         counters = counters_of(self.config.get_store_from_app(app))
-        tally = await counters.add(
-            self.cache_key_from_request(request), DURATION_VALUES[self.unit]
-        )
+        key = f"requests:{self.get_identifier_for_request(request)}"
+        tally = await counters.add(key, DURATION_VALUES[self.unit])
         if tally is None:
             # The count is unknown (Redis does not answer): let the request through.
             await self.app(scope, receive, send)
