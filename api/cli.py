@@ -1,12 +1,8 @@
 """The `pizzabox` command: serve the API, manage the database, export the contract files."""
 
 import asyncio
-import math
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -23,6 +19,7 @@ from api.audit.chain import Head, Problem, Verdict
 from api.core.config import Settings, get_settings
 from api.core.errors import InvalidInput, PizzaboxError
 from api.core.logs import configure_logging
+from api.serving import cpu_count
 
 T = TypeVar("T")
 DEMO_LOCK = 7_300_421_002  # the advisory lock demo loads share on PostgreSQL
@@ -78,20 +75,6 @@ def main() -> None:
     """Pizzabox: products, their two-pizza teams, and whether each is safe to launch."""
 
 
-def cpu_count() -> int:
-    """The CPUs this process may use: those it may run on, fewer when a container's CPU quota
-    (cgroup v2 `cpu.max`) allows less than that."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    cpus = cpus or 1
-    try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
-        if quota != "max":
-            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
-    except (OSError, ValueError):
-        pass  # no cgroup v2 here, or no quota: the CPUs above are the limit
-    return cpus
-
-
 def _worker_count(ctx: click.Context, param: click.Parameter, value: str) -> int:
     """`--workers`: a number of worker processes, at least 1, or `auto`: one per CPU."""
     if value.strip().lower() == "auto":
@@ -123,15 +106,13 @@ def _worker_count(ctx: click.Context, param: click.Parameter, value: str) -> int
 @click.option("--demo", is_flag=True, help="Load a demo portfolio into an empty database first.")
 def serve(host: str, port: int, workers: int, demo: bool) -> None:
     """Apply migrations, then serve the API with uvicorn."""
-    import uvicorn
-
-    from api.app import create_app
+    from api.serving import check_redis, run_uvicorn
 
     settings = _settings()
     configure_logging(settings.log_level, sql=settings.database_echo)
     if settings.redis_url is not None:
         # Here, once, with a message, rather than as a start-up traceback from every worker.
-        _run("connecting to Redis", lambda: asyncio.run(_check_redis(settings)))
+        _run("connecting to Redis", lambda: asyncio.run(check_redis(settings)))
     # Once, before any worker starts: the workers find the database at head.
     click.echo(f"Migrating {_safe_url(settings)} to the latest revision")
     _run("migrating the database", lambda: migrate.upgrade(settings.database_url))
@@ -145,74 +126,7 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
         )
         click.echo("Admin token for the demo (shown once; send it as `Authorization: Bearer …`):")
         click.echo(secret)
-    if workers > 1 and settings.redis_url is None and _limits_on(settings):
-        click.echo(
-            f"Note: without PIZZABOX_REDIS_URL each of the {workers} workers counts rate limits "
-            "on its own, so a client may make up to that many times the limit.",
-            err=True,
-        )
-    with _metrics_shared_by(workers) if settings.metrics else nullcontext():
-        uvicorn.run(
-            # One process serves the app built here; several import it by name and build their own
-            # from the same environment, whose settings were just checked.
-            create_app(settings) if workers == 1 else "api.app:create_app",
-            factory=workers > 1,
-            workers=workers if workers > 1 else None,
-            host=host,
-            port=port,
-            # uvloop and httptools when installed (they are dependencies), else asyncio and h11.
-            loop="auto",
-            http="auto",
-            log_level=settings.log_level.lower(),
-            # uvicorn's loggers write through the root logger's handler, in Pizzabox's format: the
-            # access log line carries the request id like every other line.
-            log_config=None,
-            # Pizzabox reads X-Forwarded-For itself, from PIZZABOX_TRUSTED_PROXIES only; uvicorn
-            # would otherwise believe it from anyone on the loopback (its default).
-            proxy_headers=False,
-        )
-
-
-def _limits_on(settings: Settings) -> bool:
-    return bool(settings.rate_limit_per_minute or settings.auth_failures_per_minute)
-
-
-async def _check_redis(settings: Settings) -> None:
-    from api.core.counters import RedisCounters
-    from api.core.rate_limit import limit_counters
-
-    counters = limit_counters(settings)
-    if isinstance(counters, RedisCounters):
-        async with counters:  # checks that Redis answers, then closes the connection
-            pass
-
-
-@contextmanager
-def _metrics_shared_by(workers: int) -> Iterator[None]:
-    """With several workers, have them keep their metrics in files in one directory
-    (prometheus-client's multiprocess mode), so that whichever worker answers a scrape adds up
-    every worker's; a directory given in the environment is emptied first, as the mode needs."""
-    from api.core.metrics import MULTIPROCESS_DIR_ENV
-
-    configured = os.environ.get(MULTIPROCESS_DIR_ENV)
-    if workers <= 1 and not configured:
-        yield
-        return
-    if configured:
-        directory = Path(configured)
-        directory.mkdir(parents=True, exist_ok=True)
-        for leftover in directory.glob("*.db"):
-            leftover.unlink()
-        yield
-        return
-    directory = Path(tempfile.mkdtemp(prefix="pizzabox-metrics-"))
-    # Read by the workers when they import prometheus-client (uvicorn spawns fresh processes).
-    os.environ[MULTIPROCESS_DIR_ENV] = str(directory)
-    try:
-        yield
-    finally:
-        del os.environ[MULTIPROCESS_DIR_ENV]
-        shutil.rmtree(directory, ignore_errors=True)
+    run_uvicorn(settings, host=host, port=port, workers=workers)
 
 
 async def _load_demo(settings: Settings) -> None:

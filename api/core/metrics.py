@@ -25,13 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.extensions import SchemaExtension
 
 from api.core.access import OPEN_ROUTE
-from api.core.config import Settings
+from api.core.config import PROMETHEUS_MULTIPROC_DIR, Settings
 from api.core.errors import PizzaboxError, Unauthenticated
 
 METRICS_PATH = "/metrics"
 PREFIX = "pizzabox"
-# The environment variable prometheus-client reads: where worker processes keep their metrics.
-MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 # Created once per process, on import, as prometheus-client wants: one registry per process.
 # In multiprocess mode a gauge adds up the values of the processes alive ("livesum").
@@ -163,7 +161,7 @@ def watch_pool(engine: AsyncEngine) -> Callable[[], None]:
 def forget_this_process() -> None:
     """In multiprocess mode, drop this process's live gauges as it exits, so the others' sums
     no longer count it."""
-    if os.environ.get(MULTIPROCESS_DIR_ENV):
+    if os.environ.get(PROMETHEUS_MULTIPROC_DIR):
         multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 

@@ -23,8 +23,8 @@ from litestar import Litestar
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.core.access import Role
+from api.core.config import PROMETHEUS_MULTIPROC_DIR
 from api.core.counters import RedisCounters, RedisUnreachable
-from api.core.metrics import MULTIPROCESS_DIR_ENV
 from tests.helpers import (
     API,
     Client,
@@ -275,7 +275,7 @@ def two_servers(
         "PIZZABOX_AUTH_FAILURES_PER_MINUTE": str(AUTH_LIMIT),
         "PIZZABOX_LOG_LEVEL": "WARNING",
     }
-    for inherited in (MULTIPROCESS_DIR_ENV, "PIZZABOX_WORKERS", "PIZZABOX_METRICS"):
+    for inherited in (PROMETHEUS_MULTIPROC_DIR, "PIZZABOX_WORKERS", "PIZZABOX_METRICS"):
         environment.pop(inherited, None)
     servers: list[Server] = []
     try:
