@@ -1,13 +1,26 @@
 """Prometheus metrics at /metrics: off unless turned on; requests by route template and status,
 database connections, GraphQL operations by name; for a scraper's token alone when one is set."""
 
+import os
 import secrets
+from pathlib import Path
 
+import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from api.core.access import Role
+from api.core.config import PROMETHEUS_MULTIPROC_DIR
 from tests.factories import create_team
-from tests.helpers import API, Client, assert_problem, bearer, issue_token, serving, settings_for
+from tests.helpers import (
+    API,
+    Client,
+    assert_problem,
+    bearer,
+    issue_token,
+    serve_until_up,
+    serving,
+    settings_for,
+)
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -138,3 +151,37 @@ async def test_metrics_stay_out_of_the_api_document(migrated_database: str) -> N
     async with serving(settings_for(migrated_database, metrics=True)) as (_, client):
         document = (await client.get("/schema/openapi.json")).json()
         assert "/metrics" not in document["paths"]
+
+
+def test_a_metrics_directory_given_to_serve_is_emptied_and_used(
+    migrated_database: str, tmp_path: Path
+) -> None:
+    # prometheus-client's multiprocess mode, as an operator sets it up for another supervisor.
+    directory = tmp_path / "metrics"
+    directory.mkdir()
+    (directory / "counter_1.db").write_bytes(b"left by a run before")
+    environment = {
+        **os.environ,
+        "PIZZABOX_DATABASE_URL": migrated_database,
+        "PIZZABOX_METRICS": "true",
+        "PIZZABOX_LOG_LEVEL": "WARNING",
+        PROMETHEUS_MULTIPROC_DIR: str(directory),
+    }
+    environment.pop("PIZZABOX_WORKERS", None)
+    server = serve_until_up(environment, tmp_path / "serve.log")
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=10) as client:
+            for _ in range(3):
+                assert client.get(f"{API}/me").status_code == 401
+            scraped = client.get("/metrics")
+    finally:
+        server.stop()
+    assert scraped.status_code == 200, scraped.text
+    samples = {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(scraped.text)
+        for sample in family.samples
+    }
+    assert value(samples, "pizzabox_requests_total", **requests(f"{API}/me", 401)) == 3
+    assert value(samples, "pizzabox_db_pool_size") > 0
+    assert not (directory / "counter_1.db").exists()
