@@ -18,6 +18,7 @@ from api.core.config import Settings, get_settings
 from api.core.db import create_engine, create_sessionmaker, provide_session
 from api.core.errors import BadRequest, exception_handlers
 from api.core.logs import configure_logging
+from api.core.metrics import forget_this_process, metrics_config, metrics_controller, watch_pool
 from api.core.middleware import (
     add_response_headers,
     allow_header_middleware,
@@ -25,7 +26,13 @@ from api.core.middleware import (
     trusted_proxy_middleware,
 )
 from api.core.openapi import ClosedInputSchemaPlugin
-from api.core.rate_limit import FAILED_AUTHENTICATIONS, FailedAuthentications, rate_limit_config
+from api.core.rate_limit import (
+    FAILED_AUTHENTICATIONS,
+    LIMITS_STORE,
+    FailedAuthentications,
+    limit_counters,
+    rate_limit_config,
+)
 from api.core.request_body import BODY_METHODS, check_json_body
 from api.domains import DOMAINS
 from api.graphql_schema import graphql_controller
@@ -82,14 +89,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging(settings.log_level, sql=settings.database_echo)
 
+    metrics = metrics_config(settings)
+
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncGenerator[None, None]:
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine, audit_key=settings.audit_key)
+        stop_watching = watch_pool(engine) if metrics else None
         try:
             yield
         finally:
+            if stop_watching:
+                stop_watching()
+                forget_this_process()
             await engine.dispose()
 
     api_router = Router(
@@ -98,17 +111,26 @@ def create_app(settings: Settings | None = None) -> Litestar:
         security=[{"bearerAuth": []}],
     )
     rate_limit = rate_limit_config(settings)
-    # Outermost first: where the request comes from, headers, then who is calling, then how
-    # often. (The request id is bound before any of them, by `PizzaboxApp`.)
+    # Both limits count here: in this instance's memory, or in Redis for every instance. A
+    # Litestar store, so the app's lifespan opens it (checking that Redis answers) and closes it.
+    counters = limit_counters(settings)
+    # Outermost first: the measuring of every answer (refusals included), where the request
+    # comes from, headers, then who is calling, then how often. (The request id is bound before
+    # any of them, by `PizzaboxApp`.)
     middleware: list[Any] = [
         trusted_proxy_middleware(settings.trusted_proxy_networks),
         allow_header_middleware,
         authentication_middleware,
     ]
+    if metrics is not None:
+        middleware.insert(0, metrics.middleware)
     if rate_limit is not None:
         middleware.append(rate_limit.middleware)
+    route_handlers: list[Any] = [healthz, readyz, api_router, graphql_controller(settings)]
+    if metrics is not None:
+        route_handlers.append(metrics_controller(settings))
     return PizzaboxApp(
-        route_handlers=[healthz, readyz, api_router, graphql_controller(settings)],
+        route_handlers=route_handlers,
         dependencies={
             "session": Provide(provide_session),
             "principal": Provide(provide_principal),
@@ -160,9 +182,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Logging is set up by `configure_logging`; Litestar's own set-up would replace the root
         # logger's handlers and level with its own, without the request id.
         logging_config=None,
+        stores={LIMITS_STORE: counters},
         state=State(
             {
-                FAILED_AUTHENTICATIONS: FailedAuthentications(settings.auth_failures_per_minute)
+                FAILED_AUTHENTICATIONS: FailedAuthentications(
+                    counters, settings.auth_failures_per_minute
+                )
                 if settings.auth_failures_per_minute
                 else None
             }

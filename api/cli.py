@@ -9,6 +9,7 @@ from typing import TypeVar
 import click
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
+from click.core import ParameterSource
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,6 +19,7 @@ from api.audit.chain import Head, Problem, Verdict
 from api.core.config import Settings, get_settings
 from api.core.errors import InvalidInput, PizzaboxError
 from api.core.logs import configure_logging
+from api.serving import cpu_count
 
 T = TypeVar("T")
 DEMO_LOCK = 7_300_421_002  # the advisory lock demo loads share on PostgreSQL
@@ -73,18 +75,45 @@ def main() -> None:
     """Pizzabox: products, their two-pizza teams, and whether each is safe to launch."""
 
 
+def _worker_count(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    """`--workers`: a number of worker processes, at least 1, or `auto`: one per CPU."""
+    if value.strip().lower() == "auto":
+        return cpu_count()
+    source = ctx.get_parameter_source(param.name or "")
+    given = f"{value!r}" + (" (PIZZABOX_WORKERS)" if source is ParameterSource.ENVIRONMENT else "")
+    try:
+        count = int(value)
+    except ValueError:
+        raise click.BadParameter(f"{given} is neither a whole number nor 'auto'") from None
+    if count < 1:
+        raise click.BadParameter(f"{given} is not a number of processes; give 1 or more")
+    return count
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    default="1",
+    show_default=True,
+    envvar="PIZZABOX_WORKERS",
+    metavar="N|auto",
+    callback=_worker_count,
+    help="Worker processes serving the port, each with its own database pool; `auto` starts "
+    "one per CPU. Also read from PIZZABOX_WORKERS.",
+)
 @click.option("--demo", is_flag=True, help="Load a demo portfolio into an empty database first.")
-def serve(host: str, port: int, demo: bool) -> None:
+def serve(host: str, port: int, workers: int, demo: bool) -> None:
     """Apply migrations, then serve the API with uvicorn."""
-    import uvicorn
-
-    from api.app import create_app
+    from api.serving import check_redis, run_uvicorn
 
     settings = _settings()
     configure_logging(settings.log_level, sql=settings.database_echo)
+    if settings.redis_url is not None:
+        # Here, once, with a message, rather than as a start-up traceback from every worker.
+        _run("connecting to Redis", lambda: asyncio.run(check_redis(settings)))
+    # Once, before any worker starts: the workers find the database at head.
     click.echo(f"Migrating {_safe_url(settings)} to the latest revision")
     _run("migrating the database", lambda: migrate.upgrade(settings.database_url))
     if demo:
@@ -97,18 +126,7 @@ def serve(host: str, port: int, demo: bool) -> None:
         )
         click.echo("Admin token for the demo (shown once; send it as `Authorization: Bearer …`):")
         click.echo(secret)
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level=settings.log_level.lower(),
-        # uvicorn's loggers write through the root logger's handler, in Pizzabox's format: the
-        # access log line carries the request id like every other line.
-        log_config=None,
-        # Pizzabox reads X-Forwarded-For itself, from PIZZABOX_TRUSTED_PROXIES only; uvicorn
-        # would otherwise believe it from anyone on the loopback (its default).
-        proxy_headers=False,
-    )
+    run_uvicorn(settings, host=host, port=port, workers=workers)
 
 
 async def _load_demo(settings: Settings) -> None:

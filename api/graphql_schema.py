@@ -29,6 +29,7 @@ from api.core.graphql_guards import (
     RefuseUnstorableText,
     RequireOperationName,
 )
+from api.core.metrics import GraphQLOperationMetrics
 from api.core.request_body import loads_once
 from api.domains import DOMAINS
 
@@ -69,6 +70,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     if not settings.graphql_introspection:
         extensions.append(DisableIntrospection)
+    if settings.metrics:
+        extensions.insert(0, GraphQLOperationMetrics)
     return PizzaboxSchema(query=Query, mutation=Mutation, extensions=extensions)
 
 

@@ -1,13 +1,18 @@
-"""Shared test helpers: the HTTP client type, problem and header checks, and an SQL statement
-counter."""
+"""Shared test helpers: the HTTP client type, problem and header checks, an SQL statement
+counter, and `pizzabox serve` run as a real server."""
 
 import asyncio
 import re
+import socket
+import subprocess
+import sys
+import time
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from pathlib import Path
+from typing import IO, Any, cast
 
 import httpx
 from litestar import Litestar
@@ -222,3 +227,75 @@ def assert_security_headers(response: httpx.Response, *, strict_csp: bool) -> No
         assert "unsafe-inline" not in csp, where
     if response.request.url.path.startswith(API):
         assert headers.get("cache-control") == "no-store", where
+
+
+# `pizzabox serve`, as users run it ----------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port on the loopback that nothing listens on (at the time of asking)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    """A `pizzabox serve` process and where it answers."""
+
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log: Path
+
+    def stop(self) -> None:
+        """Stop it as a supervisor would (SIGTERM) and wait for it to exit."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def start_server(environment: Mapping[str, str], log: Path, *options: str) -> Server:
+    """Start `pizzabox serve` on a free port with `options`, without waiting for it."""
+    port = free_port()
+    command = [sys.executable, "-c", "from api.cli import main; main()", "serve"]
+    output: IO[bytes] = log.open("ab")
+    with output:
+        process = subprocess.Popen(
+            [*command, "--port", str(port), *options],
+            env=dict(environment),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    return Server(process, f"http://127.0.0.1:{port}", log)
+
+
+def wait_until_serving(server: Server, *, within: float = 60) -> bool:
+    """Whether the server answers /healthz within `within` seconds; False if it exited first, as
+    it does when another process (a parallel test worker) took its port in between."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            return False
+        try:
+            if httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200:
+                return True
+        except httpx.TransportError:
+            time.sleep(0.2)
+    server.stop()
+    raise AssertionError(
+        f"pizzabox serve did not answer within {within:.0f} s:\n{server.log.read_text()}"
+    )
+
+
+def serve_until_up(environment: Mapping[str, str], log: Path, *options: str) -> Server:
+    """`pizzabox serve` with `options`, answering; tried on three free ports in a row."""
+    for _ in range(3):
+        server = start_server(environment, log, *options)
+        if wait_until_serving(server):
+            return server
+    raise AssertionError(f"pizzabox serve exited at once three times:\n{log.read_text()}")

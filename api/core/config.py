@@ -7,6 +7,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# Not a Pizzabox setting: where prometheus-client keeps the metrics of several worker processes.
+PROMETHEUS_MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class Settings(BaseSettings):
@@ -27,11 +29,20 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = Field(default=15, ge=1)
     graphql_max_tokens: int = Field(default=2000, ge=100)
     graphql_introspection: bool = True
-    # Requests per token (or per client address, without one) per minute, per instance; 0: off.
+    # Requests per token (or per client address, without one) per minute; 0: off.
     rate_limit_per_minute: int = Field(default=600, ge=0)
-    # Failed authentications (no, bad, expired or revoked token) per client address per minute,
-    # per instance; past it, that address gets 429 until the minute is over. 0: off.
+    # Failed authentications (no, bad, expired or revoked token) per client address per minute;
+    # past it, that address gets 429 until the minute is over. 0: off.
     auth_failures_per_minute: int = Field(default=30, ge=0)
+    # Where every instance counts both limits against one budget; unset, each instance counts
+    # in its own memory.
+    redis_url: SecretStr | None = None
+    # Prepended to every Redis key Pizzabox writes, so several deployments can share one Redis.
+    redis_prefix: str = Field(default="pizzabox", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+    # Prometheus metrics at /metrics.
+    metrics: bool = False
+    # When set, /metrics answers only requests that send it as `Authorization: Bearer …`.
+    metrics_token: SecretStr | None = None
     # Comma-separated addresses or networks (CIDR) of the proxies in front of Pizzabox, whose
     # `X-Forwarded-For` names the client. Empty: the header is ignored, from anyone.
     trusted_proxies: str = ""
@@ -85,6 +96,28 @@ class Settings(BaseSettings):
         if key is not None and len(key.get_secret_value()) < 32:
             raise ValueError("must be at least 32 characters, e.g. from `openssl rand -hex 32`")
         return key
+
+    @field_validator("redis_url", "metrics_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `PIZZABOX_REDIS_URL=` in a compose file or a unit means "not set", not a bad URL.
+        return None if value == "" else value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is not None and not url.get_secret_value().startswith(
+            ("redis://", "rediss://", "unix://")
+        ):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return url
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_token(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and len(token.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters, e.g. from `openssl rand -hex 32`")
+        return token
 
     @property
     def cors_origin_list(self) -> list[str]:

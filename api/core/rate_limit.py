@@ -1,20 +1,20 @@
 """Per-token rate limiting with `RateLimit-*` headers, 429 with `Retry-After` past it, and a
-per-address limit on failed authentication."""
+per-address limit on failed authentication; both counted in one instance's memory, or in Redis
+for every instance at once (`PIZZABOX_REDIS_URL`)."""
 
 import ipaddress
-import math
-import time
-from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
+from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import TooManyRequestsException
-from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
-from litestar.types import Receive, Scope, Send
+from litestar.middleware.rate_limit import DURATION_VALUES, RateLimitConfig, RateLimitMiddleware
+from litestar.stores.base import Store
+from litestar.types import Message, Receive, Scope, Send
 
 from api.core.access import principal_of
 from api.core.config import Settings
+from api.core.counters import MemoryCounters, RedisCounters, WindowCounters
 
 
 def rate_limit_key(request: Request[Any, Any, Any]) -> str:
@@ -25,35 +25,74 @@ def rate_limit_key(request: Request[Any, Any, Any]) -> str:
     return f"address:{client_address(request.scope)}"
 
 
-class RetryAfterRateLimitMiddleware(RateLimitMiddleware):
-    """Litestar's rate limiter, whose 429 also says when to retry (`Retry-After`)."""
+class SharedRateLimitMiddleware(RateLimitMiddleware):
+    """Litestar's rate limiter, counting with one atomic step in the app's `WindowCounters`
+    (shared by every instance when they are in Redis), whose 429 also says when to retry."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        except TooManyRequestsException as exc:
-            headers = dict(exc.headers or {})
-            reset = headers.get("RateLimit-Reset", "60")
-            headers["Retry-After"] = str(max(1, int(reset))) if reset.isdigit() else "60"
+        app = scope["litestar_app"]
+        request: Request[Any, Any, Any] = app.request_class(scope)
+        counters = counters_of(self.config.get_store_from_app(app))
+        key = f"requests:{self.get_identifier_for_request(request)}"
+        tally = await counters.add(key, DURATION_VALUES[self.unit])
+        if tally is None:
+            # The count is unknown (Redis does not answer): let the request through.
+            await self.app(scope, receive, send)
+            return
+        headers = {
+            "RateLimit-Policy": f"{self.max_requests}; w={DURATION_VALUES[self.unit]}",
+            "RateLimit-Limit": str(self.max_requests),
+            "RateLimit-Remaining": str(max(0, self.max_requests - tally.count)),
+            "RateLimit-Reset": str(tally.resets_in),
+        }
+        if tally.count > self.max_requests:
             raise TooManyRequestsException(
                 detail="too many requests for this token; retry after Retry-After seconds",
-                headers=headers,
-            ) from None
+                headers={**headers, "Retry-After": str(tally.resets_in)},
+            )
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                response_headers = MutableScopeHeaders(message)
+                for name, value in headers.items():
+                    response_headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+# The app's store (`app.stores`) that both limits count in.
+LIMITS_STORE = "limits"
+
+
+def limit_counters(settings: Settings) -> MemoryCounters | RedisCounters:
+    """Where the limits count: the Redis that `PIZZABOX_REDIS_URL` names, shared by every
+    instance, else this instance's memory."""
+    if settings.redis_url is None:
+        return MemoryCounters()
+    url = settings.redis_url.get_secret_value()
+    return RedisCounters.connect(url, prefix=settings.redis_prefix)
+
+
+def counters_of(store: Store) -> WindowCounters:
+    """The limits' store as counters (the app registers one that counts: `limit_counters`)."""
+    if not isinstance(store, WindowCounters):
+        raise TypeError(f"the {LIMITS_STORE!r} store cannot count: {type(store).__name__}")
+    return store
 
 
 def rate_limit_config(settings: Settings) -> RateLimitConfig | None:
-    """The limit for these settings, or None when it is switched off.
-
-    Counts live in the instance's memory: with several instances, each allows the limit.
-    """
+    """The limit for these settings, or None when it is switched off."""
     if settings.rate_limit_per_minute == 0:
         return None
     return RateLimitConfig(
         rate_limit=("minute", settings.rate_limit_per_minute),
         identifier_for_request=rate_limit_key,
-        # Probes and docs are never limited: an orchestrator must always reach them.
-        exclude=[r"^/healthz$", r"^/readyz$", r"^/schema"],
-        middleware_class=RetryAfterRateLimitMiddleware,
+        # Probes, docs and metrics are never limited: an orchestrator must always reach them.
+        exclude=[r"^/healthz$", r"^/readyz$", r"^/schema", r"^/metrics$"],
+        middleware_class=SharedRateLimitMiddleware,
+        store=LIMITS_STORE,
     )
 
 
@@ -66,55 +105,41 @@ class FailedAuthentications:
 
     Past the limit, the address is refused (429) until its window ends, whatever it sends, so
     guessing tokens costs a minute per few dozen guesses; other addresses are not affected.
-    An attempt counts from the moment it starts (`attempt`) and is forgiven when it succeeds
-    (`succeeded`), so guesses sent all at once cannot all slip past the check together.
-    IPv6 clients count per /64, the block one host is usually given: callers pass
-    `address_key(address)`, worked out once per request. Counts live in the instance's memory,
-    like the request rate limit, in bounded space.
+    An attempt counts from the moment it starts (`attempt`, which also says whether it is one
+    too many) and is forgiven when it succeeds (`succeeded`), so guesses sent all at once cannot
+    all slip past the check together, on one instance or several. IPv6 clients count per /64,
+    the block one host is usually given: callers pass `address_key(address)`, worked out once
+    per request. Counts live where the request rate limit's do (`limit_counters`).
     """
 
-    WINDOW_SECONDS = 60.0
-    # Most addresses tracked at once; past it the oldest windows are forgotten first.
-    MAX_ADDRESSES = 100_000
+    WINDOW_SECONDS = 60
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, counters: WindowCounters, per_minute: int) -> None:
         self.per_minute = per_minute
-        self._clock = clock
-        # Oldest window first: expiring is popping from the front.
-        self._windows: OrderedDict[str, tuple[float, int]] = OrderedDict()
+        self._counters = counters
 
-    def retry_after(self, key: str) -> int:
-        """Seconds until the client `key` may try again; 0 when it may now."""
-        started, failures = self._windows.get(key, (0.0, 0))
-        remaining = started + self.WINDOW_SECONDS - self._clock()
-        if failures < self.per_minute or remaining <= 0:
+    async def retry_after(self, client: str) -> int:
+        """Seconds until `client` may try again; 0 when it may now."""
+        tally = await self._counters.read(self._key(client))
+        if tally is None or tally.count < self.per_minute:
             return 0
-        return max(1, math.ceil(remaining))
+        return tally.resets_in
 
-    def attempt(self, key: str) -> None:
-        """Count an authentication from client `key` as failed until it is known to succeed."""
-        now = self._clock()
-        self._expire(now)
-        started, failures = self._windows.get(key, (now, 0))
-        if now - started >= self.WINDOW_SECONDS:
-            started, failures = now, 0
-            self._windows.pop(key, None)
-        self._windows[key] = (started, failures + 1)
-        if len(self._windows) > self.MAX_ADDRESSES:
-            self._windows.popitem(last=False)
+    async def attempt(self, client: str) -> int:
+        """Count an authentication from `client` as failed until it is known to succeed; the
+        seconds to wait when it is one too many, else 0."""
+        tally = await self._counters.add(self._key(client), self.WINDOW_SECONDS)
+        if tally is None or tally.count <= self.per_minute:
+            return 0
+        return tally.resets_in
 
-    def succeeded(self, key: str) -> None:
-        """The attempt from client `key` authenticated: it was no failure."""
-        window = self._windows.get(key)
-        if window is not None and window[1] > 0:
-            self._windows[key] = (window[0], window[1] - 1)
+    async def succeeded(self, client: str) -> None:
+        """The attempt from `client` authenticated: it was no failure."""
+        await self._counters.take_back(self._key(client))
 
-    def _expire(self, now: float) -> None:
-        while self._windows:
-            key, (started, _) = next(iter(self._windows.items()))
-            if now - started < self.WINDOW_SECONDS:
-                return
-            del self._windows[key]
+    @staticmethod
+    def _key(client: str) -> str:
+        return f"failed-authentications:{client}"
 
 
 def address_key(address: str) -> str:

@@ -60,13 +60,6 @@ def authentication_middleware(app: ASGIApp) -> ASGIApp:
             return
         counter = failed_authentications(scope)
         client = address_key(client_address(scope))
-        wait = counter.retry_after(client) if counter else 0
-        if wait:
-            raise TooManyRequestsException(
-                detail="too many failed authentications from this address; "
-                "retry after Retry-After seconds",
-                headers={"Retry-After": str(wait)},
-            )
         principal: Principal = ANONYMOUS
         authorizations = _headers(scope, b"authorization")
         authorization = authorizations[0] if authorizations else None
@@ -77,16 +70,25 @@ def authentication_middleware(app: ASGIApp) -> ASGIApp:
         # An empty header carries no credentials. Only a GET (or HEAD) can be for the open
         # GraphiQL page; any other request to an optional route is an operation and needs a token,
         # refused here before anything reads its body.
-        if (
+        attempting = (
             has_credentials
             or needed is Authentication.REQUIRED
             or scope.get("method") not in {"GET", "HEAD"}
-        ):
-            if counter:
-                counter.attempt(client)
+        )
+        if counter:
+            # Counting and checking are one step, so attempts sent all at once (to one
+            # instance or several) cannot all pass the check before any of them is counted.
+            wait = await (counter.attempt(client) if attempting else counter.retry_after(client))
+            if wait:
+                raise TooManyRequestsException(
+                    detail="too many failed authentications from this address; "
+                    "retry after Retry-After seconds",
+                    headers={"Retry-After": str(wait)},
+                )
+        if attempting:
             principal = await _authenticate(scope, authorization)
             if counter:
-                counter.succeeded(client)
+                await counter.succeeded(client)
         state["principal"] = principal
         if counter is None or principal.authenticated:
             # Past this point only an anonymous caller of an optional route can still be
@@ -97,7 +99,7 @@ def authentication_middleware(app: ASGIApp) -> ASGIApp:
         async def count_refusals(message: Message) -> None:
             # A 401 from further in (an anonymous GraphQL operation by GET) is a failure too.
             if message["type"] == "http.response.start" and message["status"] == 401:
-                counter.attempt(client)
+                await counter.attempt(client)
             await send(message)
 
         await app(scope, receive, count_refusals)

@@ -18,6 +18,9 @@ from api.core.config import Settings, get_settings
         pytest.param("log_level", "LOUD", id="unknown log level"),
         pytest.param("database_url", "postgresql://x/y", id="synchronous driver"),
         pytest.param("database_url", "sqlite:///./pizzabox.db", id="synchronous sqlite"),
+        pytest.param("redis_url", "http://127.0.0.1:6379", id="not a redis url"),
+        pytest.param("redis_prefix", "two words", id="redis prefix with a space"),
+        pytest.param("metrics_token", "short", id="guessable metrics token"),
     ],
 )
 def test_bad_settings_are_refused(field: str, value: str) -> None:
@@ -29,6 +32,11 @@ def test_bad_settings_are_refused(field: str, value: str) -> None:
 def test_good_settings_are_accepted() -> None:
     settings = Settings(log_level="warning", database_url="postgresql+asyncpg://x/y")
     assert settings.log_level == "WARNING"
+
+
+def test_an_empty_redis_url_means_none() -> None:
+    # As a compose file or a unit writes an unset variable.
+    assert Settings(redis_url="").redis_url is None
 
 
 @pytest.mark.parametrize(
@@ -57,6 +65,7 @@ def test_the_cli_names_a_bad_setting_without_a_traceback(variable: str, value: s
     "command",
     [
         ["serve", "--port", "1"],
+        ["serve", "--workers", "2"],
         ["db", "upgrade"],
         ["export-schema", "--check"],
         ["token", "create", "--name", "x", "--role", "admin"],
@@ -77,3 +86,20 @@ def test_every_command_names_a_bad_setting_in_one_line(command: list[str]) -> No
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "PIZZABOX_LOG_LEVEL" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "environment", "named"),
+    [
+        pytest.param(["--workers", "0"], {}, "'0'", id="no workers"),
+        pytest.param(["--workers", "many"], {}, "'many'", id="not a number"),
+        pytest.param([], {"PIZZABOX_WORKERS": "lots"}, "PIZZABOX_WORKERS", id="from the env"),
+    ],
+)
+def test_a_bad_worker_count_is_a_usage_error(
+    arguments: list[str], environment: dict[str, str], named: str
+) -> None:
+    result = CliRunner().invoke(main, ["serve", *arguments], env=environment)
+    assert result.exit_code == 2, result.output
+    assert named in result.output
+    assert "Traceback" not in result.output

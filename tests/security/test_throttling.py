@@ -3,9 +3,6 @@
 import asyncio
 import os
 import secrets
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +11,18 @@ import httpx
 import pytest
 
 from api.core.access import Role
+from api.core.counters import MemoryCounters, Tally
 from api.core.middleware import forwarded_client
 from api.core.rate_limit import FailedAuthentications, address_key
-from tests.helpers import API, assert_problem, bearer, issue_token, serving, settings_for
+from tests.helpers import (
+    API,
+    assert_problem,
+    bearer,
+    issue_token,
+    serve_until_up,
+    serving,
+    settings_for,
+)
 
 LIMIT = 5
 
@@ -174,23 +180,43 @@ def test_one_client_is_one_count(address: str, key: str) -> None:
     assert address_key(address) == key
 
 
-def test_the_counter_stays_bounded_and_fast() -> None:
-    now = [0.0]
-    counter = FailedAuthentications(per_minute=3, clock=lambda: now[0])
+async def test_the_counter_stays_bounded_and_fast() -> None:
+    counters = MemoryCounters(max_keys=10_000)
     started = time.monotonic()
-    for number in range(FailedAuthentications.MAX_ADDRESSES + 5_000):
-        counter.attempt(f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}")
+    for number in range(counters.max_keys + 5_000):
+        await counters.add(f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}", 60)
     # Linear: no rebuilding of the whole table per failure once it is large.
     assert time.monotonic() - started < 10
-    assert len(counter._windows) <= FailedAuthentications.MAX_ADDRESSES
-    now[0] = 61.0
-    counter.attempt("192.0.2.1")
-    assert len(counter._windows) == 1
-    for _ in range(2):
-        counter.attempt("192.0.2.1")
-    assert counter.retry_after("192.0.2.1") == 60
-    counter.succeeded("192.0.2.1")
-    assert counter.retry_after("192.0.2.1") == 0
+    assert len(counters._store) == counters.max_keys
+    # The oldest windows were forgotten first.
+    last = counters.max_keys + 4_999
+    assert await counters.read("10.0.0.0") is None
+    assert await counters.read(f"10.{last >> 16 & 255}.{last >> 8 & 255}.{last & 255}") == Tally(
+        count=1, resets_in=60
+    )
+
+
+async def test_a_window_counts_from_its_first_attempt_and_forgives_successes() -> None:
+    failures = FailedAuthentications(MemoryCounters(), per_minute=3)
+    assert await failures.attempt("192.0.2.1") == 0
+    assert await failures.attempt("192.0.2.1") == 0
+    assert await failures.retry_after("192.0.2.1") == 0
+    assert await failures.attempt("192.0.2.1") == 0
+    assert await failures.retry_after("192.0.2.1") == 60
+    # The fourth attempt is one too many; the first success would have been forgiven.
+    assert await failures.attempt("192.0.2.1") == 60
+    assert await failures.retry_after("192.0.2.2") == 0
+    await failures.succeeded("192.0.2.2")
+    assert await failures.retry_after("192.0.2.2") == 0
+
+
+async def test_a_window_ends() -> None:
+    counters = MemoryCounters()
+    assert await counters.add("client", 1) == Tally(count=1, resets_in=1)
+    assert (await counters.add("client", 1)).count == 2  # type: ignore[union-attr]
+    await asyncio.sleep(1.05)
+    assert await counters.read("client") is None
+    assert await counters.add("client", 1) == Tally(count=1, resets_in=1)
 
 
 async def test_guesses_sent_all_at_once_are_limited_too(migrated_database: str) -> None:
@@ -241,38 +267,6 @@ def test_forwarding_is_ignored_with_no_trusted_proxies() -> None:
 # The real server ----------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _serve(environment: dict[str, str]) -> tuple[subprocess.Popen[bytes], str] | None:
-    """Start `pizzabox serve` on a free port and wait until it answers; None if it exited first,
-    as it does when another process (a parallel test worker) bound the port in between."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-c", "from api.cli import main; main()", "serve", "--port", str(port)],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            return None
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return server, base
-        except httpx.TransportError:
-            time.sleep(0.2)
-    server.terminate()
-    server.wait(timeout=10)
-    pytest.fail("pizzabox serve did not start within 30 s")
-
-
 @pytest.fixture
 def served_by_uvicorn(tmp_path: Path) -> Iterator[str]:
     """`pizzabox serve` on its own SQLite database, as users run it."""
@@ -283,15 +277,11 @@ def served_by_uvicorn(tmp_path: Path) -> Iterator[str]:
         "PIZZABOX_LOG_LEVEL": "WARNING",
     }
     environment.pop("FORWARDED_ALLOW_IPS", None)
-    served = next(filter(None, (_serve(environment) for _ in range(3))), None)
-    if served is None:
-        pytest.fail("pizzabox serve exited at once on three free ports in a row")
-    server, base = served
+    server = serve_until_up(environment, tmp_path / "serve.log")
     try:
-        yield base
+        yield server.base_url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.stop()
 
 
 def test_uvicorn_does_not_trust_x_forwarded_for_from_the_loopback(served_by_uvicorn: str) -> None:
