@@ -85,6 +85,5 @@ class AuditQuery:
     audit_events = Face(AuditEventType, AUDIT, show=event_node).connection(
         AuditEventsFilterInput,
         service.list_audit_events,
-        service.count_audit_events,
         "The audit trail, oldest first.",
     )

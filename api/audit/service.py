@@ -18,7 +18,6 @@ from api.core.pagination import (
     Paging,
     Window,
     check_limit,
-    count_rows,
     cursor_kind,
     decode_cursor,
     encode_cursor,
@@ -49,14 +48,6 @@ async def list_audit_events(
     if filters.since and filters.until and filters.since >= filters.until:
         raise InvalidInput.field("until", "must be after since")
     return await _window(session, filters, paging)
-
-
-async def count_audit_events(
-    session: AsyncSession, *, filters: AuditFilter, principal: Principal
-) -> int:
-    """How many events match the filters."""
-    AUDIT.check(principal, "read")
-    return await count_rows(session, _audit_filtered(filters))
 
 
 async def list_history(

@@ -101,6 +101,16 @@ def _action(declared: Audited, changes: dict[str, Any]) -> str:
     return "update"
 
 
+def _acting(principal: Principal) -> dict[str, Any]:
+    # Who acted, as every event records it: the caller, its token and person, and the request.
+    return {
+        "actor": principal.actor,
+        "token_id": principal.token_id,
+        "person_id": principal.person_id,
+        "request_id": principal.request_id,
+    }
+
+
 def change_event(
     principal: Principal, record: RecordBase, *, action: str, changes: dict[str, Any]
 ) -> AuditEvent:
@@ -119,11 +129,8 @@ def change_event(
         record_id=str(record.id),
         parent_type=parent_type,
         parent_id=parent_id,
-        actor=principal.actor,
-        token_id=principal.token_id,
-        person_id=principal.person_id,
-        request_id=principal.request_id,
         changes=changes,
+        **_acting(principal),
     )
 
 
@@ -134,11 +141,8 @@ def access_event(principal: Principal, *, record_type: str, record_id: str) -> A
         action="read",
         record_type=record_type,
         record_id=record_id,
-        actor=principal.actor,
-        token_id=principal.token_id,
-        person_id=principal.person_id,
-        request_id=principal.request_id,
         changes={},
+        **_acting(principal),
     )
 
 

@@ -89,14 +89,6 @@ class Settings(BaseSettings):
             if item.strip()
         )
 
-    @field_validator("audit_key")
-    @classmethod
-    def _long_key(cls, key: SecretStr | None) -> SecretStr | None:
-        # A short key could be guessed offline from any event and its digest.
-        if key is not None and len(key.get_secret_value()) < 32:
-            raise ValueError("must be at least 32 characters, e.g. from `openssl rand -hex 32`")
-        return key
-
     @field_validator("redis_url", "metrics_token", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
@@ -112,12 +104,14 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return url
 
-    @field_validator("metrics_token")
+    @field_validator("audit_key", "metrics_token")
     @classmethod
-    def _long_token(cls, token: SecretStr | None) -> SecretStr | None:
-        if token is not None and len(token.get_secret_value()) < 32:
+    def _long_secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        # A short key could be guessed offline from any event and its digest; a short scrape
+        # token, by asking.
+        if secret is not None and len(secret.get_secret_value()) < 32:
             raise ValueError("must be at least 32 characters, e.g. from `openssl rand -hex 32`")
-        return token
+        return secret
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -107,9 +107,12 @@ def connection(
     *,
     node: Callable[[RowT], NodeT],
     after: str | None,
-    count_rows: Callable[[], Awaitable[int]],
+    count_rows: Callable[[], Awaitable[int]] | None = None,
 ) -> Connection[NodeT]:
-    """A connection over one window of rows that a service returned."""
+    """A connection over one window of rows that a service returned; its `totalCount` comes
+    from `count_rows`, or the window's own count."""
+    count = count_rows or window.count
+    assert count is not None, "a window from fetch_window knows how to count its list"
     edges = [
         Edge(cursor=encode_cursor(row.id, cursor_kind(type(row))), node=node(row))  # type: ignore[attr-defined]
         for row in window.rows
@@ -122,7 +125,7 @@ def connection(
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        count_rows=count_rows,
+        count_rows=count,
     )
 
 

@@ -72,14 +72,13 @@ def connection_field(
     kind: type,
     filter_input: type,
     rows: Service,
-    count: Service,
     requires: Requires,
     description: str,
     *,
     show: Callable[[Any], Any] | None = None,
 ) -> Any:
     """A root field answering a page of records (`first`, `after`) matching `filter_input`,
-    read by `rows` and counted by `count` (services taking `filters=` and the caller), with a
+    read by `rows` (a service taking `filters=`, the caller and the `paging`), with a
     `totalCount` computed only when asked for."""
     filters_schema = get_type_hints(rows)["filters"]
     as_node = show or (lambda row: node(kind, row))
@@ -91,12 +90,7 @@ def connection_field(
         session, principal = info.context.session, info.context.principal
         paging = Paging(after, page_size(first))
         window = await rows(session, filters=filters, principal=principal, paging=paging)
-        return connection(
-            window,
-            node=as_node,
-            after=after,
-            count_rows=lambda: count(session, filters=filters, principal=principal),
-        )
+        return connection(window, node=as_node, after=after)
 
     resolve = resolver(
         rows.__name__,
@@ -163,6 +157,8 @@ class Face:
     policy: Policy
     # How a record becomes a `kind`, when not field by field (`node`).
     show: Callable[[Any], Any] | None = None
+    # The policy's verb a mutation needs, unless it says otherwise.
+    writes: str = "write"
 
     def one(self, load: Service, description: str, **key: Any) -> Any:
         """A root field answering one record, which `load(session, *key, principal=…)` finds by
@@ -178,13 +174,11 @@ class Face:
         requires = Requires(self.policy, "read")
         return strawberry.field(resolver=resolve, extensions=[requires], description=description)
 
-    def connection(
-        self, filter_input: type, rows: Service, count: Service, description: str
-    ) -> Any:
+    def connection(self, filter_input: type, rows: Service, description: str) -> Any:
         """A root field answering a page of records; see `connection_field`."""
         requires = Requires(self.policy, "read")
         return connection_field(
-            self.kind, filter_input, rows, count, requires, description, show=self.show
+            self.kind, filter_input, rows, requires, description, show=self.show
         )
 
     def mutation(
@@ -193,11 +187,11 @@ class Face:
         action: Service,
         description: str,
         *,
-        verb: str = "write",
+        verb: str | None = None,
         key: Sequence[str] = (),
     ) -> Any:
         """A mutation answering this kind of record; see `mutation_field`."""
-        requires = Requires(self.policy, verb)
+        requires = Requires(self.policy, verb or self.writes)
         return mutation_field(
             self.kind, input_type, action, requires, description, key=key, show=self.show
         )

@@ -4,7 +4,7 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -30,10 +30,12 @@ class Page(BaseModel, Generic[ItemT]):
 
 @dataclass
 class Window(Generic[RowT]):
-    """What a service returns for one page of rows."""
+    """What a service returns for one page of rows; `count` says how many the whole list has,
+    with one more query, run only when a client asks (GraphQL's `totalCount`)."""
 
     rows: list[RowT]
     next_cursor: str | None
+    count: Callable[[], Awaitable[int]] | None = None
 
     def page(self, item: Callable[[RowT], ItemT]) -> Page[ItemT]:
         """The page REST answers with: each row as `item` makes it, and the next cursor."""
@@ -103,13 +105,14 @@ async def fetch_window(
     """Rows ordered by id (ids are time-ordered UUIDs), one more than asked to see if more exist."""
     limit = check_limit(paging.limit)
     kind = cursor_kind(id_column.class_)
+    whole = statement
     if paging.cursor is not None:
         statement = statement.where(id_column > decode_cursor(paging.cursor, kind))
     rows = list((await session.scalars(statement.order_by(id_column).limit(limit + 1))).all())
     has_more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(rows[-1].id, kind) if has_more and rows else None  # type: ignore[attr-defined]
-    return Window(rows=rows, next_cursor=next_cursor)
+    return Window(rows=rows, next_cursor=next_cursor, count=lambda: count_rows(session, whole))
 
 
 async def count_rows(session: AsyncSession, statement: Select[Any]) -> int:

@@ -285,16 +285,11 @@ def read_route(
 
 
 def create_route(
-    operation_id: str,
-    policy: Policy,
-    *,
-    summary: str,
-    path: str = "/",
-    verb: str = "create",
-    responses: Mapping[int, ResponseSpec] = CREATE_PROBLEMS,
-    **options: Any,
+    operation_id: str, policy: Policy, *, summary: str, verb: str = "create", **options: Any
 ) -> HTTPRouteHandler:
-    """`POST` a new record: 201 with its `Location` and ETag."""
+    """`POST` a new record (at `path`, "/" by default): 201 with its `Location` and ETag."""
+    path = options.pop("path", "/")
+    responses = options.pop("responses", CREATE_PROBLEMS)
     options["response_headers"] = created_headers()
     return guarded(
         post, path, operation_id, policy, verb, summary=summary, responses=responses, **options

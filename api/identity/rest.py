@@ -10,13 +10,13 @@ from api.core.access import PrincipalDep
 from api.core.db import WRITE_INTENT_OPT, SessionDep
 from api.core.fields import read_as
 from api.core.pagination import Page
-from api.core.policy import allow
 from api.core.rest import (
     READ_PROBLEMS,
     IfMatch,
     PagingDep,
     archive_route,
     create_route,
+    guarded,
     list_route,
     location,
     problems,
@@ -78,11 +78,13 @@ class TokensController(Controller):
         products = await service.products_of_tokens(session, window.rows)
         return window.page(lambda token: token_read(token, products[token.id]))
 
-    @get(
+    @guarded(
+        get,
         "/{token_id:uuid}",
-        operation_id="getToken",
+        "getToken",
+        TOKENS,
+        "manage",
         name="getToken",
-        guards=[allow(TOKENS, "manage")],
         summary="Get a token",
         responses=READ_PROBLEMS,
     )
@@ -114,10 +116,12 @@ class MeController(Controller):
     path = "/me"
     tags = ("identity",)
 
-    @get(
+    @guarded(
+        get,
         "/",
-        operation_id="getMe",
-        guards=[allow(SELF, "read")],
+        "getMe",
+        SELF,
+        "read",
         summary="Who am I, and what may I do?",
         responses=problems(),
     )

@@ -14,6 +14,7 @@ from api.audit.trail import access_event
 from api.core.access import ARCHIVED_PERSON, Principal, Role
 from api.core.db import utcnow
 from api.core.errors import InvalidInput, NotFound, Unauthenticated
+from api.core.fields import read_as
 from api.core.pagination import (
     Paging,
     Window,
@@ -208,14 +209,11 @@ async def revoke_token(
 async def describe(session: AsyncSession, principal: Principal) -> Me:
     """Who the caller is and what it may do."""
     assert principal.role is not None
-    return Me(
-        name=principal.name,
-        role=principal.role,
-        token_id=principal.token_id,
+    return read_as(
+        Me,
+        principal,
         token_prefix=principal.token_lookup,
-        person_id=principal.person_id,
-        person_email=principal.person_email,
-        permissions=permissions(principal.role) if principal.role else [],
+        permissions=permissions(principal.role),
         teams=await principal_teams(session, principal),
         products=await principal_products(session, principal),
     )

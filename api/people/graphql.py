@@ -90,9 +90,7 @@ class PeopleQuery:
         assert email is not None
         return node(PersonType, await service.get_person_by_email(session, email))
 
-    people = PERSON.connection(
-        PeopleFilterInput, service.list_people, service.count_people, "People, oldest first."
-    )
+    people = PERSON.connection(PeopleFilterInput, service.list_people, "People, oldest first.")
 
 
 @strawberry.type

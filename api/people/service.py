@@ -11,7 +11,7 @@ from api.core.access import Principal
 from api.core.db import by_ids, narrowed, same_text, text_search
 from api.core.errors import Conflict, FieldError, NotFound
 from api.core.hooks import Hook
-from api.core.pagination import Paging, Window, count_rows, fetch_window
+from api.core.pagination import Paging, Window, fetch_window
 from api.core.writes import Precondition, apply_changes, check_if_match, flush, stamp
 from api.people.models import Person
 from api.people.policy import PEOPLE
@@ -81,23 +81,13 @@ async def list_people(
     return await fetch_window(session, _filtered(filters), Person.id, paging)
 
 
-async def count_people(
-    session: AsyncSession, *, filters: PeopleFilter, principal: Principal
-) -> int:
-    """How many people match the filters."""
-    PEOPLE.check(principal, "read")
-    return await count_rows(session, _filtered(filters))
-
-
 async def create_person(
     session: AsyncSession, *, data: PersonCreate, principal: Principal
 ) -> Person:
     """Add a person; the email must be new."""
     PEOPLE.check(principal, "write")
     await _check_email_free(session, data.email)
-    person = Person(
-        email=data.email, name=data.name, job_family=data.job_family, home_org=data.home_org
-    )
+    person = Person(**data.model_dump())
     session.add(person)
     await flush(session)
     return person

@@ -133,7 +133,6 @@ class ProductsQuery:
     products = PRODUCT.connection(
         ProductsFilterInput,
         service.list_products,
-        service.count_products,
         "Products, oldest first.",
     )
 

@@ -12,7 +12,7 @@ from sqlmodel import col
 from api.core.access import Principal
 from api.core.db import narrowed, relation, same_text, text_search
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound
-from api.core.pagination import Paging, Window, count_rows, fetch_window
+from api.core.pagination import Paging, Window, fetch_window
 from api.core.writes import Precondition, apply_changes, check_if_match, flush, stamp
 from api.products.models import STAGE_ORDER, Product, ProductChange, Stage, TrackedField
 from api.products.policy import PRODUCTS
@@ -81,13 +81,6 @@ async def list_products(
     return await fetch_window(session, statement, Product.id, paging)
 
 
-async def count_products(
-    session: AsyncSession, *, filters: ProductsFilter, principal: Principal
-) -> int:
-    """How many products the caller may see match the filters."""
-    return await count_rows(session, _filtered(filters, principal))
-
-
 async def products_for_teams(
     session: AsyncSession, team_ids: Sequence[uuid.UUID], *, principal: Principal
 ) -> dict[uuid.UUID, list[Product]]:
@@ -151,15 +144,7 @@ async def create_product(
         )
     team = await _owning_team(session, data.team)
     PRODUCTS.check(principal, "create", team_id=team.id)
-    product = Product(
-        slug=data.slug,
-        name=data.name,
-        summary=data.summary,
-        team_id=team.id,
-        stage=Stage.IDEA,
-        data_classification=data.data_classification,
-        target_launch_date=data.target_launch_date,
-    )
+    product = Product(**data.model_dump(exclude={"team"}), team_id=team.id, stage=Stage.IDEA)
     product.team = team
     session.add(product)
     await flush(session)

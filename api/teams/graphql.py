@@ -220,9 +220,7 @@ MEMBER = Face(MembershipType, TEAMS)
 @strawberry.type
 class TeamsQuery:
     team = TEAM.one(service.read_team, "A team by slug, archived or not.", slug=str)
-    teams = TEAM.connection(
-        TeamsFilterInput, service.list_teams, service.count_teams, "Teams, oldest first."
-    )
+    teams = TEAM.connection(TeamsFilterInput, service.list_teams, "Teams, oldest first.")
 
 
 @strawberry.type

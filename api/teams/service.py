@@ -13,7 +13,7 @@ from api.core.access import ARCHIVED_PERSON, Principal
 from api.core.db import narrowed, relation, same_text, text_search, utcnow
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
 from api.core.hooks import Hook
-from api.core.pagination import Paging, Window, count_rows, fetch_window
+from api.core.pagination import Paging, Window, fetch_window
 from api.core.policy import Scope
 from api.core.writes import Precondition, apply_changes, check_if_match, flush, stamp
 from api.people.models import Person
@@ -60,12 +60,6 @@ async def list_teams(
     TEAMS.check(principal, "read")
     statement = await _filtered(session, filters)
     return await fetch_window(session, statement, Team.id, paging)
-
-
-async def count_teams(session: AsyncSession, *, filters: TeamsFilter, principal: Principal) -> int:
-    """How many teams match the filters."""
-    TEAMS.check(principal, "read")
-    return await count_rows(session, await _filtered(session, filters))
 
 
 async def create_team(session: AsyncSession, *, data: TeamCreate, principal: Principal) -> Team:
@@ -185,11 +179,6 @@ async def list_members(
     team = await get_team(session, slug)
     window = await fetch_window(session, _roster(team, roster), Membership.id, paging)
     return team, window
-
-
-async def count_members(session: AsyncSession, team: Team, *, roster: RosterFilter) -> int:
-    """How many memberships a roster query matches."""
-    return await count_rows(session, _roster(team, roster))
 
 
 async def _current_membership(

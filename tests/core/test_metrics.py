@@ -69,25 +69,39 @@ async def test_requests_are_counted_by_route_template_and_status(migrated_databa
 
         after = await scrape(client)
         counted = "pizzabox_requests_total"
-        assert value(after, counted, **requests(template, 200)) - value(
-            before, counted, **requests(template, 200)
-        ) == 3
-        assert value(after, counted, **requests(template, 404)) - value(
-            before, counted, **requests(template, 404)
-        ) == 1
-        assert value(after, counted, **requests(template, 401)) - value(
-            before, counted, **requests(template, 401)
-        ) == 1
+        assert (
+            value(after, counted, **requests(template, 200))
+            - value(before, counted, **requests(template, 200))
+            == 3
+        )
+        assert (
+            value(after, counted, **requests(template, 404))
+            - value(before, counted, **requests(template, 404))
+            == 1
+        )
+        assert (
+            value(after, counted, **requests(template, 401))
+            - value(before, counted, **requests(template, 401))
+            == 1
+        )
         assert value(after, counted, **requests(f"{API}/teams", 201, "POST")) >= 1
         # One series per route, never one per record.
         assert not any(slug in str(labels) for _, labels in after)
         # Latency, in a histogram per route and status.
-        assert value(
-            after, "pizzabox_request_duration_seconds_count", **requests(template, 200)
-        ) - value(before, "pizzabox_request_duration_seconds_count", **requests(template, 200)) == 3
-        assert value(
-            after, "pizzabox_request_duration_seconds_bucket", le="+Inf", **requests(template, 200)
-        ) >= 3
+        assert (
+            value(after, "pizzabox_request_duration_seconds_count", **requests(template, 200))
+            - value(before, "pizzabox_request_duration_seconds_count", **requests(template, 200))
+            == 3
+        )
+        assert (
+            value(
+                after,
+                "pizzabox_request_duration_seconds_bucket",
+                le="+Inf",
+                **requests(template, 200),
+            )
+            >= 3
+        )
         # Nothing is in progress between requests; a running request has no status yet.
         running = {"app_name": "pizzabox", "method": "GET", "path": template}
         assert ("pizzabox_requests_in_progress", frozenset(running.items())) in after
@@ -142,9 +156,10 @@ async def test_a_metrics_token_closes_metrics_to_everyone_else(migrated_database
             refused = await client.get("/metrics", headers=headers)
             assert_problem(refused, 401)
             assert refused.headers["www-authenticate"].startswith("Bearer")
-        assert "pizzabox_requests_total" in (
-            await client.get("/metrics", headers=bearer(scraper))
-        ).text
+        assert (
+            "pizzabox_requests_total"
+            in (await client.get("/metrics", headers=bearer(scraper))).text
+        )
 
 
 async def test_metrics_stay_out_of_the_api_document(migrated_database: str) -> None:

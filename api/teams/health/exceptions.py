@@ -91,13 +91,7 @@ async def grant_exception(
     if previous is not None:
         check_if_match(previous, if_match)
         stamp(previous, "withdrawn_at", at=now)
-    exception = TeamSizeException(
-        team_id=team.id,
-        max_size=data.max_size,
-        justification=data.justification,
-        approved_by=principal.actor,
-        expires_at=data.expires_at,
-    )
+    exception = TeamSizeException(**data.model_dump(), team_id=team.id, approved_by=principal.actor)
     session.add(exception)
     await flush(session)
     return TeamException(team, exception, active=await _in_force_now(session, exception))

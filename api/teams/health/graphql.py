@@ -9,8 +9,8 @@ from api.core.graphql import (
     GraphQLInfo,
     Requires,
     from_read,
-    write,
 )
+from api.core.graphql_fields import Face
 from api.teams.health import exceptions, guideline
 from api.teams.health.models import HealthStatus
 from api.teams.health.schemas import (
@@ -146,34 +146,34 @@ class RosterQuery:
         return from_read(GuidelineType, guideline.guideline_read(current))
 
 
+def _guideline(saved: guideline.Guideline) -> GuidelineType:
+    return from_read(GuidelineType, guideline.guideline_read(saved))
+
+
+def _exception(shown: exceptions.TeamException) -> SizeExceptionType:
+    return from_read(SizeExceptionType, shown.read())
+
+
+GUIDELINE = Face(GuidelineType, SETTINGS, show=_guideline, writes="manage")
+EXCEPTION = Face(SizeExceptionType, SIZE_EXCEPTIONS, show=_exception, writes="grant")
+
+
 @strawberry.type
 class RosterMutation:
-    @strawberry.mutation(
-        extensions=[Requires(SETTINGS, "manage")],
-        description="Set the org-wide team-size guideline; its numbers must be in order.",
+    set_team_size_guideline = GUIDELINE.mutation(
+        SetTeamSizeGuidelineInput,
+        guideline.set_guideline,
+        "Set the org-wide team-size guideline; its numbers must be in order.",
     )
-    async def set_team_size_guideline(
-        self, info: GraphQLInfo, input: SetTeamSizeGuidelineInput
-    ) -> GuidelineType | None:
-        saved = await write(info, input, guideline.set_guideline)
-        return from_read(GuidelineType, guideline.guideline_read(saved))
-
-    @strawberry.mutation(
-        extensions=[Requires(SIZE_EXCEPTIONS, "grant")],
-        description="Give a team its own maximum above the guideline, with a justification.",
+    grant_team_size_exception = EXCEPTION.mutation(
+        GrantTeamSizeExceptionInput,
+        exceptions.grant_exception,
+        "Give a team its own maximum above the guideline, with a justification.",
+        key=["team"],
     )
-    async def grant_team_size_exception(
-        self, info: GraphQLInfo, input: GrantTeamSizeExceptionInput
-    ) -> SizeExceptionType | None:
-        granted = await write(info, input, exceptions.grant_exception, key=["team"])
-        return from_read(SizeExceptionType, granted.read())
-
-    @strawberry.mutation(
-        extensions=[Requires(SIZE_EXCEPTIONS, "grant")],
-        description="Withdraw a team's size exception; the guideline applies again at once.",
+    withdraw_team_size_exception = EXCEPTION.mutation(
+        WithdrawTeamSizeExceptionInput,
+        exceptions.withdraw_exception,
+        "Withdraw a team's size exception; the guideline applies again at once.",
+        key=["team"],
     )
-    async def withdraw_team_size_exception(
-        self, info: GraphQLInfo, input: WithdrawTeamSizeExceptionInput
-    ) -> SizeExceptionType | None:
-        withdrawn = await write(info, input, exceptions.withdraw_exception, key=["team"])
-        return from_read(SizeExceptionType, withdrawn.read())
