@@ -11,7 +11,6 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from click.core import ParameterSource
 from pydantic import ValidationError
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import migrate
@@ -22,7 +21,6 @@ from api.core.logs import configure_logging
 from api.serving import cpu_count
 
 T = TypeVar("T")
-DEMO_LOCK = 7_300_421_002  # the advisory lock demo loads share on PostgreSQL
 
 
 @contextmanager
@@ -117,7 +115,10 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
     click.echo(f"Migrating {_safe_url(settings)} to the latest revision")
     _run("migrating the database", lambda: migrate.upgrade(settings.database_url))
     if demo:
-        _run("loading the demo portfolio", lambda: asyncio.run(_load_demo(settings)))
+        from api.demo import load_into_empty
+
+        said = _run("loading the demo portfolio", lambda: asyncio.run(load_into_empty(settings)))
+        click.echo(said)
         secret = _run(
             "creating the demo admin token",
             lambda: asyncio.run(
@@ -127,31 +128,6 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
         click.echo("Admin token for the demo (shown once; send it as `Authorization: Bearer …`):")
         click.echo(secret)
     run_uvicorn(settings, host=host, port=port, workers=workers)
-
-
-async def _load_demo(settings: Settings) -> None:
-    from api.core.db import create_engine, create_sessionmaker
-    from api.demo import load_demo, portfolio_size
-
-    engine = create_engine(settings)
-    try:
-        async with create_sessionmaker(engine, audit_key=settings.audit_key)() as session:
-            if engine.dialect.name == "postgresql":
-                # Two instances started with --demo at once: one loads, the other then finds
-                # the database no longer empty. Released when the transaction ends.
-                await session.execute(text(f"SELECT pg_advisory_xact_lock({DEMO_LOCK})"))
-            existing = await portfolio_size(session)
-            if not existing.is_empty:
-                click.echo(
-                    f"The database already holds {existing.teams} teams, {existing.products} "
-                    f"products and {existing.people} people; not loading the demo portfolio."
-                )
-                return
-            summary = await load_demo(session)
-            await session.commit()
-        click.echo(f"Loaded the demo portfolio: {summary.describe()}.")
-    finally:
-        await engine.dispose()
 
 
 async def _create_token(

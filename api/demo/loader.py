@@ -7,11 +7,13 @@ portfolio.
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.audit.trail import attach_principal
 from api.core.access import Principal, Role
+from api.core.config import Settings
+from api.core.db import create_engine, create_sessionmaker
 from api.demo.data import DemoProduct, portfolio
 from api.people.models import Person
 from api.people.schemas import PersonCreate
@@ -165,3 +167,29 @@ async def _slip(session: AsyncSession, slug: str, day: date, offsets: list[int])
 
 async def _update(session: AsyncSession, slug: str, change: ProductUpdate) -> None:
     await update_product(session, slug, data=change, if_match=None, principal=DEMO_PRINCIPAL)
+
+
+DEMO_LOCK = 7_300_421_002  # the advisory lock demo loads share on PostgreSQL
+
+
+async def load_into_empty(settings: Settings) -> str:
+    """Load the demo portfolio into the configured database unless it already holds records
+    (`pizzabox serve --demo`); says what it did, in a line for a person at a terminal."""
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine, audit_key=settings.audit_key)() as session:
+            if engine.dialect.name == "postgresql":
+                # Two instances started with --demo at once: one loads, the other then finds
+                # the database no longer empty. Released when the transaction ends.
+                await session.execute(text(f"SELECT pg_advisory_xact_lock({DEMO_LOCK})"))
+            existing = await portfolio_size(session)
+            if not existing.is_empty:
+                return (
+                    f"The database already holds {existing.teams} teams, {existing.products} "
+                    f"products and {existing.people} people; not loading the demo portfolio."
+                )
+            summary = await load_demo(session)
+            await session.commit()
+        return f"Loaded the demo portfolio: {summary.describe()}."
+    finally:
+        await engine.dispose()
