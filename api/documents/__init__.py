@@ -1,0 +1,1 @@
+"""Documents: press releases and their FAQs, revised, scored and approved (issue 10)."""
