@@ -7,11 +7,12 @@ audit listener is registered (Alembic, the app and the tests rely on it).
 from api.audit.domain import DOMAIN as AUDIT
 from api.core.db import metadata
 from api.core.domain import Domain
+from api.documents.domain import DOMAIN as DOCUMENTS
 from api.identity.domain import DOMAIN as IDENTITY
 from api.people.domain import DOMAIN as PEOPLE
 from api.products.domain import DOMAIN as PRODUCTS
 from api.teams.domain import DOMAIN as TEAMS
 
-DOMAINS: tuple[Domain, ...] = (AUDIT, PEOPLE, TEAMS, PRODUCTS, IDENTITY)
+DOMAINS: tuple[Domain, ...] = (AUDIT, PEOPLE, TEAMS, PRODUCTS, IDENTITY, DOCUMENTS)
 
 __all__ = ["DOMAINS", "metadata"]

@@ -9,10 +9,11 @@ from typing import Any
 from litestar import Litestar
 from sqlmodel import SQLModel
 
+from api.core.access import Role
 from api.people.models import JobFamily, Person
 from api.products.models import DataClassification, Product, ProductChange, TrackedField
 from api.teams.models import Membership, Team, TeamRole
-from tests.helpers import API, Client, seeding
+from tests.helpers import API, Client, bearer, issue_token, seeding
 
 _sequence = itertools.count(1)
 
@@ -155,3 +156,37 @@ async def _add_all(app: Litestar, records: Sequence[SQLModel]) -> None:
     async with seeding(app) as session:
         session.add_all(records)
         await session.commit()
+
+
+async def pass_document_gates(app: Litestar, client: Client, slug: str) -> None:
+    """Give a product an approved PR/FAQ and an approved, complete security FAQ, written by the
+    client's caller and approved by a security reviewer, so its stage can move past the gates."""
+    person = await create_person(client, job_family="security")
+    token = await issue_token(app, Role.SECURITY_REVIEWER, person_id=person["id"], name=unique("r"))
+    reviewer = bearer(token)
+    template = (await client.get(f"{API}/security-faq-template")).json()
+    documents = {
+        "prfaq": {
+            "headline": "Pay with one tap",
+            "body": "Buyers pay in one tap. It is fast and safe.",
+            "faq": [{"question": "Is it safe?", "answer": "Yes.", "audience": "customer"}],
+        },
+        "security-faq": {
+            "answers": [
+                {"key": question["key"], "answer": "Answered for the test."}
+                for question in template["questions"]
+            ]
+        },
+    }
+    for document, content in documents.items():
+        path = f"{API}/products/{slug}/{document}"
+        saved = await client.post(f"{path}/revisions", json=content)
+        assert saved.status_code == 201, saved.text
+        number = saved.json()["number"]
+        submitted = await client.post(
+            f"{path}/review", json={"action": "submit", "revision": number}
+        )
+        assert submitted.status_code == 200, submitted.text
+        approval = {"action": "approve", "revision": number, "override_reason": "a test product"}
+        approved = await client.post(f"{path}/review", json=approval, headers=reviewer)
+        assert approved.status_code == 200, approved.text

@@ -24,6 +24,8 @@ class AuditEvent(RecordBase, table=True):
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_created_at", "created_at"),
+        # Sensitive reads counted per person and day (per product: `record_id`).
+        Index("ix_audit_events_person_created_at", "person_id", "created_at"),
         # One event per place in a chain; also the order `pizzabox audit verify` reads them in.
         Index("ix_audit_events_chain_position", "chain", "chain_seq", unique=True),
     )

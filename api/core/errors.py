@@ -25,6 +25,11 @@ class FieldProblem(BaseModel):
 
     field: str = Field(description="The field or parameter, dotted for nested body fields")
     message: str
+    code: str | None = Field(
+        default=None,
+        description="A stable name for the reason, where a change is refused for several "
+        "(e.g. `prfaq_not_approved`)",
+    )
 
 
 class ProblemDetails(BaseModel):
@@ -47,10 +52,13 @@ class FieldError:
 
     field: str
     message: str
+    # A stable name for the reason, where a change is refused for several (a stage gate's).
+    code: str | None = None
 
     def as_dict(self) -> dict[str, str]:
         """The JSON shape clients see."""
-        return {"field": self.field, "message": self.message}
+        shown = {"field": self.field, "message": self.message}
+        return shown if self.code is None else {**shown, "code": self.code}
 
 
 class PizzaboxError(Exception):

@@ -168,12 +168,21 @@ def camel(name: str) -> str:
 
 
 def provided(value: object) -> dict[str, Any]:
-    """The fields of a Strawberry input that the client actually sent."""
+    """The fields of a Strawberry input that the client actually sent; inputs inside it (in
+    lists too) become dictionaries the same way."""
     return {
-        key: item
+        key: _plain(item)
         for key, item in vars(value).items()
         if not isinstance(item, UnsetType) and not key.startswith("_")
     }
+
+
+def _plain(item: object) -> Any:
+    if isinstance(item, list):
+        return [_plain(element) for element in item]
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        return provided(item)
+    return item
 
 
 def parse_input(model: type[ModelT], fields: dict[str, Any]) -> ModelT:

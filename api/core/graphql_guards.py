@@ -38,7 +38,7 @@ def _graphql_error(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLErr
         extensions: dict[str, Any] = {"code": original.code}
         if original.errors:
             extensions["errors"] = [
-                {"field": camel(item.field), "message": item.message} for item in original.errors
+                {**item.as_dict(), "field": camel(item.field)} for item in original.errors
             ]
         # Name the fields as GraphQL clients write them, in the message as in `errors`.
         message = (

@@ -4,6 +4,7 @@ API takes, so a typo in the file fails the load with the field named."""
 import tomllib
 from functools import cache
 from importlib.resources import files
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -49,6 +50,11 @@ class DemoTeam(_Data):
     roster: tuple[DemoStint, ...]
 
 
+DocumentState = Literal[
+    "draft", "in_review", "changes_requested", "incomplete", "approved", "approved_with_override"
+]
+
+
 class DemoProduct(_Data):
     """A product of the demo portfolio, and how far it has come."""
 
@@ -60,6 +66,9 @@ class DemoProduct(_Data):
     stage: Stage
     # Days from today; each later entry is a slip of the target launch date, kept as history.
     launch_dates: tuple[int, ...] = ()
+    # Where its documents stand, when not where its stage puts them.
+    prfaq: DocumentState | None = None
+    security_faq: DocumentState | None = None
 
 
 class DemoException(_Data):

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -12,6 +13,7 @@ from sqlmodel import col
 from api.core.access import Principal
 from api.core.db import narrowed, relation, same_text, text_search
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound
+from api.core.hooks import Hook
 from api.core.pagination import Paging, Window, fetch_window
 from api.core.writes import Precondition, apply_changes, check_if_match, flush, stamp
 from api.products.models import STAGE_ORDER, Product, ProductChange, Stage, TrackedField
@@ -21,6 +23,21 @@ from api.teams.models import Team
 from api.teams.service import team_archiving
 
 _REQUIRED = frozenset({"name", "summary", "team_id", "stage", "data_classification"})
+
+
+@dataclass(frozen=True)
+class StageMove:
+    """A product about to move to `target`."""
+
+    product: Product
+    target: Stage
+
+
+# Announced before a product changes stage: a domain whose document or checkpoint gates the move
+# refuses it by raising `Conflict` with one coded error per reason.
+stage_changing: Hook[StageMove] = Hook("stage_changing")
+# Announced after a product's data classification changed (its new value is set).
+classification_changed: Hook[Product] = Hook("classification_changed")
 
 
 def check_stage_change(current: Stage, target: Stage) -> None:
@@ -179,6 +196,8 @@ async def update_product(
     changes: dict[str, Any] = data.model_dump(exclude_unset=True, mode="python")
     if "stage" in changes and changes["stage"] is not None:
         check_stage_change(product.stage, changes["stage"])
+        if changes["stage"] != product.stage:
+            await stage_changing.run(session, StageMove(product, changes["stage"]))
     if "team" in changes:
         team_slug = changes.pop("team")
         if team_slug is None:
@@ -190,6 +209,8 @@ async def update_product(
             changes["team_id"] = team.id
             product.team = team
     changed = apply_changes(product, changes, required=_REQUIRED)
+    if "data_classification" in changed:
+        await classification_changed.run(session, product)
     for field in TrackedField:
         if field.value in changed:
             old, new = changed[field.value]

@@ -18,4 +18,10 @@ RULE_422_OPERATIONS = (
     "grantTeamSizeException",
     # Health describes today or a past day, never a future one.
     "getTeamHealth",
+    # The warning threshold is not above the passing one.
+    "setPrfaqScoring",
+    # Template keys are unique.
+    "setSecurityFaqTemplate",
+    # Answers name template questions, once each; a question that does not apply says why.
+    "saveSecurityFaqRevision",
 )

@@ -186,7 +186,9 @@ def api_routes(app: Litestar) -> list[tuple[str, str]]:
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or not route.path.startswith(API):
             continue
-        path = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), route.path_format)
+        # A whole number where the route takes one (a revision), else a UUID (it takes any text).
+        numbered = re.sub(r"\{[^}:]+:int\}", "1", route.path)
+        path = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), numbered)
         routes.extend(
             (method, path) for method in sorted(route.methods) if method not in {"OPTIONS", "HEAD"}
         )

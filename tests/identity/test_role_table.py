@@ -47,20 +47,52 @@ from tests.identity.world import Scope, World, build_world, new_person
 # Actions whose record-level check limits contributors to their own teams (see `authorize`).
 # The rules the README's roles table promises, restated here so the walks check the policies
 # (api/*/policy.py) instead of reading them back.
-_VIEWER = frozenset({"self:read", "person:read", "team:read", "product:read", "history:read"})
-_CONTRIBUTOR = _VIEWER | {"team:create", "team:write", "product:create", "product:write"}
-_SECURITY_REVIEWER = _CONTRIBUTOR | {"sensitive:read", "security:sign-off", "audit:read"}
+_VIEWER = frozenset(
+    {
+        "self:read",
+        "person:read",
+        "team:read",
+        "product:read",
+        "history:read",
+        "prfaq:read",
+        "document-settings:read",
+    }
+)
+_CONTRIBUTOR = _VIEWER | {
+    "team:create",
+    "team:write",
+    "product:create",
+    "product:write",
+    "prfaq:write",
+    "prfaq:review",
+    "security-faq:read",
+    "security-faq:write",
+}
+_SECURITY_REVIEWER = _CONTRIBUTOR | {
+    "sensitive:read",
+    "security:sign-off",
+    "audit:read",
+    "security-faq:review",
+}
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.VIEWER: _VIEWER,
     Role.CONTRIBUTOR: _CONTRIBUTOR,
     Role.SECURITY_REVIEWER: _SECURITY_REVIEWER,
     Role.ADMIN: _SECURITY_REVIEWER
-    | {"person:write", "token:manage", "settings:manage", "size-exception:grant"},
-    Role.CI: frozenset({"self:read", "product:read"}),
+    | {
+        "person:write",
+        "token:manage",
+        "settings:manage",
+        "size-exception:grant",
+        "document-settings:manage",
+    },
+    Role.CI: frozenset({"self:read", "product:read", "prfaq:read"}),
 }
 # Roles limited to their person's teams, and the permissions that limit applies to.
 TEAM_SCOPED = frozenset({Role.CONTRIBUTOR, Role.SECURITY_REVIEWER})
-TEAM_SCOPED_ACTIONS = frozenset({"team:write", "product:create", "product:write"})
+TEAM_SCOPED_ACTIONS = frozenset(
+    {"team:write", "product:create", "product:write", "prfaq:write", "security-faq:write"}
+)
 # Roles limited to the products their token lists.
 PRODUCT_SCOPED = frozenset({Role.CI})
 
@@ -153,6 +185,8 @@ BODIES: dict[str, Callable[[World, Scope], dict[str, Any]]] = {
     },
     "updateProduct": lambda world, scope: {"summary": "Changed by the walker"},
     "createToken": lambda world, scope: {"name": "walker", "role": "viewer"},
+    "savePrfaqRevision": lambda world, scope: {"headline": "Written by the walker"},
+    "saveSecurityFaqRevision": lambda world, scope: {"answers": []},
 }
 
 
@@ -374,6 +408,9 @@ def _known_value(name: str, field: str, world: World, scope: Scope, doc: Documen
             return scope.team
     if name == "team":
         return scope.team
+    if name == "product":  # a document's product
+        doc.touches_product = True
+        return scope.product
     if name == "personId":
         return world.newcomer_id if field == "addTeamMember" else scope.member_id
     if name == "id":

@@ -4,8 +4,9 @@ import itertools
 from typing import Any
 
 import pytest
+from litestar import Litestar
 
-from tests.factories import create_product
+from tests.factories import create_product, pass_document_gates
 from tests.helpers import API, Client, assert_problem, list_all
 
 PRODUCTS = f"{API}/products"
@@ -20,12 +21,19 @@ async def _move(client: Client, slug: str, stage: str) -> dict[str, Any]:
     return product
 
 
+async def _cleared_product(app: Litestar, client: Client) -> dict[str, Any]:
+    # A product whose documents are approved, so its stage may move past their gates.
+    product = await create_product(client)
+    await pass_document_gates(app, client, product["slug"])
+    return product
+
+
 async def _changes(client: Client, slug: str, **params: object) -> list[dict[str, Any]]:
     return await list_all(client, f"{PRODUCTS}/{slug}/changes", **params)
 
 
-async def test_walks_forward_one_step_at_a_time_to_retired(client: Client) -> None:
-    product = await create_product(client)
+async def test_walks_forward_one_step_at_a_time_to_retired(app: Litestar, client: Client) -> None:
+    product = await _cleared_product(app, client)
     version = product["version"]
     for stage in STAGES[1:]:
         moved = await _move(client, product["slug"], stage)
@@ -48,9 +56,9 @@ async def test_walks_forward_one_step_at_a_time_to_retired(client: Client) -> No
     ],
 )
 async def test_skipping_a_stage_is_409_naming_stage(
-    client: Client, start: str, target: str
+    app: Litestar, client: Client, start: str, target: str
 ) -> None:
-    product = await create_product(client)
+    product = await _cleared_product(app, client)
     for stage in STAGES[1 : STAGES.index(start) + 1]:
         await _move(client, product["slug"], stage)
     before = (await client.get(f"{PRODUCTS}/{product['slug']}")).json()
@@ -63,8 +71,8 @@ async def test_skipping_a_stage_is_409_naming_stage(
     assert await _changes(client, product["slug"]) == changes_before
 
 
-async def test_moving_back_is_allowed(client: Client) -> None:
-    product = await create_product(client)
+async def test_moving_back_is_allowed(app: Litestar, client: Client) -> None:
+    product = await _cleared_product(app, client)
     for stage in STAGES[1:4]:
         await _move(client, product["slug"], stage)
     await _move(client, product["slug"], "idea")
@@ -74,8 +82,10 @@ async def test_moving_back_is_allowed(client: Client) -> None:
 
 
 @pytest.mark.parametrize("start", STAGES[:-1])
-async def test_retired_is_reachable_from_any_stage(client: Client, start: str) -> None:
-    product = await create_product(client)
+async def test_retired_is_reachable_from_any_stage(
+    app: Litestar, client: Client, start: str
+) -> None:
+    product = await _cleared_product(app, client)
     for stage in STAGES[1 : STAGES.index(start) + 1]:
         await _move(client, product["slug"], stage)
     await _move(client, product["slug"], "retired")
@@ -111,8 +121,8 @@ async def test_a_slipped_launch_date_keeps_both_dates(client: Client) -> None:
         assert change["changed_at"]
 
 
-async def test_changes_list_both_fields_in_order_and_pages(client: Client) -> None:
-    product = await create_product(client)
+async def test_changes_list_both_fields_in_order_and_pages(app: Litestar, client: Client) -> None:
+    product = await _cleared_product(app, client)
     await client.patch(f"{PRODUCTS}/{product['slug']}", json={"target_launch_date": "2027-06-01"})
     await _move(client, product["slug"], "prfaq_review")
     await client.patch(

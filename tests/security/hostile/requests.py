@@ -102,6 +102,17 @@ class Records:
         assert response.status_code == 200, response.text
         return int(response.json()["acceptable_max"]) + 2
 
+    async def revision(self, document: str) -> int:
+        """A saved revision of the product's `prfaq` or `security-faq`, to read, diff or review."""
+        if document not in self.made:
+            body: dict[str, Any] = {"headline": PLAIN_TEXT} if document == "prfaq" else {}
+            path = f"{API}/products/{await self.product()}/{document}/revisions"
+            response = await self.client.post(path, json=body)
+            assert response.status_code == 201, response.text
+            self.made[document] = response.json()["number"]
+        number: int = self.made[document]
+        return number
+
     async def size_exception(self) -> None:
         """Give the team a size exception, so there is one to read and withdraw."""
         if "size_exception" not in self.made:
@@ -115,12 +126,26 @@ class Records:
             self.made["size_exception"] = True
 
 
+_DOCUMENTS = ("prfaq", "security-faq")
+
+
 async def _by_name(operation: str, name: str, records: Records) -> Any:
     """The value a field's name calls for in an operation, or None when its type decides."""
     # One spelling for REST's and GraphQL's names: `person_id` and `personId` are `personid`.
     key, action = name.replace("_", "").lower(), operation.lower()
     if action.endswith("sizeexception") and not action.startswith("grant"):
         await records.size_exception()  # there must be one to read or withdraw
+    document = next((name for name in _DOCUMENTS if name.replace("-", "") in action), None)
+    if key in ("number", "revision", "against") and document:
+        return await records.revision(document)
+    if key == "key" and action.endswith("securityfaqtemplate"):
+        return unique("question")
+    if key == "key" and document:
+        return "data-collected"  # a question of the default template
+    if key == "questions" and action.endswith("securityfaqtemplate"):
+        return [{"key": unique("question"), "question": PLAIN_TEXT, "required_for": ["public"]}]
+    if key == "product" or (key == "slug" and document):
+        return await records.product()
     if key == "slug" and action.startswith("create"):
         return unique("hostile")
     if key == "slug" and action == "archiveteam":  # a team that owns a live product stays
@@ -302,9 +327,9 @@ async def _rest_request(target: Target, records: Records, value: Any) -> Request
         if text is OMIT:
             continue
         if where == "path":
-            url = url.replace(f"{{{name}}}", _in_url(text))
+            url = url.replace(f"{{{name}}}", _in_url(str(text)))
         else:
-            query.append(f"{name}={_in_url(text)}")
+            query.append(f"{name}={_in_url(str(text))}")
     body = None
     schema = json_body(operation)
     if schema is not None:
@@ -315,10 +340,19 @@ async def _rest_request(target: Target, records: Records, value: Any) -> Request
             if last == "[]":
                 *parents, last = parents
                 value = [value]
-            for part in parents:
-                document = document.setdefault(part, {})
+            inside, at = document, resolve(schema)
+            for index, part in enumerate(parents):
+                if part == "[]":  # a field of the objects in a list: the list's first one,
+                    at = resolve(at["items"])  # with its other required fields
+                    if not inside:
+                        inside.append(await _rest_value(target.operation, "", at, records))
+                    inside = inside[0]
+                else:
+                    at = resolve(at["properties"][part])
+                    listed = parents[index + 1 : index + 2] == ["[]"]
+                    inside = inside.setdefault(part, [] if listed else {})
             if value is not OMIT:
-                document[last] = value
+                inside[last] = value
         body = _json(document)
     return Request(method, f"{url}?{'&'.join(query)}" if query else url, body)
 
@@ -401,6 +435,13 @@ async def _graphql_put(
     name, rest = path[0], path[1:]
     if rest == ("[]",):
         values[name] = [value]
+    elif rest[:1] == ("[]",):
+        # A field of the objects in a list: one object, with its other required fields.
+        item_type = get_named_type(definitions[name].type)
+        assert isinstance(item_type, GraphQLInputObjectType)
+        item = await _graphql_value(target.operation, name, item_type, records)
+        await _graphql_put(item, item_type.fields, target, rest[1:], value, records)
+        values[name] = [item]
     elif not rest:
         if value is not OMIT:
             values[name] = value
