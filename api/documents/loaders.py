@@ -1,6 +1,7 @@
 """DataLoaders for products' documents, created per request: a page of products costs three
 queries a document kind, however many products it holds."""
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -21,7 +22,7 @@ class DocumentLoaders(LoaderGroup):
     def __init__(self, session: AsyncSession, principal: Principal) -> None:
         super().__init__(session, principal)
         self._products: dict[uuid.UUID, Any] = {}
-        self._template: Template | None = None
+        self._template: asyncio.Future[Template] | None = None
         self.documents = {
             kind: self._loader(kind) for kind in (DocumentKind.PRFAQ, DocumentKind.SECURITY_FAQ)
         }
@@ -39,7 +40,8 @@ class DocumentLoaders(LoaderGroup):
         return await self.documents[kind].load(product.id)
 
     async def template(self) -> Template:
-        """The security FAQ template in force, read once per request."""
+        """The security FAQ template in force, read once per request however many resolvers
+        ask for it at once."""
         if self._template is None:
-            self._template = await load_template(self.session)
-        return self._template
+            self._template = asyncio.ensure_future(load_template(self.session))
+        return await self._template
