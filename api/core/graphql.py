@@ -148,6 +148,15 @@ def node(kind: type[NodeT], record: object, **renamed: Any) -> NodeT:
     return kind(**values, **renamed)
 
 
+def derived(model: type[BaseModel], name: str, description: str | None = None) -> Any:
+    """A GraphQL type with every field of `model` (a read schema), named `name`: for the types
+    only other types show, which no resolver names in its signature."""
+    shell = type(f"{name}Type", (), {"__doc__": description or model.__doc__})
+    return strawberry.experimental.pydantic.type(
+        model=model, all_fields=True, name=name, description=description
+    )(shell)
+
+
 def from_read(kind: type[NodeT], read: BaseModel) -> NodeT:
     """The GraphQL `kind` derived from a read schema, filled from one of its instances, nested
     read schemas included."""
@@ -227,6 +236,7 @@ async def write(
     action: Callable[..., Awaitable[ResultT]],
     *,
     key: Sequence[str] = (),
+    data: type[BaseModel] | None = None,
 ) -> ResultT:
     """A mutation's service call, in its savepoint, for the caller: the input's `key` fields
     (a slug, an id) are the service's positional arguments, its `expected_version` (when the
@@ -238,7 +248,7 @@ async def write(
     options: dict[str, Any] = {"principal": info.context.principal}
     if any(field.name == "expected_version" for field in dataclasses.fields(input)):  # type: ignore[arg-type]
         options["if_match"] = fields.pop("expected_version", None)
-    schema = _body_schema(action)
+    schema = data or _body_schema(action)
     if schema is not None:
         options["data"] = parse_input(schema, fields)
     async with mutation(info) as session:

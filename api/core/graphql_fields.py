@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, get_type_hints
 
 import strawberry
+from pydantic import BaseModel
 
 from api.core.graphql import (
     Connection,
@@ -115,18 +116,19 @@ def mutation_field(
     description: str,
     *,
     key: Sequence[str] = (),
+    data: type[BaseModel] | None = None,
     show: Callable[[Any], Any] | None = None,
 ) -> Any:
     """A mutation taking one `input`, running `action` in a savepoint for the caller (see
-    `write`), and answering the record it returns as `kind` (or as `show` makes it)."""
+    `write`; `data` is the body's schema when `action`'s annotations do not say), and answering
+    the record it returns as `kind` (or as `show` makes it)."""
     as_node = show or (lambda record: node(kind, record))
 
     async def body(info: GraphQLInfo, input: Any) -> Any:
-        return as_node(await write(info, input, action, key=key))
+        return as_node(await write(info, input, action, key=key, data=data))
 
-    resolve = resolver(
-        action.__name__, {"info": GraphQLInfo, "input": input_type}, kind | None, body
-    )
+    name = getattr(action, "__name__", input_type.__name__)
+    resolve = resolver(name, {"info": GraphQLInfo, "input": input_type}, kind | None, body)
     return strawberry.mutation(resolver=resolve, extensions=[requires], description=description)
 
 
@@ -189,9 +191,10 @@ class Face:
         *,
         verb: str | None = None,
         key: Sequence[str] = (),
+        data: type[BaseModel] | None = None,
     ) -> Any:
         """A mutation answering this kind of record; see `mutation_field`."""
         requires = Requires(self.policy, verb or self.writes)
         return mutation_field(
-            self.kind, input_type, action, requires, description, key=key, show=self.show
+            self.kind, input_type, action, requires, description, key=key, data=data, show=self.show
         )

@@ -1,6 +1,7 @@
 """GraphQL face of a product's documents: `Product.prfaq` and `Product.securityFaq`, their
 revisions as connections, and mutations to save a revision and take a review step."""
 
+from functools import partial
 from typing import Any
 
 import strawberry
@@ -11,10 +12,10 @@ from api.core.graphql import (
     GraphQLInfo,
     Requires,
     connection,
+    derived,
     extend_type,
     from_read,
     page_size,
-    write,
 )
 from api.core.graphql_fields import Face
 from api.core.pagination import Paging
@@ -26,10 +27,13 @@ from api.documents.schemas import (
     Completeness,
     FaqEntry,
     PrfaqRead,
+    PrfaqRevisionCreate,
     PrfaqRevisionRead,
+    ReviewCreate,
     ReviewRead,
     SecurityAnswer,
     SecurityFaqRead,
+    SecurityFaqRevisionCreate,
     SecurityFaqRevisionRead,
     TemplateQuestion,
     TemplateRead,
@@ -45,64 +49,24 @@ strawberry.enum(ReviewStep, name="ReviewStep", description="A review step a clie
 
 
 # Each type shows what REST's schema of the same name shows.
-@pydantic_type(model=scoring.Where, all_fields=True, name="ScoreLocation")
-class WhereType:
-    """Where a finding is: a section and a sentence."""
-
-
-@pydantic_type(model=scoring.OnePage, all_fields=True, name="OnePageScore")
-class OnePageType:
-    """Words against the limit."""
-
-
-@pydantic_type(model=scoring.PlainLanguage, all_fields=True, name="PlainLanguageScore")
-class PlainLanguageType:
-    """Flesch reading ease and grade."""
-
-
-@pydantic_type(model=scoring.Term, all_fields=True, name="ScoredTerm")
-class TermType:
-    """A jargon term or an unexplained acronym, and where it is."""
-
-
-@pydantic_type(model=scoring.LongSentence, all_fields=True, name="LongSentence")
-class LongSentenceType:
-    """A sentence over the limit."""
-
-
-@pydantic_type(model=scoring.Jargon, all_fields=True, name="JargonScore")
-class JargonType:
-    """Jargon, acronyms and long sentences."""
-
-
-@pydantic_type(model=scoring.Shape, all_fields=True, name="ShapeScore")
-class ShapeType:
-    """Whether the press release has its parts."""
-
-
-@pydantic_type(model=scoring.Scores, all_fields=True, name="PrfaqScores")
-class ScoresType:
-    """How a PR/FAQ revision scored when it was saved."""
-
-
-@pydantic_type(model=FaqEntry, all_fields=True, name="FaqEntry")
-class FaqEntryType:
-    """A question of the FAQ."""
-
-
-@pydantic_type(model=SecurityAnswer, all_fields=True, name="SecurityAnswer")
-class SecurityAnswerType:
-    """An answer to a template question."""
-
-
-@pydantic_type(model=Completeness, all_fields=True, name="SecurityFaqCompleteness")
-class CompletenessType:
-    """Required questions answered."""
-
-
-@pydantic_type(model=ReviewRead, all_fields=True, name="DocumentReview")
-class ReviewType:
-    """A review step."""
+WhereType = derived(scoring.Where, "ScoreLocation", "Where a finding is: a section and a sentence.")
+OnePageType = derived(scoring.OnePage, "OnePageScore", "Words against the limit.")
+PlainLanguageType = derived(
+    scoring.PlainLanguage, "PlainLanguageScore", "Flesch reading ease and grade."
+)
+TermType = derived(
+    scoring.Term, "ScoredTerm", "A jargon term or an unexplained acronym, and where it is."
+)
+LongSentenceType = derived(scoring.LongSentence, "LongSentence", "A sentence over the limit.")
+JargonType = derived(scoring.Jargon, "JargonScore", "Jargon, acronyms and long sentences.")
+ShapeType = derived(scoring.Shape, "ShapeScore", "Whether the press release has its parts.")
+ScoresType = derived(
+    scoring.Scores, "PrfaqScores", "How a PR/FAQ revision scored when it was saved."
+)
+FaqEntryType = derived(FaqEntry, "FaqEntry", "A question of the FAQ.")
+SecurityAnswerType = derived(SecurityAnswer, "SecurityAnswer", "An answer to a template question.")
+CompletenessType = derived(Completeness, "SecurityFaqCompleteness", "Required questions answered.")
+ReviewType = derived(ReviewRead, "DocumentReview", "A review step.")
 
 
 @pydantic_type(model=PrfaqRevisionRead, all_fields=True, name="PrfaqRevision")
@@ -115,9 +79,7 @@ class SecurityFaqRevisionType:
     """A security FAQ revision and how complete it was."""
 
 
-@pydantic_type(model=TemplateQuestion, all_fields=True, name="SecurityFaqQuestion")
-class TemplateQuestionType:
-    """A template question."""
+TemplateQuestionType = derived(TemplateQuestion, "SecurityFaqQuestion", "A template question.")
 
 
 @pydantic_type(model=TemplateRead, all_fields=True, name="SecurityFaqTemplate")
@@ -238,12 +200,12 @@ class ReviewDocumentInput:
     override_reason: str | None = None
 
 
-async def _security_faq(view: service.DocumentView, info: GraphQLInfo) -> SecurityFaqType:
-    template = await load_template(info.context.session)
-    return from_read(SecurityFaqType, views.security_read(view, template.questions))
+def _security_faq(view: service.DocumentView) -> SecurityFaqType:
+    return from_read(SecurityFaqType, views.security_read(view, view.questions))
 
 
 PRFAQ = Face(PrfaqType, PRFAQS, show=_prfaq)
+SECURITY_FAQ = Face(SecurityFaqType, SECURITY_FAQS, show=_security_faq)
 
 
 @strawberry.type
@@ -262,33 +224,29 @@ class DocumentsQuery:
 class DocumentsMutation:
     save_prfaq_revision = PRFAQ.mutation(
         SavePrfaqRevisionInput,
-        service.save_prfaq,
+        partial(service.save_revision, kind=DocumentKind.PRFAQ),
         "Save the next revision of a product's PR/FAQ; it is scored, and starts a new review.",
         key=["product"],
+        data=PrfaqRevisionCreate,
     )
     review_prfaq = PRFAQ.mutation(
         ReviewDocumentInput,
-        service.review_prfaq,
+        partial(service.review, kind=DocumentKind.PRFAQ),
         "Submit the PR/FAQ's latest revision, approve it or ask for changes.",
         key=["product"],
+        data=ReviewCreate,
     )
-
-    @strawberry.mutation(
-        extensions=[Requires(SECURITY_FAQS, "write")],
-        description="Save the next revision of a product's security FAQ; it starts a new review.",
+    save_security_faq_revision = SECURITY_FAQ.mutation(
+        SaveSecurityFaqRevisionInput,
+        partial(service.save_revision, kind=DocumentKind.SECURITY_FAQ),
+        "Save the next revision of a product's security FAQ; it starts a new review.",
+        key=["product"],
+        data=SecurityFaqRevisionCreate,
     )
-    async def save_security_faq_revision(
-        self, info: GraphQLInfo, input: SaveSecurityFaqRevisionInput
-    ) -> SecurityFaqType | None:
-        view = await write(info, input, service.save_security_faq, key=["product"])
-        return await _security_faq(view, info)
-
-    @strawberry.mutation(
-        extensions=[Requires(SECURITY_FAQS, "write")],
-        description="Submit the security FAQ's latest revision, approve it or ask for changes.",
+    review_security_faq = SECURITY_FAQ.mutation(
+        ReviewDocumentInput,
+        partial(service.review, kind=DocumentKind.SECURITY_FAQ),
+        "Submit the security FAQ's latest revision, approve it or ask for changes.",
+        key=["product"],
+        data=ReviewCreate,
     )
-    async def review_security_faq(
-        self, info: GraphQLInfo, input: ReviewDocumentInput
-    ) -> SecurityFaqType | None:
-        view = await write(info, input, service.review_security_faq, key=["product"])
-        return await _security_faq(view, info)

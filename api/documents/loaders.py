@@ -22,7 +22,8 @@ class DocumentLoaders(LoaderGroup):
     def __init__(self, session: AsyncSession, principal: Principal) -> None:
         super().__init__(session, principal)
         self._products: dict[uuid.UUID, Any] = {}
-        self._template: asyncio.Future[Template] | None = None
+        self._template: Template | None = None
+        self._reading = asyncio.Lock()
         self.documents = {
             kind: self._loader(kind) for kind in (DocumentKind.PRFAQ, DocumentKind.SECURITY_FAQ)
         }
@@ -42,6 +43,7 @@ class DocumentLoaders(LoaderGroup):
     async def template(self) -> Template:
         """The security FAQ template in force, read once per request however many resolvers
         ask for it at once."""
-        if self._template is None:
-            self._template = asyncio.ensure_future(load_template(self.session))
-        return await self._template
+        async with self._reading:
+            if self._template is None:
+                self._template = await load_template(self.session)
+        return self._template

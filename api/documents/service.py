@@ -7,6 +7,7 @@ is checked: a PR/FAQ is scored (a failing score needs an `override_reason` to ap
 security FAQ must answer every question the product's classification requires.
 """
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,6 +76,8 @@ class DocumentView:
     latest: DocumentRevision | None = None
     approved: DocumentRevision | None = None
     reviews: list[DocumentReview] = field(default_factory=list)
+    # The security FAQ template a write judged the document by (reads look it up themselves).
+    questions: list[TemplateQuestion] = field(default_factory=list)
 
 
 async def product_for(
@@ -260,8 +263,10 @@ async def save_revision(
     if len(data.model_dump_json()) > MAX_DOCUMENT_BYTES:
         raise TooLarge(f"a document may hold at most {MAX_DOCUMENT_BYTES} bytes of JSON")
     if isinstance(data, PrfaqRevisionCreate):
-        scores = score(
-            data.headline, data.subheading, data.body, data.faq, await load_rules(session)
+        rules = await load_rules(session)
+        # Off the event loop: the first score reads the pronouncing dictionary (half a second).
+        scores = await asyncio.to_thread(
+            score, data.headline, data.subheading, data.body, data.faq, rules
         )
         assessment = scores.model_dump(mode="json")
     else:
@@ -290,7 +295,10 @@ async def save_revision(
     document.reviewing_revision = None
     document.updated_at = utcnow()
     await flush(session)
-    return DocumentView(product, kind, document, latest=revision)
+    view = DocumentView(product, kind, document, latest=revision)
+    if kind == DocumentKind.SECURITY_FAQ:
+        view.questions = (await load_template(session)).questions
+    return view
 
 
 def failing(scores: Scores) -> list[str]:
@@ -364,7 +372,10 @@ async def review(
         )
     )
     await flush(session)
-    return (await views_of(session, [product], kind))[product.id]
+    view = (await views_of(session, [product], kind))[product.id]
+    if kind == DocumentKind.SECURITY_FAQ:
+        view.questions = (await load_template(session)).questions
+    return view
 
 
 async def _check_approvable(
@@ -391,62 +402,3 @@ async def _check_approvable(
             "approval needs all of them",
             [FieldError("answers", f"{key!r} is unanswered") for key in done.missing],
         )
-
-
-# One function per kind and action, as GraphQL's mutations and REST's routes call them.
-
-
-async def save_prfaq(
-    session: AsyncSession,
-    slug: str,
-    *,
-    data: PrfaqRevisionCreate,
-    if_match: Precondition,
-    principal: Principal,
-) -> DocumentView:
-    """Save the next revision of a product's PR/FAQ."""
-    kind = DocumentKind.PRFAQ
-    return await save_revision(
-        session, slug, kind, data=data, if_match=if_match, principal=principal
-    )
-
-
-async def save_security_faq(
-    session: AsyncSession,
-    slug: str,
-    *,
-    data: SecurityFaqRevisionCreate,
-    if_match: Precondition,
-    principal: Principal,
-) -> DocumentView:
-    """Save the next revision of a product's security FAQ."""
-    kind = DocumentKind.SECURITY_FAQ
-    return await save_revision(
-        session, slug, kind, data=data, if_match=if_match, principal=principal
-    )
-
-
-async def review_prfaq(
-    session: AsyncSession,
-    slug: str,
-    *,
-    data: ReviewCreate,
-    if_match: Precondition,
-    principal: Principal,
-) -> DocumentView:
-    """Take a review step on a product's PR/FAQ."""
-    kind = DocumentKind.PRFAQ
-    return await review(session, slug, kind, data=data, if_match=if_match, principal=principal)
-
-
-async def review_security_faq(
-    session: AsyncSession,
-    slug: str,
-    *,
-    data: ReviewCreate,
-    if_match: Precondition,
-    principal: Principal,
-) -> DocumentView:
-    """Take a review step on a product's security FAQ."""
-    kind = DocumentKind.SECURITY_FAQ
-    return await review(session, slug, kind, data=data, if_match=if_match, principal=principal)

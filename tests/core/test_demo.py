@@ -45,5 +45,19 @@ async def test_demo_portfolio_shows_every_stage_and_team_size(
     ).json()["items"]
     assert len(slips) >= 3  # set once, then slipped twice
 
+    # Documents in every state, an approval over a failing score, an incomplete security FAQ.
+    prfaqs = [(await client.get(f"{API}/products/{p['slug']}/prfaq")).json() for p in products]
+    assert {prfaq["status"] for prfaq in prfaqs} == {
+        "draft",
+        "in_review",
+        "changes_requested",
+        "approved",
+    }
+    ledger = next(prfaq for prfaq in prfaqs if prfaq["product"] == "streaming-ledger")
+    assert ledger["approved"]["scores"]["plain_language"]["verdict"] == "fail"
+    assert ledger["reviews"][0]["override_reason"]
+    mtls = (await client.get(f"{API}/products/service-mtls/security-faq")).json()
+    assert mtls["completeness"]["missing"]
+
     async with seeding(app) as session:
         assert not (await portfolio_size(session)).is_empty

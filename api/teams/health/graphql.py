@@ -8,6 +8,7 @@ from strawberry.experimental.pydantic import type as pydantic_type
 from api.core.graphql import (
     GraphQLInfo,
     Requires,
+    derived,
     from_read,
 )
 from api.core.graphql_fields import Face
@@ -60,19 +61,11 @@ class HealthWarningType:
     """A warning."""
 
 
-@pydantic_type(model=OverAllocatedMember, all_fields=True, name="OverAllocatedMember")
-class OverAllocatedMemberType:
-    """A member allocated above 100% across teams."""
-
-
-@pydantic_type(model=JobFamilyCount, all_fields=True, name="JobFamilyCount")
-class JobFamilyCountType:
-    """Members per job family."""
-
-
-@pydantic_type(model=RoleCount, all_fields=True, name="RoleCount")
-class RoleCountType:
-    """Members per role."""
+OverAllocatedMemberType = derived(
+    OverAllocatedMember, "OverAllocatedMember", "A member allocated above 100% across teams."
+)
+JobFamilyCountType = derived(JobFamilyCount, "JobFamilyCount", "Members per job family.")
+RoleCountType = derived(RoleCount, "RoleCount", "Members per role.")
 
 
 @pydantic_type(
