@@ -323,6 +323,11 @@ def not_found(describe: str) -> Callable[[Any], BaseException]:
     return lambda key: LookupError(f"{describe} {key} not found")
 
 
+def relation(resolver: Callable[..., Any], requires: "Requires", description: str) -> Any:
+    """A field for `extend_type`: `resolver(root, info)` under `requires`."""
+    return strawberry.field(resolver=resolver, extensions=[requires], description=description)
+
+
 def extend_type(target: type[Any], *, after: str | None = None, **fields: Any) -> None:
     """Add resolver fields to a Strawberry type that a lower layer defined.
 

@@ -1,6 +1,7 @@
 """GraphQL face of a product's documents: `Product.prfaq` and `Product.securityFaq`, their
 revisions as connections, and mutations to save a revision and take a review step."""
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -16,8 +17,9 @@ from api.core.graphql import (
     extend_type,
     from_read,
     page_size,
+    relation,
 )
-from api.core.graphql_fields import Face
+from api.core.graphql_fields import Face, resolver
 from api.core.pagination import Paging
 from api.documents import scoring, service, views
 from api.documents.loaders import DocumentLoaders
@@ -87,39 +89,37 @@ class TemplateType:
     """The security FAQ template in force."""
 
 
-async def _revisions(
-    info: GraphQLInfo, slug: str, kind: DocumentKind, first: int | None, after: str | None
-) -> Connection[Any]:
-    paging = Paging(after, page_size(first))
-    context = info.context
-    window = await service.list_revisions(
-        context.session, slug, kind, principal=context.principal, paging=paging
+def _revisions(kind: DocumentKind, revision: type, show: Callable[[Any], Any]) -> Any:
+    # A document's revisions, as a connection, oldest first.
+    async def body(root: Any, info: GraphQLInfo, first: int | None, after: str | None) -> Any:
+        context, paging = info.context, Paging(after, page_size(first))
+        window = await service.list_revisions(
+            context.session, root.product, kind, principal=context.principal, paging=paging
+        )
+        return connection(window, node=lambda row: from_read(revision, show(row)), after=after)
+
+    parameters = {"root": Any, "info": GraphQLInfo, "first": int | None, "after": str | None}
+    returns = Connection[revision] | None  # type: ignore[valid-type]
+    resolve = resolver(
+        "revisions", parameters, returns, body, defaults=dict.fromkeys(["first", "after"])
     )
-    shown = PrfaqRevisionType if kind == DocumentKind.PRFAQ else SecurityFaqRevisionType
-    show = views.prfaq_revision if kind == DocumentKind.PRFAQ else views.security_revision
-    return connection(window, node=lambda row: from_read(shown, show(row)), after=after)
+    return strawberry.field(resolver=resolve, description="Every revision, oldest first.")
 
 
 @pydantic_type(model=PrfaqRead, all_fields=True, name="Prfaq")
 class PrfaqType:
     """A product's PR/FAQ: review status, latest and last approved revisions."""
 
-    @strawberry.field(description="Every revision, oldest first.")
-    async def revisions(
-        self, info: GraphQLInfo, first: int | None = None, after: str | None = None
-    ) -> Connection[PrfaqRevisionType] | None:
-        return await _revisions(info, self.product, DocumentKind.PRFAQ, first, after)  # type: ignore[attr-defined]
+    revisions = _revisions(DocumentKind.PRFAQ, PrfaqRevisionType, views.prfaq_revision)
 
 
 @pydantic_type(model=SecurityFaqRead, all_fields=True, name="SecurityFaq")
 class SecurityFaqType:
     """A product's security FAQ: review status, completeness, latest and approved revisions."""
 
-    @strawberry.field(description="Every revision, oldest first.")
-    async def revisions(
-        self, info: GraphQLInfo, first: int | None = None, after: str | None = None
-    ) -> Connection[SecurityFaqRevisionType] | None:
-        return await _revisions(info, self.product, DocumentKind.SECURITY_FAQ, first, after)  # type: ignore[attr-defined]
+    revisions = _revisions(
+        DocumentKind.SECURITY_FAQ, SecurityFaqRevisionType, views.security_revision
+    )
 
 
 def _prfaq(view: service.DocumentView) -> PrfaqType:
@@ -143,15 +143,11 @@ async def _product_security_faq(root: ProductType, info: GraphQLInfo) -> Securit
 extend_type(
     ProductType,
     after="history",
-    prfaq=strawberry.field(
-        resolver=_product_prfaq,
-        extensions=[Requires(PRFAQS, "read")],
-        description="The product's PR/FAQ.",
-    ),
-    security_faq=strawberry.field(
-        resolver=_product_security_faq,
-        extensions=[Requires(SECURITY_FAQS, "read")],
-        description="The product's security FAQ (a sensitive read, recorded in the audit trail).",
+    prfaq=relation(_product_prfaq, Requires(PRFAQS, "read"), "The product's PR/FAQ."),
+    security_faq=relation(
+        _product_security_faq,
+        Requires(SECURITY_FAQS, "read"),
+        "The product's security FAQ (a sensitive read, recorded in the audit trail).",
     ),
 )
 
@@ -220,33 +216,33 @@ class DocumentsQuery:
         return from_read(TemplateType, read)
 
 
+def _mutations(face: Face, kind: DocumentKind, save: type, create: type) -> tuple[Any, Any]:
+    # Saving a revision and taking a review step, alike for both kinds of document.
+    name = service.NAMES[kind]
+    steps = (
+        (save, service.save_revision, create, f"Save the next revision of the {name}."),
+        (
+            ReviewDocumentInput,
+            service.review,
+            ReviewCreate,
+            f"Submit, approve or send back the {name}'s latest revision.",
+        ),
+    )
+    first, second = (
+        face.mutation(given, partial(action, kind=kind), text, key=["product"], data=schema)
+        for given, action, schema, text in steps
+    )
+    return first, second
+
+
 @strawberry.type
 class DocumentsMutation:
-    save_prfaq_revision = PRFAQ.mutation(
-        SavePrfaqRevisionInput,
-        partial(service.save_revision, kind=DocumentKind.PRFAQ),
-        "Save the next revision of a product's PR/FAQ; it is scored, and starts a new review.",
-        key=["product"],
-        data=PrfaqRevisionCreate,
+    save_prfaq_revision, review_prfaq = _mutations(
+        PRFAQ, DocumentKind.PRFAQ, SavePrfaqRevisionInput, PrfaqRevisionCreate
     )
-    review_prfaq = PRFAQ.mutation(
-        ReviewDocumentInput,
-        partial(service.review, kind=DocumentKind.PRFAQ),
-        "Submit the PR/FAQ's latest revision, approve it or ask for changes.",
-        key=["product"],
-        data=ReviewCreate,
-    )
-    save_security_faq_revision = SECURITY_FAQ.mutation(
+    save_security_faq_revision, review_security_faq = _mutations(
+        SECURITY_FAQ,
+        DocumentKind.SECURITY_FAQ,
         SaveSecurityFaqRevisionInput,
-        partial(service.save_revision, kind=DocumentKind.SECURITY_FAQ),
-        "Save the next revision of a product's security FAQ; it starts a new review.",
-        key=["product"],
-        data=SecurityFaqRevisionCreate,
-    )
-    review_security_faq = SECURITY_FAQ.mutation(
-        ReviewDocumentInput,
-        partial(service.review, kind=DocumentKind.SECURITY_FAQ),
-        "Submit the security FAQ's latest revision, approve it or ask for changes.",
-        key=["product"],
-        data=ReviewCreate,
+        SecurityFaqRevisionCreate,
     )

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, get, post, put
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody, Parameter
 
 from api.core.access import PrincipalDep
@@ -288,61 +289,51 @@ SECURITY_FAQ_ROUTES = document_routes(
 )
 
 
-@guarded(
-    get,
-    "/security-faq-template",
-    "getSecurityFaqTemplate",
-    DOCUMENT_SETTINGS,
-    "read",
-    summary="The security FAQ template",
-    responses=problems(),
-)
-async def get_template(session: SessionDep) -> TemplateRead:
-    """The questions every security FAQ answers, and for which classifications each is required."""
-    template = await settings.load_template(session)
+def _setting(
+    method: Any, path: str, operation_id: str, verb: str, summary: str
+) -> HTTPRouteHandler:
+    # An org-wide setting's route: read by every role acting for a person, set by admins.
+    responses = problems() if verb == "read" else problems(413, 415, 422)
+    return guarded(
+        method, path, operation_id, DOCUMENT_SETTINGS, verb, summary=summary, responses=responses
+    )
+
+
+def _template(template: settings.Template) -> TemplateRead:
     return TemplateRead(version=template.version, questions=template.questions)
 
 
-@guarded(
+@_setting(
+    get, "/security-faq-template", "getSecurityFaqTemplate", "read", "The security FAQ template"
+)
+async def get_template(session: SessionDep) -> TemplateRead:
+    """The questions every security FAQ answers, and for which classifications each is required."""
+    return _template(await settings.load_template(session))
+
+
+@_setting(
     put,
     "/security-faq-template",
     "setSecurityFaqTemplate",
-    DOCUMENT_SETTINGS,
     "manage",
-    summary="Replace the security FAQ template",
-    responses=problems(413, 415, 422),
+    "Replace the security FAQ template",
 )
 async def set_template(
     session: SessionDep, principal: PrincipalDep, data: JSONBody[TemplateUpdate]
 ) -> TemplateRead:
     """Save a new version of the template; revisions keep the version they were saved under.
     Admins only."""
-    template = await settings.set_template(session, data=data, principal=principal)
-    return TemplateRead(version=template.version, questions=template.questions)
+    return _template(await settings.set_template(session, data=data, principal=principal))
 
 
-@guarded(
-    get,
-    "/guidelines/prfaq-scoring",
-    "getPrfaqScoring",
-    DOCUMENT_SETTINGS,
-    "read",
-    summary="How PR/FAQs are scored",
-    responses=problems(),
-)
+@_setting(get, "/guidelines/prfaq-scoring", "getPrfaqScoring", "read", "How PR/FAQs are scored")
 async def get_scoring(session: SessionDep) -> ScoringRules:
     """The word limit, the plain-language thresholds, the longest sentence and the jargon list."""
     return await settings.load_rules(session)
 
 
-@guarded(
-    put,
-    "/guidelines/prfaq-scoring",
-    "setPrfaqScoring",
-    DOCUMENT_SETTINGS,
-    "manage",
-    summary="Set how PR/FAQs are scored",
-    responses=problems(413, 415, 422),
+@_setting(
+    put, "/guidelines/prfaq-scoring", "setPrfaqScoring", "manage", "Set how PR/FAQs are scored"
 )
 async def set_scoring(
     session: SessionDep, principal: PrincipalDep, data: JSONBody[ScoringRulesUpdate]

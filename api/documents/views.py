@@ -10,6 +10,7 @@ from api.documents.schemas import (
     PrfaqRevisionRead,
     ReviewRead,
     RevisionDiff,
+    RevisionMeta,
     SectionDiff,
     SecurityFaqRead,
     SecurityFaqRevisionRead,
@@ -33,12 +34,7 @@ def security_revision(revision: DocumentRevision) -> SecurityFaqRevisionRead:
 
 
 def _meta(revision: DocumentRevision) -> dict[str, object]:
-    return {
-        "number": revision.number,
-        "author": revision.author,
-        "change_note": revision.change_note,
-        "created_at": revision.created_at,
-    }
+    return RevisionMeta.model_validate(revision, from_attributes=True).model_dump()
 
 
 def _state(view: DocumentView) -> dict[str, object]:

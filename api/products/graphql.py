@@ -14,6 +14,7 @@ from api.core.graphql import (
     Requires,
     extend_type,
     node,
+    relation,
 )
 from api.core.graphql_fields import Face
 from api.products import service
@@ -168,9 +169,5 @@ async def _team_products(root: TeamType, info: GraphQLInfo) -> list[ProductType]
 extend_type(
     TeamType,
     after="members",
-    products=strawberry.field(
-        resolver=_team_products,
-        extensions=[Requires(PRODUCTS, "read")],
-        description="The team's live products.",
-    ),
+    products=relation(_team_products, Requires(PRODUCTS, "read"), "The team's live products."),
 )

@@ -17,6 +17,7 @@ from api.core.graphql import (
     extend_type,
     from_read,
     node,
+    relation,
 )
 from api.core.graphql_fields import Face
 from api.people.graphql import PersonType
@@ -145,15 +146,12 @@ async def _person_teams(root: PersonType, info: GraphQLInfo) -> list[MembershipT
     return [node(MembershipType, membership) for membership in memberships]
 
 
+_PERSON_TEAMS = "The person's current memberships, with their teams."
 # People sit below teams: teams shows a person's memberships on the person's type.
 extend_type(
     PersonType,
     after="archived_at",
-    teams=strawberry.field(
-        resolver=_person_teams,
-        extensions=[Requires(TEAMS, "read")],
-        description="The person's current memberships, with their teams.",
-    ),
+    teams=relation(_person_teams, Requires(TEAMS, "read"), _PERSON_TEAMS),
 )
 
 
