@@ -6,8 +6,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.core.db import PRINCIPAL_INFO, utcnow
 from api.core.errors import Conflict, FieldError
+from api.documents.answers import completeness
 from api.documents.models import DocumentKind, DocumentReview, ReviewAction, ReviewStatus
-from api.documents.service import completeness, find_document, views_of
+from api.documents.service import find_document, views_of
 from api.documents.settings import load_template
 from api.products.models import Product, Stage
 from api.products.service import StageMove, classification_changed, stage_changing

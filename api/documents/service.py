@@ -10,7 +10,6 @@ security FAQ must answer every question the product's classification requires.
 import asyncio
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +29,7 @@ from api.core.errors import (
 from api.core.pagination import Paging, Window, fetch_window
 from api.core.policy import Policy
 from api.core.writes import Precondition, check_if_match, flush
+from api.documents.answers import check_answers, completeness
 from api.documents.models import (
     Document,
     DocumentKind,
@@ -41,7 +41,6 @@ from api.documents.models import (
 from api.documents.policy import PRFAQS, SECURITY_FAQS
 from api.documents.schemas import (
     MAX_DOCUMENT_BYTES,
-    Completeness,
     PrfaqRevisionCreate,
     ReviewCreate,
     SecurityFaqRevisionCreate,
@@ -49,7 +48,6 @@ from api.documents.schemas import (
 )
 from api.documents.scoring import Scores, Verdict, score
 from api.documents.settings import load_rules, load_template
-from api.documents.template import required_keys
 from api.products.models import Product
 from api.products.service import get_product
 
@@ -208,44 +206,6 @@ async def _revision(
     return found
 
 
-def completeness(
-    answers: list[dict[str, Any]], questions: list[TemplateQuestion], product: Product
-) -> Completeness:
-    """How much of what `product`'s classification requires the answers cover."""
-    required = required_keys(questions, product.data_classification)
-    given = {
-        answer["key"]
-        for answer in answers
-        if answer.get("answer", "").strip() or answer.get("not_applicable")
-    }
-    missing = [key for key in required if key not in given]
-    answered = len(required) - len(missing)
-    return Completeness(
-        classification=product.data_classification,
-        required=len(required),
-        answered=answered,
-        ratio=round(answered / len(required), 4) if required else 1.0,
-        missing=missing,
-    )
-
-
-def _check_answers(data: SecurityFaqRevisionCreate, questions: list[TemplateQuestion]) -> None:
-    known = {question.key for question in questions}
-    errors: list[FieldError] = []
-    seen: set[str] = set()
-    for index, answer in enumerate(data.answers):
-        where = f"answers.{index}"
-        if answer.key not in known:
-            errors.append(FieldError(f"{where}.key", f"{answer.key!r} is not a template question"))
-        elif answer.key in seen:
-            errors.append(FieldError(f"{where}.key", f"{answer.key!r} is answered twice"))
-        seen.add(answer.key)
-        if answer.not_applicable and not answer.reason:
-            errors.append(FieldError(f"{where}.reason", "is required when not applicable"))
-    if errors:
-        raise InvalidInput("; ".join(f"{e.field}: {e.message}" for e in errors), errors)
-
-
 async def save_revision(
     session: AsyncSession,
     slug: str,
@@ -271,7 +231,7 @@ async def save_revision(
         assessment = scores.model_dump(mode="json")
     else:
         template = await load_template(session)
-        _check_answers(data, template.questions)
+        check_answers(data, template.questions)
         done = completeness(content["answers"], template.questions, product)
         assessment = {"template_version": template.version, "completeness": done.model_dump()}
     document = await find_document(session, product.id, kind, lock=True)

@@ -3,6 +3,7 @@ Markdown export and revision diffs."""
 
 import difflib
 
+from api.documents.answers import completeness
 from api.documents.models import DocumentKind, DocumentRevision
 from api.documents.schemas import (
     Completeness,
@@ -16,7 +17,7 @@ from api.documents.schemas import (
     SecurityFaqRevisionRead,
     TemplateQuestion,
 )
-from api.documents.service import DocumentView, completeness
+from api.documents.service import DocumentView
 
 
 def prfaq_revision(revision: DocumentRevision) -> PrfaqRevisionRead:
