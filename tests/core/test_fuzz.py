@@ -189,7 +189,10 @@ def served(migrated_database: str) -> Iterator[str]:
     """A fresh app on the test database, served by uvicorn in a thread; yields its base URL."""
     # No rate limits: the run sends bad credentials on purpose, far more than a minute allows.
     live = create_app(settings_for(migrated_database))
-    server = _Server(uvicorn.Config(live, host="127.0.0.1", port=0, log_level="warning"))
+    # The plain asyncio loop: this thread may collect garbage (pooled connections) that other
+    # tests made on their own loops, which uvloop does not survive.
+    config = uvicorn.Config(live, host="127.0.0.1", port=0, log_level="warning", loop="asyncio")
+    server = _Server(config)
     thread = threading.Thread(target=server.run, name="fuzz-uvicorn", daemon=True)
     thread.start()
     for _ in range(300):
