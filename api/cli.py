@@ -105,6 +105,7 @@ def serve(host: str, port: int, demo: bool) -> None:
         # uvicorn's loggers write through the root logger's handler, in Pizzabox's format: the
         # access log line carries the request id like every other line.
         log_config=None,
+        access_log=settings.access_log,
         # Pizzabox reads X-Forwarded-For itself, from PIZZABOX_TRUSTED_PROXIES only; uvicorn
         # would otherwise believe it from anyone on the loopback (its default).
         proxy_headers=False,
