@@ -3,7 +3,8 @@
 import secrets
 import time
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager, nullcontext
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, cast
@@ -11,6 +12,7 @@ from typing import Any, cast
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.types import HTTPScope, Scope
 from pydantic import SecretStr
 from sqlalchemy import ColumnElement, DateTime, Enum, MetaData, String, event, or_
 from sqlalchemy.engine import Connection, Dialect
@@ -55,20 +57,34 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRITE_INTENT_OPT = "write_intent"
 
 
-def route_writes(request: Request[Any, Any, Any]) -> bool:
+# The key of a request scope's `state` that holds the request's session, once authentication has
+# opened it (see `request_session`).
+SESSION_STATE = "pizzabox_session"
+
+
+def route_writes(scope: HTTPScope) -> bool:
     """Whether the request's transaction should take the write lock when it begins."""
-    stated = request.route_handler.opt.get(WRITE_INTENT_OPT)
-    return request.method not in SAFE_METHODS if stated is None else bool(stated)
+    stated = scope["route_handler"].opt.get(WRITE_INTENT_OPT)
+    return scope["method"] not in SAFE_METHODS if stated is None else bool(stated)
 
 
 async def begin_writing(session: AsyncSession) -> None:
-    """Begin the session's transaction as a writer, unless it has begun already.
+    """Make the session's transaction a writer's, unless it is one already.
 
     On SQLite a writer takes the lock when it begins (`BEGIN IMMEDIATE`): a transaction that
     read first and wrote later could fail at once when another writer had committed meanwhile.
+    So there a transaction that began as a reader (the request's token lookup, before anything
+    knew whether the request writes) is ended first, and a writer's begins; it has only read.
+    Elsewhere (PostgreSQL) a reader may go on to write, and keeps its transaction.
     """
-    if not session.in_transaction():
-        await session.connection(execution_options={WRITE_INTENT: True})
+    if session.in_transaction():
+        connection = (await session.connection()).sync_connection
+        if connection is None or connection.dialect.name != "sqlite":
+            return
+        if connection.get_execution_options().get(WRITE_INTENT):
+            return
+        await session.commit()
+    await session.connection(execution_options={WRITE_INTENT: True})
 
 
 def utcnow() -> datetime:
@@ -266,15 +282,40 @@ def create_sessionmaker(
     )
 
 
-async def provide_session(
-    state: State, request: Request[Any, Any, Any]
-) -> AsyncGenerator[AsyncSession, None]:
-    """One session per request: commit when the handler returns, roll back when it raises."""
-    sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
+@asynccontextmanager
+async def request_session(scope: Scope) -> AsyncIterator[AsyncSession]:
+    """Open the request's one session and keep it in the request's scope, where
+    `provide_session` finds it; close it when the request is over, rolling back whatever its
+    handler did not commit.
+
+    Authentication opens it to look the caller's token up, so that lookup and the handler's
+    work share one connection and, unless the request writes on SQLite, one transaction.
+    """
+    sessionmaker: async_sessionmaker[AsyncSession] = scope["litestar_app"].state.sessionmaker
+    state = scope.setdefault("state", {})
     async with sessionmaker() as session:
-        # The audit trail names whoever the authentication middleware found.
-        session.info[PRINCIPAL_INFO] = request.scope.get("state", {}).get("principal")
-        if route_writes(request):
+        state[SESSION_STATE] = session
+        try:
+            yield session
+        finally:
+            del state[SESSION_STATE]
+
+
+async def provide_session(
+    state: State, request: Request[Any, Any, Any], principal: NamedDependency[Any]
+) -> AsyncGenerator[AsyncSession, None]:
+    """One session per request: commit when the handler returns, roll back when it raises.
+
+    It is the session authentication opened (`request_session`) when the request carried a
+    token, else one of its own. (It takes the principal, whom the audit trail names, so that
+    Litestar resolves the two one after the other rather than in a task group of their own.)
+    """
+    shared: AsyncSession | None = request.scope["state"].get(SESSION_STATE)
+    sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
+    async with nullcontext(shared) if shared is not None else sessionmaker() as session:
+        if shared is None:
+            session.info[PRINCIPAL_INFO] = principal
+        if route_writes(request.scope):
             await begin_writing(session)
         try:
             yield session

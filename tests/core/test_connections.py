@@ -1,14 +1,56 @@
-"""The connection pool: a connection the server closed while it sat idle is replaced, unseen."""
+"""Connections and transactions: one of each per request, and a connection the server closed
+while it sat idle in the pool is replaced, unseen."""
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import event, make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.core.access import Role
 from api.core.db import PING_AFTER_IDLE_SECONDS
-from tests.helpers import API, app_engine, bearer, issue_token, serving, settings_for
+from tests.helpers import API, Client, app_engine, bearer, issue_token, serving, settings_for
+
+
+@contextmanager
+def transactions_and_checkouts(engine: AsyncEngine) -> Iterator[list[str]]:
+    """What `engine` did inside the block: "begin" for each transaction, "checkout" for each
+    connection taken from the pool."""
+    seen: list[str] = []
+
+    def begun(*_: Any) -> None:
+        seen.append("begin")
+
+    def checked_out(*_: Any) -> None:
+        seen.append("checkout")
+
+    event.listen(engine.sync_engine, "begin", begun)
+    event.listen(engine.sync_engine, "checkout", checked_out)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "begin", begun)
+        event.remove(engine.sync_engine, "checkout", checked_out)
+
+
+async def test_a_request_looks_its_token_up_in_the_transaction_of_its_work(
+    app: Any, client: Client, is_postgres: bool
+) -> None:
+    # The token's `last_used_at` is fresh after this, so it is not written again for a minute.
+    assert (await client.get(f"{API}/people")).status_code == 200
+    with transactions_and_checkouts(app_engine(app)) as read:
+        assert (await client.get(f"{API}/people")).status_code == 200
+    assert read == ["checkout", "begin"]
+    team = {"slug": "one-transaction", "name": "One", "org": "x"}
+    with transactions_and_checkouts(app_engine(app)) as write:
+        assert (await client.post(f"{API}/teams", json=team)).status_code == 201
+    # PostgreSQL's reader goes on to write. SQLite's writer ends the lookup's reading
+    # transaction and takes the write lock as it begins again (see `begin_writing`).
+    assert write == ["checkout", "begin"] * (1 if is_postgres else 2)
 
 
 async def test_a_connection_closed_while_idle_in_the_pool_is_replaced(
