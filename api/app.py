@@ -1,5 +1,6 @@
 """The Litestar application: `create_app(settings)` builds one from explicit settings."""
 
+import gc
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -77,6 +78,24 @@ class PizzaboxApp(Litestar):
         await super().__call__(as_get, receive, headers_only)
 
 
+# CPython collects its youngest generation of objects after 700 net allocations. A GraphQL answer
+# of a thousand records makes hundreds of thousands of objects that live until it is sent, and
+# each collection examined them all again: two fifths of that answer's time in issue 9's profile.
+# A larger young generation keeps collection to a few percent, for a few megabytes at most.
+GC_THRESHOLDS = (10_000, 10, 10)
+
+
+@asynccontextmanager
+async def garbage_collection(app: Litestar) -> AsyncGenerator[None, None]:
+    """Collect garbage less often while the app serves (the setting is the process's)."""
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """A Pizzabox app for the given settings (by default, the environment's)."""
     settings = settings or get_settings()
@@ -113,7 +132,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "session": Provide(provide_session),
             "principal": Provide(provide_principal),
         },
-        lifespan=[database],
+        lifespan=[garbage_collection, database],
         middleware=middleware,
         before_send=[add_response_headers],
         before_request=check_request,
