@@ -5,6 +5,7 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import msgspec
 from litestar import Litestar, Request, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
@@ -12,6 +13,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from pydantic import BaseModel
 
 import api
 from api.core.access import OPEN_ROUTE, provide_principal
@@ -96,6 +98,15 @@ async def garbage_collection(app: Litestar) -> AsyncGenerator[None, None]:
         gc.set_threshold(*before)
 
 
+def pydantic_json(model: BaseModel) -> msgspec.Raw:
+    """A response model as pydantic writes it to JSON, in one pass, embedded as it is.
+
+    Litestar's default dumps the model to Python dicts and strings first, which msgspec then
+    encodes: building a list of 50 products' dicts cost more than encoding them.
+    """
+    return msgspec.Raw(model.__pydantic_serializer__.to_json(model))
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """A Pizzabox app for the given settings (by default, the environment's)."""
     settings = settings or get_settings()
@@ -138,6 +149,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=check_request,
         exception_handlers=exception_handlers,
         plugins=[ClosedInputSchemaPlugin()],
+        type_encoders={BaseModel: pydantic_json},
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(
             allow_origins=settings.cors_origin_list,
