@@ -151,8 +151,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
+        if value is None or value.tzinfo is UTC:
+            return value  # asyncpg's, already in UTC: every row read has several of these
         # SQLite keeps no zone: what went in was UTC, so say so on the way out.
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
