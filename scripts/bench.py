@@ -89,6 +89,7 @@ def say(line: str = "") -> None:
 class Target:
     """One row of the table: a Pizzabox request against the same request to a bare app."""
 
+    key: str  # how `--only` names it
     name: str
     path: str
     bare: str  # which bare app answers it
@@ -98,10 +99,10 @@ class Target:
 
 
 TARGETS = (
-    Target("GET /healthz", "/healthz", "hello", 0.8, authenticated=False),
-    Target("GET /api/v1/products/{slug}", "/api/v1/products/{slug}", "bare", 0.6),
-    Target("GET /api/v1/products?limit=50", "/api/v1/products?limit=50", "bare", 0.5),
-    Target("PATCH /api/v1/products/{slug}, If-Match", "/", "bare", 0.5, patch=True),
+    Target("healthz", "GET /healthz", "/healthz", "hello", 0.8, authenticated=False),
+    Target("point", "GET /api/v1/products/{slug}", "/api/v1/products/{slug}", "bare", 0.6),
+    Target("list", "GET /api/v1/products?limit=50", "/api/v1/products?limit=50", "bare", 0.5),
+    Target("patch", "PATCH /api/v1/products/{slug}, If-Match", "/", "bare", 0.5, patch=True),
 )
 GRAPHQL_GOAL = 2.0  # Pizzabox's time at most this multiple of Strawberry's over memory
 
@@ -300,8 +301,14 @@ def ratio_row(target: Target, pizzabox: list[float], bare: list[float], bare_nam
     )
 
 
-def benchmark(url: str, load: Load, rounds: int, graphql_runs: int, scratch: Path) -> Report:
-    """One database's run."""
+MEASURES = (*(target.key for target in TARGETS), "graphql", "statements")
+
+
+def benchmark(
+    url: str, load: Load, rounds: int, graphql_runs: int, scratch: Path, only: set[str]
+) -> Report:
+    """One database's run, of the measures named in `only`."""
+    targets = [target for target in TARGETS if target.key in only]
     kind = make_url(url).get_backend_name()
     report = Report(database=f"{'PostgreSQL' if kind == 'postgresql' else 'SQLite'} ({url})")
     say(f"\n== {url}: migrating and seeding {PRODUCTS} products")
@@ -312,12 +319,12 @@ def benchmark(url: str, load: Load, rounds: int, graphql_runs: int, scratch: Pat
     with servers(url, logs) as running:
         pizzabox = running["pizzabox"]
         say("   warming up")
-        for target in TARGETS:
+        for target in targets:
             for app in ("pizzabox", target.bare):
                 drive(target, running[app], portfolio, load, scratch, pizzabox=pizzabox, seconds=1)
         rates: dict[tuple[str, str], list[float]] = {}
         for round_number in range(rounds):
-            for target in TARGETS:
+            for target in targets:
                 order = ["pizzabox", target.bare]
                 if round_number % 2:
                     order.reverse()
@@ -325,7 +332,7 @@ def benchmark(url: str, load: Load, rounds: int, graphql_runs: int, scratch: Pat
                     rate = drive(target, running[app], portfolio, load, scratch, pizzabox=pizzabox)
                     rates.setdefault((target.name, app), []).append(rate)
                     say(f"   round {round_number + 1}: {target.name:<42} {app:<9} {rate:9,.0f} rps")
-        for target in TARGETS:
+        for target in targets:
             report.rows.append(
                 ratio_row(
                     target,
@@ -334,8 +341,10 @@ def benchmark(url: str, load: Load, rounds: int, graphql_runs: int, scratch: Pat
                     "Litestar hello world" if target.bare == "hello" else "bare app",
                 )
             )
-        report.rows.append(asyncio.run(_graphql(url, pizzabox, portfolio, graphql_runs)))
-    report.rows.append(asyncio.run(_statements(url, kind, portfolio)))
+        if "graphql" in only:
+            report.rows.append(asyncio.run(_graphql(url, pizzabox, portfolio, graphql_runs)))
+    if "statements" in only:
+        report.rows.append(asyncio.run(_statements(url, kind, portfolio)))
     return report
 
 
@@ -481,7 +490,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--graphql-runs", type=int, default=5)
+    parser.add_argument(
+        "--only",
+        default=",".join(MEASURES),
+        help=f"comma-separated measures to take (default: all): {', '.join(MEASURES)}",
+    )
     args = parser.parse_args()
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    if only - set(MEASURES):
+        raise SystemExit(f"unknown measures: {', '.join(sorted(only - set(MEASURES)))}")
     # Stopped from outside, it still stops the servers it started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if shutil.which("wrk") is None:
@@ -498,7 +515,7 @@ def main() -> None:
                 url = args.postgres_url
             else:
                 raise SystemExit(f"unknown database {database!r}: sqlite or postgresql")
-            reports.append(benchmark(url, load, args.rounds, args.graphql_runs, scratch))
+            reports.append(benchmark(url, load, args.rounds, args.graphql_runs, scratch, only))
     except BaseException:
         say(f"\nThe servers' logs are in {scratch}")
         raise
