@@ -23,7 +23,7 @@ from api.core.errors import BadRequest, exception_handlers
 from api.core.logs import configure_logging
 from api.core.middleware import (
     add_response_headers,
-    allow_header_middleware,
+    allow_header,
     request_id_middleware,
     trusted_proxy_middleware,
 )
@@ -47,9 +47,10 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
     - A body is read only as what it says it is: JSON, sent as JSON (415 otherwise), with each
       key once (400 otherwise: "last one wins" would apply a value the client did not mean).
     """
-    for name in request.query_params:
-        if len(request.query_params.getall(name)) > 1:
-            raise BadRequest.field(name, "is given more than once; give it once")
+    if request.scope["query_string"]:  # most requests have none to parse
+        for name in request.query_params:
+            if len(request.query_params.getall(name)) > 1:
+                raise BadRequest.field(name, "is given more than once; give it once")
     if request.method in BODY_METHODS:
         body = await request.body()
         if body:
@@ -60,14 +61,20 @@ class PizzaboxApp(Litestar):
     """The Litestar app, answering HEAD wherever it answers GET (RFC 9110), without a body."""
 
     # Any: Litestar types its scopes, receive and send as unions this override only passes on.
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         # The request id is bound here, around routing and CORS rather than among the route
         # middleware, so that a routing error, a CORS preflight and the server's access log
         # line carry it too.
-        await request_id_middleware(self._answer)(scope, receive, send)
+        self._with_request_id = request_id_middleware(self._answer)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self._with_request_id(scope, receive, send)
 
     async def _answer(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["method"] != "HEAD":
+            if scope["type"] == "http" and scope["method"] == "OPTIONS":
+                send = allow_header(scope, send)
             await super().__call__(scope, receive, send)
             return
 
@@ -128,13 +135,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         security=[{"bearerAuth": []}],
     )
     rate_limit = rate_limit_config(settings)
-    # Outermost first: where the request comes from, headers, then who is calling, then how
-    # often. (The request id is bound before any of them, by `PizzaboxApp`.)
-    middleware: list[Any] = [
-        trusted_proxy_middleware(settings.trusted_proxy_networks),
-        allow_header_middleware,
-        authentication_middleware,
-    ]
+    # Outermost first: where the request comes from (behind trusted proxies), who is calling,
+    # then how often. (`PizzaboxApp` binds the request id before any of them, and gives OPTIONS
+    # answers their `Allow` header.)
+    middleware: list[Any] = [authentication_middleware]
+    if settings.trusted_proxy_networks:
+        # Without trusted proxies it would pass every request on untouched.
+        middleware.insert(0, trusted_proxy_middleware(settings.trusted_proxy_networks))
     if rate_limit is not None:
         middleware.append(rate_limit.middleware)
     return PizzaboxApp(
