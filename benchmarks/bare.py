@@ -1,7 +1,9 @@
 """The floor Pizzabox is measured against: Litestar and SQLAlchemy (async ORM, the same driver,
 the same database) doing the database work of the benchmarked routes and nothing else.
 
-- `GET /healthz`: Litestar's hello-world JSON, no database (`hello_app`).
+- `GET /healthz`: Litestar's hello-world JSON, no database (`hello_app`); and the same with the
+  response headers Pizzabox sends on every answer (security headers, a request id), to show
+  what those alone cost (`hello_headers_app`).
 - `GET /api/v1/products/{slug}`: the token, then the product with its team's slug, in one session.
 - `GET /api/v1/products?limit=50`: the token, then 50 live products with their teams' slugs.
 - `PATCH /api/v1/products/{slug}` with `If-Match`: the token, the product, the version check,
@@ -25,7 +27,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from litestar import Litestar, Request, Response, get, patch
-from litestar.datastructures import State
+from litestar.datastructures import ResponseHeader, State
 from sqlalchemy import JSON, DateTime, ForeignKey, String, Uuid, event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -192,6 +194,29 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+# What Pizzabox adds to every answer (api.core.middleware), with a request id of the same length;
+# the benchmark checks that the names match Pizzabox's.
+POLICY_HEADERS = (
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("cross-origin-resource-policy", "same-origin"),
+    ("strict-transport-security", "max-age=63072000; includeSubDomains"),
+    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
+    ("x-request-id", "0" * 32),
+)
+
+
+@get(
+    "/healthz",
+    name="healthz_with_headers",
+    response_headers=[ResponseHeader(name=name, value=value) for name, value in POLICY_HEADERS],
+)
+async def healthz_with_headers() -> dict[str, str]:
+    return {"status": "ok"}
+
+
 @get("/api/v1/products/{slug:str}")
 async def get_product(state: State, request: Request[Any, Any, Any], slug: str) -> Response[Any]:
     async with state.sessionmaker() as session:
@@ -268,6 +293,7 @@ async def update_product(
 
 # Logging is set up by the launcher, as Pizzabox sets up its own (`logging_config=None` there too).
 hello_app = Litestar(route_handlers=[healthz], logging_config=None)
+hello_headers_app = Litestar(route_handlers=[healthz_with_headers], logging_config=None)
 app = Litestar(
     route_handlers=[get_product, list_products, update_product],
     lifespan=[_database],

@@ -16,17 +16,20 @@ import sys
 
 import uvicorn
 
+# The bare apps, by the names the benchmark starts them with.
+APPS = {"hello": "hello_app", "hello_headers": "hello_headers_app", "bare": "app"}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("app", choices=["hello", "bare"])
+    parser.add_argument("app", choices=sorted(APPS))
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
 
     from api.core.config import get_settings
     from benchmarks import bare
 
-    app = bare.hello_app if args.app == "hello" else bare.app
+    app = getattr(bare, APPS[args.app])
     # The settings `pizzabox serve` reads from the same environment, for the same server.
     settings = get_settings()
     # Like Pizzabox: one handler on the root logger, uvicorn's loggers writing through it.
