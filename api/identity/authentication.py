@@ -14,7 +14,7 @@ from typing import Any
 from litestar.enums import ScopeType
 from litestar.exceptions import TooManyRequestsException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.core.access import ANONYMOUS, AUTHENTICATION, Authentication, Principal
@@ -138,15 +138,16 @@ async def _call(
 
 
 async def _touch(scope: Scope, token_id: uuid.UUID) -> None:
-    """Record that the token was used; `last_used_at` is a convenience, so a busy database
-    skips it rather than failing anything."""
+    """Record that the token was used. `last_used_at` is a convenience, and the request has been
+    answered by now: a busy database skips it, and any other failure is logged, not raised."""
     sessionmaker: async_sessionmaker[AsyncSession] = scope["litestar_app"].state.sessionmaker
     try:
         async with sessionmaker() as session:
             await begin_writing(session)
             await touch_token(session, token_id)
             await session.commit()
-    except OperationalError as exc:
-        if not is_lock_timeout(exc):
-            raise
-        logger.info("skipped the last_used_at touch of token %s: database busy", token_id)
+    except SQLAlchemyError as exc:
+        if isinstance(exc, OperationalError) and is_lock_timeout(exc):
+            logger.info("skipped the last_used_at touch of token %s: database busy", token_id)
+        else:
+            logger.exception("could not record that token %s was used", token_id)
