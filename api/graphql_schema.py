@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, ClassVar
 
+import msgspec
 import strawberry
 from graphql import GraphQLError
 from litestar import Controller
@@ -118,6 +119,11 @@ def graphql_controller(settings: Settings) -> type[Controller]:
         def decode_json(self, data: str | bytes) -> object:
             # GET's `variables` are JSON too: a key given twice is a 400 there as in a body.
             return loads_once(data)
+
+        def encode_json(self, data: object) -> bytes:
+            # msgspec, as Litestar encodes REST answers, not the json module: a few times faster
+            # on an answer of thousands of objects.
+            return msgspec.json.encode(data)
 
         async def parse_http_body(self, request: Any) -> Any:
             # Strawberry reads the body (or the GET parameters) right after deciding the request

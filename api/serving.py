@@ -71,6 +71,7 @@ def run_uvicorn(settings: Settings, *, host: str, port: int, workers: int) -> No
             # uvicorn's loggers write through the root logger's handler, in Pizzabox's format: the
             # access log line carries the request id like every other line.
             log_config=None,
+            access_log=settings.access_log,
             # Pizzabox reads X-Forwarded-For itself, from PIZZABOX_TRUSTED_PROXIES only; uvicorn
             # would otherwise believe it from anyone on the loopback (its default).
             proxy_headers=False,

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     debug: bool = False
     log_level: str = "INFO"
+    # One log line per request from the server; off by default, like gunicorn's: at hundreds of
+    # requests a second it costs more than the request's own logging.
+    access_log: bool = False
     # Signs the audit trail's hash chains; unset, a public key is used (see the README).
     audit_key: SecretStr | None = None
 

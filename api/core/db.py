@@ -3,7 +3,8 @@
 import secrets
 import time
 import uuid
-from collections.abc import AsyncGenerator, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager, nullcontext
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar, cast
@@ -11,9 +12,11 @@ from typing import Any, TypeVar, cast
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.types import HTTPScope, Scope
 from pydantic import SecretStr
 from sqlalchemy import ColumnElement, DateTime, Enum, MetaData, Select, String, event, or_, select
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -54,20 +57,34 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRITE_INTENT_OPT = "write_intent"
 
 
-def route_writes(request: Request[Any, Any, Any]) -> bool:
+# The key of a request scope's `state` that holds the request's session, once authentication has
+# opened it (see `request_session`).
+SESSION_STATE = "pizzabox_session"
+
+
+def route_writes(scope: HTTPScope) -> bool:
     """Whether the request's transaction should take the write lock when it begins."""
-    stated = request.route_handler.opt.get(WRITE_INTENT_OPT)
-    return request.method not in SAFE_METHODS if stated is None else bool(stated)
+    stated = scope["route_handler"].opt.get(WRITE_INTENT_OPT)
+    return scope["method"] not in SAFE_METHODS if stated is None else bool(stated)
 
 
 async def begin_writing(session: AsyncSession) -> None:
-    """Begin the session's transaction as a writer, unless it has begun already.
+    """Make the session's transaction a writer's, unless it is one already.
 
     On SQLite a writer takes the lock when it begins (`BEGIN IMMEDIATE`): a transaction that
     read first and wrote later could fail at once when another writer had committed meanwhile.
+    So there a transaction that began as a reader (the request's token lookup, before anything
+    knew whether the request writes) is ended first, and a writer's begins; it has only read.
+    Elsewhere (PostgreSQL) a reader may go on to write, and keeps its transaction.
     """
-    if not session.in_transaction():
-        await session.connection(execution_options={WRITE_INTENT: True})
+    if session.in_transaction():
+        connection = (await session.connection()).sync_connection
+        if connection is None or connection.dialect.name != "sqlite":
+            return
+        if connection.get_execution_options().get(WRITE_INTENT):
+            return
+        await session.commit()
+    await session.connection(execution_options={WRITE_INTENT: True})
 
 
 def utcnow() -> datetime:
@@ -134,8 +151,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
+        if value is None or value.tzinfo is UTC:
+            return value  # asyncpg's, already in UTC: every row read has several of these
         # SQLite keeps no zone: what went in was UTC, so say so on the way out.
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
@@ -248,6 +265,34 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+# A pooled connection used this recently is trusted without a ping (HikariCP's
+# `aliveBypassWindowMs` has the same default): under load every checkout would otherwise pay a
+# ping, three round trips on asyncpg (BEGIN, a no-op query, ROLLBACK).
+PING_AFTER_IDLE_SECONDS = 0.5
+_RETURNED_AT = "pizzabox_returned_at"
+
+
+def _remember_return(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info[_RETURNED_AT] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Dialect) -> Any:
+    def on_checkout(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+        returned_at = record.info.get(_RETURNED_AT)
+        if returned_at is None or time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS:
+            return  # new, or in use a moment ago
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The server restarted or dropped idle connections: replace every pooled
+            # connection made before now, as `pool_pre_ping` does, and retry with a new one.
+            raise InvalidatePoolError(f"the pooled connection failed its ping: {exc}") from exc
+        if not alive:
+            raise InvalidatePoolError("the pooled connection failed its ping")
+
+    return on_checkout
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     """An async engine configured for the database the settings name."""
     if settings.is_sqlite:
@@ -260,11 +305,12 @@ def create_engine(settings: Settings) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    return create_async_engine(
-        settings.database_url,
-        pool_size=settings.database_pool_size,
-        pool_pre_ping=True,
-    )
+    engine = create_async_engine(settings.database_url, pool_size=settings.database_pool_size)
+    # Pessimistic disconnect handling, for connections that sat idle in the pool: those are the
+    # ones a restarted server or an idle timeout has closed.
+    event.listen(engine.sync_engine, "checkin", _remember_return)
+    event.listen(engine.sync_engine, "checkout", _ping_if_idle(engine.dialect))
+    return engine
 
 
 def create_sessionmaker(
@@ -283,15 +329,40 @@ def create_sessionmaker(
     )
 
 
-async def provide_session(
-    state: State, request: Request[Any, Any, Any]
-) -> AsyncGenerator[AsyncSession, None]:
-    """One session per request: commit when the handler returns, roll back when it raises."""
-    sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
+@asynccontextmanager
+async def request_session(scope: Scope) -> AsyncIterator[AsyncSession]:
+    """Open the request's one session and keep it in the request's scope, where
+    `provide_session` finds it; close it when the request is over, rolling back whatever its
+    handler did not commit.
+
+    Authentication opens it to look the caller's token up, so that lookup and the handler's
+    work share one connection and, unless the request writes on SQLite, one transaction.
+    """
+    sessionmaker: async_sessionmaker[AsyncSession] = scope["litestar_app"].state.sessionmaker
+    state = scope.setdefault("state", {})
     async with sessionmaker() as session:
-        # The audit trail names whoever the authentication middleware found.
-        session.info[PRINCIPAL_INFO] = request.scope.get("state", {}).get("principal")
-        if route_writes(request):
+        state[SESSION_STATE] = session
+        try:
+            yield session
+        finally:
+            del state[SESSION_STATE]
+
+
+async def provide_session(
+    state: State, request: Request[Any, Any, Any], principal: NamedDependency[Any]
+) -> AsyncGenerator[AsyncSession, None]:
+    """One session per request: commit when the handler returns, roll back when it raises.
+
+    It is the session authentication opened (`request_session`) when the request carried a
+    token, else one of its own. (It takes the principal, whom the audit trail names, so that
+    Litestar resolves the two one after the other rather than in a task group of their own.)
+    """
+    shared: AsyncSession | None = request.scope["state"].get(SESSION_STATE)
+    sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
+    async with nullcontext(shared) if shared is not None else sessionmaker() as session:
+        if shared is None:
+            session.info[PRINCIPAL_INFO] = principal
+        if route_writes(request.scope):
             await begin_writing(session)
         try:
             yield session

@@ -161,11 +161,12 @@ class BeginTransaction(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         session: AsyncSession = context.context.session
-        if context.result is None and not session.in_transaction():
+        if context.result is None:
             try:
                 if context.operation_type is OperationType.MUTATION:
+                    # Authentication's token lookup may have begun a reader's transaction.
                     await begin_writing(session)
-                else:
+                elif not session.in_transaction():
                     await session.connection()
             except OperationalError as exc:
                 if not is_lock_timeout(exc):

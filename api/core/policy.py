@@ -12,7 +12,7 @@ their own products is `record=… | grant([Role.CI], Scope.OWN_PRODUCTS)`.
 """
 
 import uuid
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -141,7 +141,7 @@ def scoped_roles(scope: Scope) -> frozenset[Role]:
     )
 
 
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
 def allow(policy: Policy, verb: str) -> Guard:
@@ -149,7 +149,9 @@ def allow(policy: Policy, verb: str) -> Guard:
     the record)."""
     policy.action(verb)  # a verb the policy lacks fails when the route is declared
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    # A coroutine, though it never awaits: Litestar runs a plain function guard in its thread
+    # pool, a hop to another thread and back on every request.
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         policy.check(principal_of(connection), verb)
 
     guard.permission = (policy, verb)  # type: ignore[attr-defined]  # read by `route_permission`

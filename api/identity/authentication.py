@@ -8,19 +8,25 @@ itself, at the point where it has read the request (see `api.graphql_schema`).
 """
 
 import logging
+import uuid
 from typing import Any
 
 from litestar.enums import ScopeType
 from litestar.exceptions import TooManyRequestsException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.core.access import ANONYMOUS, AUTHENTICATION, Authentication, Principal
-from api.core.db import WRITE_INTENT
+from api.core.db import PRINCIPAL_INFO, begin_writing, request_session
 from api.core.errors import is_lock_timeout
 from api.core.middleware import request_id_of
-from api.core.rate_limit import address_key, client_address, failed_authentications
+from api.core.rate_limit import (
+    FailedAuthentications,
+    address_key,
+    client_address,
+    failed_authentications,
+)
 from api.identity.service import resolve_principal, touch_token
 
 logger = logging.getLogger("api.identity")
@@ -33,7 +39,11 @@ def required_authentication(scope: Scope) -> Authentication:
         return Authentication.NONE
     handler = scope.get("route_handler")
     stated = handler.opt.get(AUTHENTICATION) if handler is not None else None
-    return Authentication(stated) if stated else Authentication.REQUIRED
+    return _STATED[stated] if stated else Authentication.REQUIRED
+
+
+# What each stated value means: a lookup, cheaper on every request than calling the enum.
+_STATED = {member.value: member for member in Authentication}
 
 
 def _headers(scope: Scope, name: bytes) -> list[str]:
@@ -85,47 +95,61 @@ def authentication_middleware(app: ASGIApp) -> ASGIApp:
                     "retry after Retry-After seconds",
                     headers={"Retry-After": str(wait)},
                 )
-        if attempting:
-            principal = await _authenticate(scope, authorization)
+        if not attempting:
+            state["principal"] = principal
+            await _call(app, scope, receive, send, counter, client, principal)
+            return
+        async with request_session(scope) as session:
+            principal, touch_due = await resolve_principal(
+                session, authorization, request_id=request_id_of(scope)
+            )
             if counter:
                 await counter.succeeded(client)
-        state["principal"] = principal
-        if counter is None or principal.authenticated:
-            # Past this point only an anonymous caller of an optional route can still be
-            # refused with 401; everyone else's answers need no watching.
-            await app(scope, receive, send)
-            return
-
-        async def count_refusals(message: Message) -> None:
-            # A 401 from further in (an anonymous GraphQL operation by GET) is a failure too.
-            if message["type"] == "http.response.start" and message["status"] == 401:
-                await counter.attempt(client)
-            await send(message)
-
-        await app(scope, receive, count_refusals)
+            state["principal"] = session.info[PRINCIPAL_INFO] = principal
+            await _call(app, scope, receive, send, counter, client, principal)
+        if touch_due and principal.token_id is not None:
+            # After the request's own transaction, in a short one of its own, so that it neither
+            # waits for that transaction's write lock nor is lost with it.
+            await _touch(scope, principal.token_id)
 
     return middleware
 
 
-async def _authenticate(scope: Scope, authorization: str | None) -> Principal:
+async def _call(
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    counter: FailedAuthentications | None,
+    client: str,
+    principal: Principal,
+) -> None:
+    if counter is None or principal.authenticated:
+        # Past this point only an anonymous caller of an optional route can still be
+        # refused with 401; everyone else's answers need no watching.
+        await app(scope, receive, send)
+        return
+
+    async def count_refusals(message: Message) -> None:
+        # A 401 from further in (an anonymous GraphQL operation by GET) is a failure too.
+        if message["type"] == "http.response.start" and message["status"] == 401:
+            await counter.attempt(client)
+        await send(message)
+
+    await app(scope, receive, count_refusals)
+
+
+async def _touch(scope: Scope, token_id: uuid.UUID) -> None:
+    """Record that the token was used. `last_used_at` is a convenience, and the request has been
+    answered by now: a busy database skips it, and any other failure is logged, not raised."""
     sessionmaker: async_sessionmaker[AsyncSession] = scope["litestar_app"].state.sessionmaker
-    # Short transactions of their own: the lookup reads, and the occasional `last_used_at`
-    # touch commits apart from the request, whatever becomes of it.
-    async with sessionmaker() as session:
-        principal, touch_due = await resolve_principal(
-            session, authorization, request_id=request_id_of(scope)
-        )
-    if touch_due and principal.token_id is not None:
-        try:
-            async with sessionmaker() as session:
-                await session.connection(execution_options={WRITE_INTENT: True})
-                await touch_token(session, principal.token_id)
-                await session.commit()
-        except OperationalError as exc:
-            # `last_used_at` is a convenience: a busy database must not fail the request for it.
-            if not is_lock_timeout(exc):
-                raise
-            logger.info(
-                "skipped the last_used_at touch of token %s: database busy", principal.token_id
-            )
-    return principal
+    try:
+        async with sessionmaker() as session:
+            await begin_writing(session)
+            await touch_token(session, token_id)
+            await session.commit()
+    except SQLAlchemyError as exc:
+        if isinstance(exc, OperationalError) and is_lock_timeout(exc):
+            logger.info("skipped the last_used_at touch of token %s: database busy", token_id)
+        else:
+            logger.exception("could not record that token %s was used", token_id)

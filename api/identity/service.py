@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -37,6 +37,9 @@ from api.teams.models import Membership, Team, active_on, today
 _TEAM_SCOPED = scoped_roles(Scope.OWN_TEAMS)
 _PRODUCT_SCOPED = scoped_roles(Scope.OWN_PRODUCTS)
 
+# Built once: every request runs it, and building it anew each time showed in the profile.
+_TOKEN_BY_LOOKUP = select(ApiToken).where(col(ApiToken.lookup) == bindparam("lookup"))
+
 # `last_used_at` is written at most this often per token, so reads stay reads.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 # Compared against when no token row matches, so a miss takes as long as a hit.
@@ -49,7 +52,7 @@ async def resolve_principal(
     """The principal an `Authorization` header names, and whether its `last_used_at` is due
     for a touch; 401 for anything but a live token."""
     token = bearer_token(authorization)
-    row = await session.scalar(select(ApiToken).where(col(ApiToken.lookup) == token_lookup(token)))
+    row = await session.scalar(_TOKEN_BY_LOOKUP, {"lookup": token_lookup(token)})
     if not token_matches(token, row.secret_hash if row else _DUMMY_HASH) or row is None:
         raise Unauthenticated("the token is not valid")
     now = utcnow()

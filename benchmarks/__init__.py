@@ -1,0 +1,1 @@
+"""Bare apps, floors and load for `scripts/bench.py`: what Pizzabox is measured against."""
