@@ -1,12 +1,14 @@
 """Rate limits per token: headers on every answer, 429 past the limit with when to retry, and
 never for health or docs."""
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 from litestar import Litestar
 
 from api.core.access import Role
+from api.core.rate_limit import FixedWindows
 from tests.helpers import (
     API,
     Client,
@@ -100,3 +102,37 @@ async def test_429_carries_security_headers(limited: tuple[Litestar, Client]) ->
     refused = await client.get(f"{API}/me", headers=bearer(token))
     assert refused.status_code == 429
     assert_security_headers(refused, strict_csp=True)
+
+
+async def test_requests_sent_all_at_once_are_each_counted(
+    limited: tuple[Litestar, Client],
+) -> None:
+    app, client = limited
+    token = await issue_token(app, Role.VIEWER)
+    answers = await asyncio.gather(
+        *(client.get(f"{API}/me", headers=bearer(token)) for _ in range(LIMIT + 3))
+    )
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200] * LIMIT + [429] * 3
+    remaining = sorted(int(answer.headers["ratelimit-remaining"]) for answer in answers)
+    assert remaining == [0, 0, 0, *range(LIMIT)]
+
+
+def test_a_window_counts_until_it_resets_and_the_counts_stay_bounded() -> None:
+    now = [1000.0]
+    windows = FixedWindows(60, clock=lambda: now[0])
+    assert [windows.count("a", 2) for _ in range(3)] == [
+        (1, 1060, True),
+        (2, 1060, True),
+        (2, 1060, False),
+    ]
+    now[0] = 1059.0
+    assert windows.count("a", 2) == (2, 1060, False)
+    now[0] = 1060.0
+    assert windows.count("a", 2) == (1, 1120, True)
+    for number in range(FixedWindows.MAX_KEYS + 10):
+        windows.count(f"k{number}", 2)
+    assert len(windows._windows) <= FixedWindows.MAX_KEYS
+    now[0] = 2000.0
+    windows.count("b", 2)
+    assert len(windows._windows) == 1
