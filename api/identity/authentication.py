@@ -99,18 +99,22 @@ def authentication_middleware(app: ASGIApp) -> ASGIApp:
             state["principal"] = principal
             await _call(app, scope, receive, send, counter, client, principal)
             return
-        async with request_session(scope) as session:
-            principal, touch_due = await resolve_principal(
-                session, authorization, request_id=request_id_of(scope)
-            )
-            if counter:
-                await counter.succeeded(client)
-            state["principal"] = session.info[PRINCIPAL_INFO] = principal
-            await _call(app, scope, receive, send, counter, client, principal)
-        if touch_due and principal.token_id is not None:
-            # After the request's own transaction, in a short one of its own, so that it neither
-            # waits for that transaction's write lock nor is lost with it.
-            await _touch(scope, principal.token_id)
+        touch_due = False
+        try:
+            async with request_session(scope) as session:
+                principal, touch_due = await resolve_principal(
+                    session, authorization, request_id=request_id_of(scope)
+                )
+                if counter:
+                    await counter.succeeded(client)
+                state["principal"] = session.info[PRINCIPAL_INFO] = principal
+                await _call(app, scope, receive, send, counter, client, principal)
+        finally:
+            if touch_due and principal.token_id is not None:
+                # After the request's own transaction (also when it was refused further in, a
+                # 429 say), in a short one of its own, so that it neither waits for that
+                # transaction's write lock nor is lost with it.
+                await _touch(scope, principal.token_id)
 
     return middleware
 
