@@ -115,14 +115,10 @@ def document_routes(
     async def diff(
         session: Any, principal: Any, slug: str, number: int, against: int | None
     ) -> Any:
-        new = await service.get_revision(session, slug, kind, number, principal=principal)
         before = number - 1 if against is None else against
-        old = (
-            await service.get_revision(session, slug, kind, before, principal=principal)
-            if before
-            else None
-        )
-        return views.diff(kind, new, old)
+        wanted = [number, before] if before else [number]
+        new, *old = await service.get_revisions(session, slug, kind, wanted, principal=principal)
+        return views.diff(kind, new, old[0] if old else None)
 
     async def review(session: Any, principal: Any, slug: str, data: Any, if_match: Any) -> Any:
         view = await service.review(

@@ -9,10 +9,12 @@ security FAQ must answer every question the product's classification requires.
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from api.audit.trail import access_event
@@ -155,15 +157,22 @@ async def views_of(
                 view.latest = revision
             if revision.number == view.document.approved_revision:
                 view.approved = revision
-        reviews = await session.scalars(
-            select(DocumentReview)
+        # Each document's latest steps only, in the same one query: a long review history is
+        # not read to show twenty of it.
+        newest = func.row_number().over(
+            partition_by=col(DocumentReview.document_id), order_by=col(DocumentReview.id).desc()
+        )
+        ranked = (
+            select(DocumentReview, newest.label("rank"))
             .where(col(DocumentReview.document_id).in_(by_document))
-            .order_by(col(DocumentReview.id).desc())
+            .subquery()
+        )
+        recent = aliased(DocumentReview, ranked)
+        reviews = await session.scalars(
+            select(recent).where(ranked.c.rank <= RECENT_REVIEWS).order_by(ranked.c.id.desc())
         )
         for review in reviews:
-            kept = by_document[review.document_id].reviews
-            if len(kept) < RECENT_REVIEWS:
-                kept.append(review)
+            by_document[review.document_id].reviews.append(review)
     return views
 
 
@@ -184,10 +193,24 @@ async def get_revision(
     session: AsyncSession, slug: str, kind: DocumentKind, number: int, *, principal: Principal
 ) -> DocumentRevision:
     """One revision of a document, by number."""
+    (revision,) = await get_revisions(session, slug, kind, [number], principal=principal)
+    return revision
+
+
+async def get_revisions(
+    session: AsyncSession,
+    slug: str,
+    kind: DocumentKind,
+    numbers: Sequence[int],
+    *,
+    principal: Principal,
+) -> list[DocumentRevision]:
+    """Revisions of a document, by number: the product is found, checked and its read recorded
+    once, however many are asked for (a diff's two)."""
     product = await product_for(session, slug, kind, "read", principal=principal)
     document = await find_document(session, product.id, kind)
     record_read(session, principal, DocumentView(product, kind, document))
-    return await _revision(session, document, kind, number)
+    return [await _revision(session, document, kind, number) for number in numbers]
 
 
 async def _revision(
