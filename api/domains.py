@@ -5,6 +5,7 @@ audit listener is registered (Alembic, the app and the tests rely on it).
 """
 
 from api.audit.domain import DOMAIN as AUDIT
+from api.checkpoints.domain import DOMAIN as CHECKPOINTS
 from api.core.db import metadata
 from api.core.domain import Domain
 from api.documents.domain import DOMAIN as DOCUMENTS
@@ -13,6 +14,6 @@ from api.people.domain import DOMAIN as PEOPLE
 from api.products.domain import DOMAIN as PRODUCTS
 from api.teams.domain import DOMAIN as TEAMS
 
-DOMAINS: tuple[Domain, ...] = (AUDIT, PEOPLE, TEAMS, PRODUCTS, IDENTITY, DOCUMENTS)
+DOMAINS: tuple[Domain, ...] = (AUDIT, PEOPLE, TEAMS, PRODUCTS, IDENTITY, DOCUMENTS, CHECKPOINTS)
 
 __all__ = ["DOMAINS", "metadata"]

@@ -55,6 +55,9 @@ DocumentState = Literal[
 ]
 
 
+CheckpointState = Literal["failed", "stale", "waived", "waiver_expired", "findings"]
+
+
 class DemoProduct(_Data):
     """A product of the demo portfolio, and how far it has come."""
 
@@ -69,6 +72,8 @@ class DemoProduct(_Data):
     # Where its documents stand, when not where its stage puts them.
     prfaq: DocumentState | None = None
     security_faq: DocumentState | None = None
+    # How its launch checkpoints stand, when not simply passed (or not started before review).
+    checkpoints: CheckpointState | None = None
 
 
 class DemoException(_Data):

@@ -14,6 +14,7 @@ from api.audit.trail import attach_principal
 from api.core.access import Principal, Role
 from api.core.config import Settings
 from api.core.db import create_engine, create_sessionmaker
+from api.demo.checkpoints import clear_for_launch, set_state
 from api.demo.data import DemoProduct, portfolio
 from api.demo.documents import write_documents
 from api.people.models import Person
@@ -148,7 +149,9 @@ async def _load_product(session: AsyncSession, spec: DemoProduct, day: date) -> 
     first_date, *slips = spec.launch_dates or (None,)
     launch = None if first_date is None else _days_from(day, first_date)
     data = ProductCreate(
-        **spec.model_dump(exclude={"stage", "launch_dates", "prfaq", "security_faq"}),
+        **spec.model_dump(
+            exclude={"stage", "launch_dates", "prfaq", "security_faq", "checkpoints"}
+        ),
         target_launch_date=launch,
     )
     await create_product(session, data=data, principal=DEMO_PRINCIPAL)
@@ -156,12 +159,15 @@ async def _load_product(session: AsyncSession, spec: DemoProduct, day: date) -> 
     # dates slip while a product is being built, as they do in life.
     for stage in STAGE_ORDER[1 : STAGE_ORDER.index(spec.stage) + 1]:
         await write_documents(session, spec, DEMO_PRINCIPAL, gating=stage)
+        if stage == Stage.LAUNCH_REVIEW:
+            await clear_for_launch(session, spec, DEMO_PRINCIPAL)
         await _update(session, spec.slug, ProductUpdate(stage=stage))
         if stage == Stage.BUILDING:
             await _slip(session, spec.slug, day, slips)
             slips = []
     await _slip(session, spec.slug, day, slips)
     await write_documents(session, spec, DEMO_PRINCIPAL, gating=None)
+    await set_state(session, spec, DEMO_PRINCIPAL)
 
 
 async def _slip(session: AsyncSession, slug: str, day: date, offsets: list[int]) -> None:

@@ -2,13 +2,15 @@
 PR/FAQ, and built only with an approved, complete security FAQ. A stricter classification that
 makes new questions required re-opens the security FAQ's approval."""
 
+import uuid
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.core.db import PRINCIPAL_INFO, utcnow
 from api.core.errors import Conflict, FieldError
 from api.documents.answers import completeness
 from api.documents.models import DocumentKind, DocumentReview, ReviewAction, ReviewStatus
-from api.documents.service import find_document, views_of
+from api.documents.service import views_of
 from api.documents.settings import load_template
 from api.products.models import Product, Stage
 from api.products.service import StageMove, classification_changed, stage_changing
@@ -19,42 +21,67 @@ SECURITY_FAQ_NOT_APPROVED = "security_faq_not_approved"
 SECURITY_FAQ_INCOMPLETE = "security_faq_incomplete"
 
 
+# The codes each stage checks: moving to `approved` needs the PR/FAQ, to `building` the security
+# FAQ; launch readiness needs all three.
+_CHECKED_AT: dict[Stage, frozenset[str]] = {
+    Stage.APPROVED: frozenset({PRFAQ_NOT_APPROVED}),
+    Stage.BUILDING: frozenset({SECURITY_FAQ_NOT_APPROVED, SECURITY_FAQ_INCOMPLETE}),
+}
+ALL_CODES = frozenset({PRFAQ_NOT_APPROVED, SECURITY_FAQ_NOT_APPROVED, SECURITY_FAQ_INCOMPLETE})
+
+
+async def blockers_of(
+    session: AsyncSession, products: list[Product], codes: frozenset[str] = ALL_CODES
+) -> dict[uuid.UUID, list[FieldError]]:
+    """Why the documents hold each of `products` back (only the reasons `codes` names), in a
+    fixed number of queries whatever their number."""
+    blockers: dict[uuid.UUID, list[FieldError]] = {product.id: [] for product in products}
+    if not products or not codes:
+        return blockers
+    if PRFAQ_NOT_APPROVED in codes:
+        for product_id, view in (await views_of(session, products, DocumentKind.PRFAQ)).items():
+            if view.document is None or view.document.status != ReviewStatus.APPROVED:
+                blockers[product_id].append(
+                    FieldError(
+                        "stage", "the PR/FAQ's latest revision is not approved", PRFAQ_NOT_APPROVED
+                    )
+                )
+    if codes & {SECURITY_FAQ_NOT_APPROVED, SECURITY_FAQ_INCOMPLETE}:
+        views = await views_of(session, products, DocumentKind.SECURITY_FAQ)
+        questions = (await load_template(session)).questions
+        for product in products:
+            view = views[product.id]
+            document = view.document
+            if SECURITY_FAQ_NOT_APPROVED in codes and (
+                document is None or document.status != ReviewStatus.APPROVED
+            ):
+                blockers[product.id].append(
+                    FieldError(
+                        "stage",
+                        "the security FAQ's latest revision is not approved",
+                        SECURITY_FAQ_NOT_APPROVED,
+                    )
+                )
+            answers = view.latest.content["answers"] if view.latest else []
+            done = completeness(answers, questions, product)
+            if SECURITY_FAQ_INCOMPLETE in codes and done.missing:
+                blockers[product.id].append(
+                    FieldError(
+                        "stage",
+                        "the security FAQ leaves required questions unanswered: "
+                        + ", ".join(done.missing),
+                        SECURITY_FAQ_INCOMPLETE,
+                    )
+                )
+    return blockers
+
+
 async def document_blockers(
     session: AsyncSession, product: Product, target: Stage
 ) -> list[FieldError]:
     """Why the documents keep `product` from moving to `target`; none when they do not."""
-    blockers: list[FieldError] = []
-    if target == Stage.APPROVED:
-        prfaq = await find_document(session, product.id, DocumentKind.PRFAQ)
-        if prfaq is None or prfaq.status != ReviewStatus.APPROVED:
-            blockers.append(
-                FieldError(
-                    "stage", "the PR/FAQ's latest revision is not approved", PRFAQ_NOT_APPROVED
-                )
-            )
-    if target == Stage.BUILDING:
-        view = (await views_of(session, [product], DocumentKind.SECURITY_FAQ))[product.id]
-        document = view.document
-        if document is None or document.status != ReviewStatus.APPROVED:
-            blockers.append(
-                FieldError(
-                    "stage",
-                    "the security FAQ's latest revision is not approved",
-                    SECURITY_FAQ_NOT_APPROVED,
-                )
-            )
-        answers = view.latest.content["answers"] if view.latest else []
-        done = completeness(answers, (await load_template(session)).questions, product)
-        if done.missing:
-            blockers.append(
-                FieldError(
-                    "stage",
-                    "the security FAQ leaves required questions unanswered: "
-                    + ", ".join(done.missing),
-                    SECURITY_FAQ_INCOMPLETE,
-                )
-            )
-    return blockers
+    codes = _CHECKED_AT.get(target, frozenset())
+    return (await blockers_of(session, [product], codes))[product.id]
 
 
 @stage_changing.register
