@@ -43,7 +43,7 @@ class Seen:
 
 @dataclass
 class Failure:
-    status: int | None  # None: close the connection without answering
+    status: int | None  # None: close the connection without answering; 0: answer as usual
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
 
@@ -84,10 +84,17 @@ class FakePizzabox:
         self._lock = threading.Lock()
 
     def fail_next(
-        self, status: int | None, *, times: int = 1, headers: dict[str, str] | None = None
+        self,
+        status: int | None,
+        *,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        after: int = 0,
     ) -> None:
-        """Answer the next `times` requests with `status` (None: drop the connection)."""
-        body = None if status is None else problem(status, "Service Unavailable", "try later")[2]
+        """Answer `times` requests with `status` (None: drop the connection), once `after`
+        requests have been answered as usual."""
+        body = None if status is None else problem(status, "Failing on purpose", "try later")[2]
+        self._failures.extend(Failure(0) for _ in range(after))
         self._failures.extend(Failure(status, headers or {}, body) for _ in range(times))
 
     def posts(self) -> list[Seen]:
@@ -96,8 +103,8 @@ class FakePizzabox:
     def answer(self, seen: Seen) -> Answer | None:
         with self._lock:
             self.requests.append(seen)
-            if self._failures:
-                failure = self._failures.pop(0)
+            failure = self._failures.pop(0) if self._failures else None
+            if failure is not None and failure.status != 0:
                 if failure.status is None:
                     return None
                 return (
