@@ -45,7 +45,7 @@ class Unreachable(PipelineError):
     """No answer from the server, even after retrying."""
 
 
-@dataclass
+@dataclass(eq=False)
 class ApiError(PipelineError):
     """The server answered with an error (RFC 9457 problem details when it sent them)."""
 
@@ -205,6 +205,16 @@ class PizzaboxClient:
                     ) from exc
                 self._wait(attempt, None, reason)
                 continue
+            if response.is_redirect:
+                # Not followed: a POST would arrive as a GET, and the token would go wherever
+                # the redirect points. The address to configure is where it leads.
+                where = response.headers.get("Location", "elsewhere")
+                raise ApiError(
+                    response.status_code,
+                    None,
+                    f"the server redirects to {where}; set PIZZABOX_URL to that address",
+                    attempt,
+                )
             if response.is_success:
                 body = _json_or_none(response)
                 if body is None:

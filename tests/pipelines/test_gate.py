@@ -2,6 +2,11 @@
 
 import json
 
+import httpx
+from click.testing import CliRunner
+
+from api.cli import main
+from api.pipelines.commands import Tuning
 from tests.pipelines.conftest import Pizzabox
 from tests.pipelines.fake_server import FakePizzabox
 
@@ -125,3 +130,22 @@ def test_gate_exits_2_when_the_answer_makes_no_sense(
 
     assert result.exit_code == 2
     assert "ready" in result.stderr
+
+
+def test_gate_does_not_follow_a_redirect_with_the_token() -> None:
+    sent: list[httpx.Request] = []
+
+    def redirect(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(308, headers={"Location": "https://pizzabox.example.com/api/v1/"})
+
+    result = CliRunner().invoke(
+        main,
+        ["ci", "gate", "payments"],
+        env={"PIZZABOX_URL": "http://pizzabox.example.com", "PIZZABOX_TOKEN": "pzb_x"},
+        obj=Tuning(transport=httpx.MockTransport(redirect)),
+    )
+
+    assert result.exit_code == 2
+    assert len(sent) == 1
+    assert "redirects to https://pizzabox.example.com/api/v1/" in result.stderr
