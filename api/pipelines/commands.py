@@ -224,6 +224,14 @@ def report(
         tests: TestRun | None = None
         if junit_patterns:
             tests = read_junit_files(_files(junit_patterns, "--junit"))
+            if tests.run == 0 and outcome is None:
+                # A suite that ran nothing (a wrong path, a filter that matched no test) is no
+                # evidence that anything passed.
+                files = ", ".join(str(path) for path in tests.files)
+                raise CiFailure(
+                    f"{files}: no test cases, so no outcome to take; nothing was sent "
+                    "(give --outcome to report one anyway)"
+                )
         result = {
             "outcome": outcome or (tests.outcome if tests else None),
             "summary": summary if summary is not None else (tests.summary if tests else None),

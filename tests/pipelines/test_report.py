@@ -382,3 +382,19 @@ def test_report_escapes_the_product_in_the_path(pizzabox: Pizzabox, server: Fake
 
     assert result.exit_code == 2
     assert server.requests[0].path == "/api/v1/products/..%2Fteams/checkpoints/resiliency/results"
+
+
+def test_report_does_not_call_an_empty_junit_file_passed(
+    pizzabox: Pizzabox, server: FakePizzabox, tmp_path: Path
+) -> None:
+    empty = tmp_path / "TEST-none.xml"
+    empty.write_text('<testsuite name="com.example.NoTests" tests="0"/>')
+
+    refused = pizzabox("report", "payments", "resiliency", "--junit", empty)
+    given = pizzabox("report", "payments", "resiliency", "--junit", empty, "--outcome", "failed")
+
+    assert refused.exit_code == 2
+    assert f"{empty}: no test cases" in refused.stderr
+    assert given.exit_code == 0, given.output
+    [upload] = server.posts()
+    assert (upload.body["outcome"], upload.body["tests_run"]) == ("failed", 0)
