@@ -86,9 +86,9 @@ def read_junit(path: Path) -> TestRun:
     except OSError as exc:
         raise BadReport(f"{path}: cannot read it ({exc.strerror or exc})") from exc
     run = TestRun(files=[path])
-    for suite in report:
-        if not isinstance(suite, TestSuite):
-            continue
+    # A bare <testsuite> root comes back wrapped in JUnitXml; older junitparsers returned it as is.
+    suites = [report] if isinstance(report, TestSuite) else list(report)
+    for suite in suites:
         for case in _cases(suite):
             run.run += 1
             if case.is_failure or case.is_error:
