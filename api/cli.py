@@ -18,6 +18,7 @@ from api.audit.chain import Head, Problem, Verdict
 from api.core.config import Settings, get_settings
 from api.core.errors import InvalidInput, PizzaboxError
 from api.core.logs import configure_logging
+from api.pipelines.commands import ci
 from api.serving import cpu_count
 
 T = TypeVar("T")
@@ -71,6 +72,9 @@ def _run(doing: str, action: Callable[[], T]) -> T:
 @click.version_option(package_name="pizzabox")
 def main() -> None:
     """Pizzabox: products, their two-pizza teams, and whether each is safe to launch."""
+
+
+main.add_command(ci)
 
 
 def _worker_count(ctx: click.Context, param: click.Parameter, value: str) -> int:
