@@ -190,3 +190,20 @@ async def pass_document_gates(app: Litestar, client: Client, slug: str) -> None:
         approval = {"action": "approve", "revision": number, "override_reason": "a test product"}
         approved = await client.post(f"{path}/review", json=approval, headers=reviewer)
         assert approved.status_code == 200, approved.text
+
+
+async def pass_launch_gates(app: Litestar, client: Client, slug: str) -> None:
+    """Pass every launch checkpoint of a product: a passing result for each kind, posted by the
+    client's caller, and a security reviewer's sign-off where the kind needs one."""
+    person = await create_person(client, job_family="security")
+    token = await issue_token(app, Role.SECURITY_REVIEWER, person_id=person["id"], name=unique("r"))
+    reviewer = bearer(token)
+    kinds = (await client.get(f"{API}/checkpoint-kinds")).json()["items"]
+    for kind in kinds:
+        path = f"{API}/products/{slug}/checkpoints/{kind['key']}"
+        posted = await client.post(f"{path}/results", json={"outcome": "passed"})
+        assert posted.status_code == 201, posted.text
+        if kind["sign_off"] == "reviewer":
+            decision = {"status": "passed", "comment": "ok", "evidence": [posted.json()["id"]]}
+            signed = await client.patch(path, json=decision, headers=reviewer)
+            assert signed.status_code == 200, signed.text

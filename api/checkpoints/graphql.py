@@ -23,6 +23,7 @@ from api.checkpoints.schemas import (
     KindRead,
     ReadinessRead,
     ResultRead,
+    ReviewerRole,
     SignOffCreate,
     WaiverCreate,
     WaiverRead,
@@ -50,6 +51,7 @@ strawberry.enum(CheckpointStatus, name="CheckpointStatus", description="Where a 
 strawberry.enum(Outcome, name="TestOutcome", description="What one test run found.")
 strawberry.enum(Approach, name="TestApproach", description="How a checkpoint was tested.")
 strawberry.enum(Decision, name="SignOffDecision", description="A reviewer's decision.")
+strawberry.enum(ReviewerRole, name="ReviewerRole", description="Who signs a reviewer kind off.")
 
 ResultType = derived(ResultRead, "CheckpointResult", "One test run's evidence.")
 WaiverType = derived(WaiverRead, "Waiver", "A waiver of a checkpoint, active or not.")
@@ -110,7 +112,7 @@ class SignOffCheckpointInput:
     status: Decision
     comment: str
     evidence: list[strawberry.ID] = strawberry.field(
-        default_factory=list, description="Ids of the results the decision relied on"
+        description="Ids of the checkpoint's results the decision relied on (one or more)"
     )
     expected_version: int | None = strawberry.field(
         default=None, description="The checkpoint's version; the write fails if it changed"

@@ -301,7 +301,7 @@ async def waive(
     CHECKPOINTS,
     "waive",
     summary="Revoke a waiver",
-    responses=problems(404, 409),
+    responses=problems(404, 409, 422),
 )
 async def revoke_waiver(
     session: SessionDep, principal: PrincipalDep, slug: ProductSlug, key: KindKey

@@ -2,9 +2,10 @@
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.checkpoints.models import (
     Approach,
@@ -32,16 +33,14 @@ Comment = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Count = Annotated[WholeNumber, Field(ge=0, le=10_000_000)]
-# The roles a person holds that may sign a reviewer kind off.
-REVIEWER_ROLES = (Role.CONTRIBUTOR, Role.SECURITY_REVIEWER, Role.ADMIN)
 
 
-def _reviewer_role(value: Role | None) -> Role | None:
-    if value is not None and value not in REVIEWER_ROLES:
-        raise ValueError(
-            "must be a role that acts for a person: contributor, security_reviewer or admin"
-        )
-    return value
+class ReviewerRole(StrEnum):
+    """The roles that may sign a reviewer kind off: the roles that act for a person."""
+
+    CONTRIBUTOR = Role.CONTRIBUTOR.value
+    SECURITY_REVIEWER = Role.SECURITY_REVIEWER.value
+    ADMIN = Role.ADMIN.value
 
 
 class KindCreate(InputModel):
@@ -60,14 +59,12 @@ class KindCreate(InputModel):
         default=SignOff.AUTOMATIC,
         description="`automatic`: the latest result decides; `reviewer`: a person decides",
     )
-    reviewer_role: Role | None = Field(
+    reviewer_role: ReviewerRole | None = Field(
         default=None, description="Who signs a `reviewer` kind off (and approves its waivers)"
     )
     retest_interval_days: int | None = Field(
         default=None, ge=1, le=3650, description="Days a pass holds after launch; none: for good"
     )
-
-    _role = field_validator("reviewer_role")(_reviewer_role)
 
 
 class KindUpdate(InputModel):
@@ -78,10 +75,8 @@ class KindUpdate(InputModel):
     required_for: list[DataClassification] = omitted()
     blocking: bool = omitted()
     sign_off: SignOff = omitted()
-    reviewer_role: Role | None = Field(default=None)
+    reviewer_role: ReviewerRole | None = Field(default=None)
     retest_interval_days: int | None = Field(default=None, ge=1, le=3650)
-
-    _role = field_validator("reviewer_role")(_reviewer_role)
 
 
 class KindRead(RecordRead):
@@ -93,7 +88,7 @@ class KindRead(RecordRead):
     required_for: list[DataClassification]
     blocking: bool
     sign_off: SignOff
-    reviewer_role: Role | None
+    reviewer_role: ReviewerRole | None
     retest_interval_days: int | None
     archived_at: datetime | None
 
@@ -167,9 +162,9 @@ class SignOffCreate(InputModel):
     status: Decision
     comment: Comment
     evidence: list[uuid.UUID] = Field(
-        default_factory=list,
+        min_length=1,
         max_length=100,
-        description="Ids of this checkpoint's results the decision relied on (one or more to pass)",
+        description="Ids of this checkpoint's results the decision relied on",
     )
 
 
@@ -182,7 +177,7 @@ class CheckpointRead(BaseModel):
     required: bool = Field(description="Required for the product's data classification")
     blocking: bool
     sign_off: SignOff
-    reviewer_role: Role | None
+    reviewer_role: ReviewerRole | None
     status: CheckpointStatus
     results_count: int
     last_result: ResultRead | None

@@ -4,7 +4,7 @@ reviewer's sign-off, waivers, and the re-test queue across the portfolio."""
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -294,24 +294,21 @@ async def sign_off(
             [FieldError("status", "an automatic checkpoint has no sign-off")],
         )
     _may_decide(principal, kind, admin_too=False)
-    if data.status == Decision.PASSED and not data.evidence:
-        raise InvalidInput.field("evidence", "name at least one result this sign-off relies on")
     checkpoint = await _checkpoint_row(session, product, kind.key)
     check_if_match(checkpoint, if_match)
-    if data.evidence:
-        found = set(
-            await session.scalars(
-                select(col(CheckpointResult.id)).where(
-                    col(CheckpointResult.id).in_(data.evidence),
-                    col(CheckpointResult.checkpoint_id) == checkpoint.id,
-                )
+    found = set(
+        await session.scalars(
+            select(col(CheckpointResult.id)).where(
+                col(CheckpointResult.id).in_(data.evidence),
+                col(CheckpointResult.checkpoint_id) == checkpoint.id,
             )
         )
-        missing = [str(item) for item in data.evidence if item not in found]
-        if missing:
-            raise InvalidInput.field(
-                "evidence", f"not results of this checkpoint: {', '.join(missing)}"
-            )
+    )
+    missing = [str(item) for item in data.evidence if item not in found]
+    if missing:
+        raise InvalidInput.field(
+            "evidence", f"not results of this checkpoint: {', '.join(missing)}"
+        )
     now = utcnow()
     checkpoint.decision = data.status
     checkpoint.decided_by = principal.actor
@@ -397,6 +394,14 @@ async def revoke_waiver(
     await flush(session)
 
 
+def _days_before(moment: datetime, days: int) -> datetime:
+    # Near the year 1, the earliest instant there is.
+    try:
+        return moment - timedelta(days=days)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
+
+
 @dataclass
 class DueCheckpoint:
     """A launched product's checkpoint whose re-test falls due."""
@@ -423,7 +428,7 @@ async def retest_queue(
     due = [
         and_(
             col(Checkpoint.kind) == kind.key,
-            col(Checkpoint.last_passed_at) < due_before - timedelta(days=kind.retest_interval_days),
+            col(Checkpoint.last_passed_at) < _days_before(due_before, kind.retest_interval_days),
         )
         for kind in kinds
         if kind.retest_interval_days is not None

@@ -24,4 +24,16 @@ RULE_422_OPERATIONS = (
     "setSecurityFaqTemplate",
     # Answers name template questions, once each; a question that does not apply says why.
     "saveSecurityFaqRevision",
+    # A reviewer kind names the role that signs it off; an automatic kind names none.
+    "createCheckpointKind",
+    "updateCheckpointKind",
+    # An Idempotency-Key already used with another body.
+    "recordCheckpointResult",
+    "uploadFindings",
+    # The evidence must be results of this checkpoint.
+    "signOffCheckpoint",
+    # A waiver expires in the future, at most 90 days away.
+    "waiveCheckpoint",
+    # An accepted risk has a reason and an expiry, in the future; nothing else has an expiry.
+    "updateFinding",
 )

@@ -56,6 +56,9 @@ _VIEWER = frozenset(
         "history:read",
         "prfaq:read",
         "document-settings:read",
+        "checkpoint-kind:read",
+        "checkpoint:read",
+        "readiness:read",
     }
 )
 _CONTRIBUTOR = _VIEWER | {
@@ -67,12 +70,20 @@ _CONTRIBUTOR = _VIEWER | {
     "prfaq:review",
     "security-faq:read",
     "security-faq:write",
+    "checkpoint:record",
+    # The route lets them; the service then asks for the kind's reviewer role (or admin).
+    "checkpoint:sign-off",
+    "checkpoint:waive",
+    "finding:read",
+    "finding:record",
+    "finding:triage",
 }
 _SECURITY_REVIEWER = _CONTRIBUTOR | {
     "sensitive:read",
     "security:sign-off",
     "audit:read",
     "security-faq:review",
+    "finding:accept-risk",
 }
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.VIEWER: _VIEWER,
@@ -85,13 +96,33 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
         "settings:manage",
         "size-exception:grant",
         "document-settings:manage",
+        "checkpoint-kind:manage",
     },
-    Role.CI: frozenset({"self:read", "product:read", "prfaq:read"}),
+    Role.CI: frozenset(
+        {
+            "self:read",
+            "product:read",
+            "prfaq:read",
+            "checkpoint-kind:read",
+            "checkpoint:read",
+            "checkpoint:record",
+            "finding:read",
+            "finding:record",
+            "readiness:read",
+        }
+    ),
 }
 # Roles limited to their person's teams, and the permissions that limit applies to.
 TEAM_SCOPED = frozenset({Role.CONTRIBUTOR, Role.SECURITY_REVIEWER})
 TEAM_SCOPED_ACTIONS = frozenset(
-    {"team:write", "product:create", "product:write", "prfaq:write", "security-faq:write"}
+    {
+        "team:write",
+        "product:create",
+        "product:write",
+        "prfaq:write",
+        "security-faq:write",
+        "checkpoint:record",
+    }
 )
 # Roles limited to the products their token lists.
 PRODUCT_SCOPED = frozenset({Role.CI})

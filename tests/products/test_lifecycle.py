@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 
-from tests.factories import create_product, pass_document_gates
+from tests.factories import create_product, pass_document_gates, pass_launch_gates
 from tests.helpers import API, Client, assert_problem, list_all
 
 PRODUCTS = f"{API}/products"
@@ -22,9 +22,11 @@ async def _move(client: Client, slug: str, stage: str) -> dict[str, Any]:
 
 
 async def _cleared_product(app: Litestar, client: Client) -> dict[str, Any]:
-    # A product whose documents are approved, so its stage may move past their gates.
+    # A product whose documents are approved and checkpoints passed, so its stage may move
+    # past every gate.
     product = await create_product(client)
     await pass_document_gates(app, client, product["slug"])
+    await pass_launch_gates(app, client, product["slug"])
     return product
 
 

@@ -113,6 +113,57 @@ class Records:
         number: int = self.made[document]
         return number
 
+    async def kind(self) -> str:
+        """A kind of checkpoint of this test's own, which an admin signs off, so the admin the
+        requests are sent as may do everything to it."""
+        if "kind" not in self.made:
+            key = unique("hostile").replace("-", "_")
+            body = {
+                "key": key,
+                "name": PLAIN_TEXT,
+                "sign_off": "reviewer",
+                "reviewer_role": "admin",
+            }
+            response = await self.client.post(f"{API}/checkpoint-kinds", json=body)
+            assert response.status_code == 201, response.text
+            self.made["kind"] = key
+        key_made: str = self.made["kind"]
+        return key_made
+
+    async def result_id(self) -> str:
+        """A result of the product's checkpoint of `kind`, to name as evidence."""
+        if "result" not in self.made:
+            path = f"{API}/products/{await self.product()}/checkpoints/{await self.kind()}/results"
+            response = await self.client.post(path, json={"outcome": "passed"})
+            assert response.status_code == 201, response.text
+            self.made["result"] = response.json()["id"]
+        result: str = self.made["result"]
+        return result
+
+    async def waiver(self) -> None:
+        """An active waiver of the product's checkpoint of `kind`."""
+        if "waiver" not in self.made:
+            path = f"{API}/products/{await self.product()}/checkpoints/{await self.kind()}/waiver"
+            body = {"justification": PLAIN_TEXT, "expires_at": _next_month()}
+            response = await self.client.put(path, json=body)
+            assert response.status_code == 200, response.text
+            self.made["waiver"] = True
+
+    async def finding_id(self) -> str:
+        """A finding of the product."""
+        if "finding" not in self.made:
+            body = {
+                "checkpoint": await self.kind(),
+                "tool": "hostile",
+                "findings": [{"title": PLAIN_TEXT, "severity": "low", "fingerprint": "f-1"}],
+            }
+            path = f"{API}/products/{await self.product()}/findings"
+            response = await self.client.post(path, json=body)
+            assert response.status_code == 200, response.text
+            self.made["finding"] = response.json()["items"][0]["id"]
+        finding: str = self.made["finding"]
+        return finding
+
     async def size_exception(self) -> None:
         """Give the team a size exception, so there is one to read and withdraw."""
         if "size_exception" not in self.made:
@@ -144,6 +195,24 @@ async def _by_name(operation: str, name: str, records: Records) -> Any:
         return "data-collected"  # a question of the default template
     if key == "questions" and action.endswith("securityfaqtemplate"):
         return [{"key": unique("question"), "question": PLAIN_TEXT, "required_for": ["public"]}]
+    if key in ("key", "kind", "checkpoint") and ("checkpoint" in action or "finding" in action):
+        if action == "createcheckpointkind":
+            return unique("hostile").replace("-", "_")
+        if action.endswith("waiver") and not action.startswith("waive"):
+            await records.waiver()  # there must be one to read or revoke
+        return await records.kind()
+    if key == "commitsha":
+        return "9f2c1e7"
+    if key in ("detailsurl", "pipelineurl"):
+        return "https://ci.example.com/runs/1"
+    if key == "reviewerrole":
+        return "admin"
+    if key == "evidence":  # a list of them where the field is the list
+        return await records.result_id()
+    if key == "findingid":
+        return await records.finding_id()
+    if key == "slug" and ("checkpoint" in action or "finding" in action):
+        return await records.product()
     if key == "product" or (key == "slug" and document):
         return await records.product()
     if key == "slug" and action.startswith("create"):
@@ -186,7 +255,7 @@ async def _rest_value(operation: str, name: str, schema: dict[str, Any], records
     schema = resolve(schema)
     named = await _by_name(operation, name, records)
     if named is not None:
-        return named
+        return [named] if schema.get("type") == "array" and not isinstance(named, list) else named
     if "enum" in schema:
         return schema["enum"][0]
     if "default" in schema:
@@ -216,8 +285,9 @@ async def _rest_value(operation: str, name: str, schema: dict[str, Any], records
 async def _graphql_value(operation: str, name: str, gtype: Any, records: Records) -> Any:
     """A plain, valid value for a GraphQL input; an input object gets its required fields."""
     named = await _by_name(operation, name, records)
+    listed = isinstance(get_nullable_type(gtype), GraphQLList)
     if named is not None:
-        return named
+        return [named] if listed and not isinstance(named, list) else named
     gtype = get_nullable_type(gtype)
     if isinstance(gtype, GraphQLList):
         return []
@@ -310,6 +380,12 @@ def _in_url(value: str) -> str:
 # Fields a request needs beside the target's, where a rule across fields decides.
 _ALONGSIDE: dict[tuple[str, str], dict[str, Any]] = {
     ("createToken", "products"): {"role": "ci"},  # only a ci token lists products
+    # Only a reviewer kind names the role that signs it off.
+    ("createCheckpointKind", "reviewer_role"): {"sign_off": "reviewer"},
+    ("updateCheckpointKind", "reviewer_role"): {"sign_off": "reviewer"},
+    ("updateCheckpointKind", "sign_off"): {"reviewer_role": None},
+    # Only an accepted risk has an expiry, and a reason.
+    ("updateFinding", "risk_expires_at"): {"status": "accepted_risk", "reason": PLAIN_TEXT},
 }
 
 
