@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.checkpoints.catalogue import load_kinds
 from api.checkpoints.findings import counts_for, load_deadlines
-from api.checkpoints.models import CheckpointStatus, Severity
+from api.checkpoints.models import CheckpointStatus, Severity, SignOff
 from api.checkpoints.policy import READINESS
 from api.checkpoints.service import CheckpointView, views_of, waiver_active
 from api.core.access import Principal
@@ -42,10 +42,13 @@ WAIVER_WARNING_DAYS = 14
 GATED_STAGES = frozenset({Stage.LAUNCH_REVIEW, Stage.LAUNCHED})
 
 _NOT_PASSED = {
-    CheckpointStatus.NOT_STARTED: (CHECKPOINT_NOT_STARTED, "has no result yet"),
-    CheckpointStatus.IN_PROGRESS: (CHECKPOINT_IN_PROGRESS, "awaits its reviewer's sign-off"),
+    CheckpointStatus.NOT_STARTED: (CHECKPOINT_NOT_STARTED, "no result yet"),
+    CheckpointStatus.IN_PROGRESS: (
+        CHECKPOINT_IN_PROGRESS,
+        "evidence awaits its reviewer's sign-off",
+    ),
     CheckpointStatus.FAILED: (CHECKPOINT_FAILED, "failed"),
-    CheckpointStatus.STALE: (CHECKPOINT_STALE, "passed too long ago and is due for a re-test"),
+    CheckpointStatus.STALE: (CHECKPOINT_STALE, "due for a re-test"),
 }
 
 
@@ -74,31 +77,33 @@ class Readiness:
 
 def _checkpoint_items(view: CheckpointView, answer: Readiness) -> None:
     now = utcnow()
-    kind = view.kind
+    kind, row = view.kind, view.checkpoint
     if not view.required:
         return
-    name = f"the {kind.name.lower()} checkpoint ({kind.key})"
     if view.status in (CheckpointStatus.PASSED, CheckpointStatus.WAIVED):
         if view.status == CheckpointStatus.WAIVED and view.waiver is not None:
-            expires = view.waiver.expires_at
+            expires, by = view.waiver.expires_at, view.waiver.approved_by
             answer.warnings.append(
                 Item(
                     LAUNCHING_ON_WAIVER,
-                    f"{name} is waived until {expires:%Y-%m-%d}, approved by "
-                    f"{view.waiver.approved_by}",
+                    f"{kind.key}: waived until {expires:%Y-%m-%d} by {by}",
                     kind.key,
                 )
             )
             if expires - now <= timedelta(days=WAIVER_WARNING_DAYS):
                 answer.warnings.append(
-                    Item(WAIVER_EXPIRING, f"{name}'s waiver expires {expires:%Y-%m-%d}", kind.key)
+                    Item(
+                        WAIVER_EXPIRING,
+                        f"{kind.key}: the waiver expires {expires:%Y-%m-%d}",
+                        kind.key,
+                    )
                 )
         return
     if not kind.blocking:
         answer.warnings.append(
             Item(
                 ADVISORY_CHECKPOINT_NOT_PASSED,
-                f"{name} is advisory and has not passed ({view.status.value})",
+                f"{kind.key}: advisory, and {view.status.value.replace('_', ' ')}",
                 kind.key,
             )
         )
@@ -108,13 +113,22 @@ def _checkpoint_items(view: CheckpointView, answer: Readiness) -> None:
         answer.blockers.append(
             Item(
                 WAIVER_EXPIRED,
-                f"{name}'s waiver expired {waiver.expires_at:%Y-%m-%d} and it has not passed",
+                f"{kind.key}: the waiver expired {waiver.expires_at:%Y-%m-%d} and it has not "
+                "passed",
                 kind.key,
             )
         )
         return
     code, what = _NOT_PASSED[view.status]
-    answer.blockers.append(Item(code, f"{name} {what}", kind.key))
+    if view.status == CheckpointStatus.FAILED:
+        what = (
+            "the latest result failed"
+            if kind.sign_off == SignOff.AUTOMATIC
+            else f"failed by its reviewer{f' ({row.decided_by})' if row and row.decided_by else ''}"
+        )
+    if view.status == CheckpointStatus.STALE and row and row.last_passed_at:
+        what = f"last passed {row.last_passed_at:%Y-%m-%d}, due for a re-test"
+    answer.blockers.append(Item(code, f"{kind.key}: {what}", kind.key))
 
 
 async def readiness_of(
