@@ -14,7 +14,8 @@ from api.core.db import RecordBase, UTCDateTime, stored_enum
 
 
 class SignOff(StrEnum):
-    """How a checkpoint of a kind is decided."""
+    """How a checkpoint of a kind is decided: `automatic`, by its latest result; `reviewer`, by
+    a person with the kind's reviewer role."""
 
     # The latest result decides.
     AUTOMATIC = "automatic"

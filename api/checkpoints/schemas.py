@@ -55,13 +55,9 @@ class KindCreate(InputModel):
         max_length=len(DataClassification),
     )
     blocking: bool = Field(default=True, description="Whether launch waits for it; else advisory")
-    sign_off: SignOff = Field(
-        default=SignOff.AUTOMATIC,
-        description="`automatic`: the latest result decides; `reviewer`: a person decides",
-    )
-    reviewer_role: ReviewerRole | None = Field(
-        default=None, description="Who signs a `reviewer` kind off (and approves its waivers)"
-    )
+    # (Enum fields carry no description of their own: the enum's is the one OpenAPI shows.)
+    sign_off: SignOff = SignOff.AUTOMATIC
+    reviewer_role: ReviewerRole | None = None
     retest_interval_days: int | None = Field(
         default=None, ge=1, le=3650, description="Days a pass holds after launch; none: for good"
     )
@@ -169,7 +165,8 @@ class SignOffCreate(InputModel):
 
 
 class CheckpointRead(BaseModel):
-    """A product's checkpoint of one kind, and where it stands."""
+    """A product's checkpoint of one kind, and where it stands: its latest result, its
+    reviewer's decision, and its latest waiver, active or not."""
 
     product: str
     kind: str
@@ -187,7 +184,7 @@ class CheckpointRead(BaseModel):
     decided_at: datetime | None
     decision_comment: str | None
     evidence: list[uuid.UUID]
-    waiver: WaiverRead | None = Field(description="The latest waiver, active or not")
+    waiver: WaiverRead | None
     version: int
 
 
@@ -240,7 +237,7 @@ class FindingUpdate(InputModel):
 
 
 class FindingRead(RecordRead):
-    """A finding."""
+    """A finding; an `accepted_risk` past its expiry reads as `open`."""
 
     product: str
     checkpoint: str
@@ -251,7 +248,7 @@ class FindingRead(RecordRead):
     description: str | None
     location: str | None
     severity: Severity
-    status: FindingStatus = Field(description="`accepted_risk` past its expiry reads as `open`")
+    status: FindingStatus
     opened_at: datetime
     last_seen_at: datetime
     fixed_at: datetime | None
