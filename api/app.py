@@ -1,7 +1,7 @@
 """The Litestar application: `create_app(settings)` builds one from explicit settings."""
 
 import gc
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -23,6 +23,7 @@ from api.core.errors import BadRequest, exception_handlers
 from api.core.logs import configure_logging
 from api.core.metrics import forget_this_process, metrics_config, metrics_controller, watch_pool
 from api.core.middleware import (
+    ConstantAnswer,
     add_response_headers,
     allow_header,
     request_id_middleware,
@@ -40,7 +41,7 @@ from api.core.request_body import BODY_METHODS, check_json_body
 from api.domains import DOMAINS
 from api.graphql_schema import graphql_controller
 from api.identity.authentication import authentication_middleware
-from api.probes import healthz, readyz
+from api.probes import LIVENESS, healthz, readyz
 
 API_PREFIX = "/api/v1"
 
@@ -64,12 +65,20 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
             check_json_body(request.method, request.headers.get("content-type"), body)
 
 
+_READS = frozenset({"GET", "HEAD"})
+
+
 class PizzaboxApp(Litestar):
-    """The Litestar app, answering HEAD wherever it answers GET (RFC 9110), without a body."""
+    """The Litestar app, answering HEAD wherever it answers GET (RFC 9110), without a body, and
+    the paths of `constant` (a plain GET or HEAD, no query) with their constant answer, before
+    routing."""
 
     # Any: Litestar types its scopes, receive and send as unions this override only passes on.
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, constant: Mapping[str, ConstantAnswer] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self._constant = dict(constant or {})
         # The request id is bound here, around routing and CORS rather than among the route
         # middleware, so that a routing error, a CORS preflight and the server's access log
         # line carry it too.
@@ -79,6 +88,11 @@ class PizzaboxApp(Litestar):
         await self._with_request_id(scope, receive, send)
 
     async def _answer(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and self._constant:
+            constant = self._constant.get(scope["path"])
+            if constant is not None and scope["method"] in _READS and not scope["query_string"]:
+                await constant(scope, send)
+                return
         if scope["type"] != "http" or scope["method"] != "HEAD":
             if scope["type"] == "http" and scope["method"] == "OPTIONS":
                 send = allow_header(scope, send)
@@ -166,6 +180,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     if metrics is not None:
         route_handlers.append(metrics_controller(settings))
     return PizzaboxApp(
+        # The probe's route stays, for the other requests (a query string, OPTIONS) and the
+        # OpenAPI document; with metrics or CORS on, every request takes the route.
+        constant={} if metrics is not None or settings.cors_origin_list else {"/healthz": LIVENESS},
         route_handlers=route_handlers,
         dependencies={
             "session": Provide(provide_session),

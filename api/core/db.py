@@ -137,6 +137,12 @@ def relation(attribute: object) -> QueryableAttribute[Any]:
     return cast("QueryableAttribute[Any]", attribute)
 
 
+def loaded(record: object, name: str) -> Any:
+    """`record`'s relation `name` when the query that read `record` loaded it too, else None;
+    never a query (relations are `lazy="raise"`)."""
+    return vars(record).get(name)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp that is always stored and returned in UTC, on SQLite as on PostgreSQL."""
 

@@ -35,6 +35,9 @@ from api.core.pagination import Paging
 from api.core.policy import Policy
 
 Service = Callable[..., Awaitable[Any]]
+# How a page of records becomes GraphQL objects, given the page's `info`: for a list whose
+# objects show relations the page can load up front, in one query each, from the selection.
+PageNodes = Callable[[GraphQLInfo, Sequence[Any]], Awaitable[Sequence[Any]]]
 
 
 def resolver(
@@ -77,10 +80,12 @@ def connection_field(
     description: str,
     *,
     show: Callable[[Any], Any] | None = None,
+    page: PageNodes | None = None,
 ) -> Any:
     """A root field answering a page of records (`first`, `after`) matching `filter_input`,
     read by `rows` (a service taking `filters=`, the caller and the `paging`), with a
-    `totalCount` computed only when asked for."""
+    `totalCount` computed only when asked for. Each record is shown by `show` (`node` by
+    default), or the whole page at once by `page`."""
     filters_schema = get_type_hints(rows)["filters"]
     as_node = show or (lambda row: node(kind, row))
 
@@ -91,6 +96,8 @@ def connection_field(
         session, principal = info.context.session, info.context.principal
         paging = Paging(after, page_size(first))
         window = await rows(session, filters=filters, principal=principal, paging=paging)
+        if page is not None:
+            return connection(window, nodes=await page(info, window.rows), after=after)
         return connection(window, node=as_node, after=after)
 
     resolve = resolver(
@@ -159,6 +166,8 @@ class Face:
     policy: Policy
     # How a record becomes a `kind`, when not field by field (`node`).
     show: Callable[[Any], Any] | None = None
+    # How a page of the connection's records becomes `kind`s, when not record by record.
+    page: PageNodes | None = None
     # The policy's verb a mutation needs, unless it says otherwise.
     writes: str = "write"
 
@@ -166,11 +175,12 @@ class Face:
         """A root field answering one record, which `load(session, *key, principal=…)` finds by
         the field's arguments `key` (name → type)."""
         kind = self.kind
+        as_node = self.show or (lambda record: node(kind, record))
 
         async def body(info: GraphQLInfo, **arguments: Any) -> Any:
             context = info.context
             record = await load(context.session, *arguments.values(), principal=context.principal)
-            return node(kind, record)
+            return as_node(record)
 
         resolve = resolver(load.__name__, {"info": GraphQLInfo, **key}, kind | None, body)
         requires = Requires(self.policy, "read")
@@ -180,7 +190,7 @@ class Face:
         """A root field answering a page of records; see `connection_field`."""
         requires = Requires(self.policy, "read")
         return connection_field(
-            self.kind, filter_input, rows, requires, description, show=self.show
+            self.kind, filter_input, rows, requires, description, show=self.show, page=self.page
         )
 
     def mutation(

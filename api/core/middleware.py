@@ -3,11 +3,19 @@
 import ipaddress
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from litestar.enums import ScopeType
 from litestar.routes import HTTPRoute
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
 
 from api.core.config import IPNetwork
 from api.core.logs import request_id_bound
@@ -144,6 +152,38 @@ async def add_response_headers(message: Message, scope: Scope) -> None:
     if _REQUEST_ID_HEADER_RAW not in present:
         headers.append((_REQUEST_ID_HEADER_RAW, request_id_of(scope).encode("latin-1")))
     message["headers"] = headers
+
+
+ConstantAnswer = Callable[[Scope, Send], Awaitable[None]]
+
+
+def constant_answer(body: bytes, content_type: bytes = b"application/json") -> ConstantAnswer:
+    """An answer that never changes (a liveness probe's), sent as Litestar sends it, with the
+    headers `add_response_headers` gives every answer: for a path that is answered before
+    routing (`PizzaboxApp`). Not for paths under /api/, whose answers are also `no-store`."""
+    start = (
+        (b"content-type", content_type),
+        (b"content-length", str(len(body)).encode("latin-1")),
+        *_DATA_HEADERS,
+    )
+
+    async def answer(scope: Scope, send: Send) -> None:
+        request_id = (_REQUEST_ID_HEADER_RAW, request_id_of(scope).encode("latin-1"))
+        started: HTTPResponseStartEvent = {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [*start, request_id],
+        }
+        await send(started)
+        head = scope["method"] == "HEAD"  # type: ignore[typeddict-item]  # HTTP scopes have one
+        sent: HTTPResponseBodyEvent = {
+            "type": "http.response.body",
+            "body": b"" if head else body,
+            "more_body": False,
+        }
+        await send(sent)
+
+    return answer
 
 
 # Clients behind proxies --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """GraphQL face of products."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 
 import strawberry
@@ -8,25 +9,26 @@ from strawberry.experimental.pydantic import type as pydantic_type
 
 from api.audit.graphql import AuditEventType, history_connection
 from api.audit.policy import HISTORY
+from api.core.db import loaded
 from api.core.graphql import (
     Connection,
     GraphQLInfo,
     Requires,
     extend_type,
+    known_or,
     node,
     relation,
 )
 from api.core.graphql_fields import Face
 from api.products import service
 from api.products.loaders import ProductLoaders
-from api.products.models import DataClassification, Stage, TrackedField
+from api.products.models import DataClassification, Product, Stage, TrackedField
 from api.products.policy import PRODUCTS
 from api.products.schemas import (
     ProductChangeRead,
     ProductRead,
 )
-from api.teams.graphql import TeamType
-from api.teams.loaders import TeamLoaders
+from api.teams.graphql import TeamType, give_rosters, load_team, team_node
 from api.teams.policy import TEAMS
 
 StageEnum = strawberry.enum(Stage, name="Stage", description="Lifecycle stages, in order.")
@@ -60,10 +62,12 @@ class ProductType:
     version: strawberry.auto
     archived_at: strawberry.auto
     team_id: strawberry.Private[uuid.UUID]
+    # The owning team, when the product's row brought it (every service's product does).
+    known_team: strawberry.Private[TeamType | None] = None
 
     @strawberry.field(extensions=[Requires(TEAMS, "read")], description="The owning team.")
-    async def team(self, info: GraphQLInfo) -> TeamType | None:
-        return node(TeamType, await info.context.loaders[TeamLoaders].team.load(self.team_id))
+    def team(self, info: GraphQLInfo) -> TeamType | None:
+        return known_or(self.known_team, lambda: load_team(info, self.team_id))
 
     @strawberry.field(description="Every change of the stage and target launch date, oldest first.")
     async def changes(
@@ -125,7 +129,29 @@ class ArchiveProductInput:
     expected_version: int | None = None
 
 
-PRODUCT = Face(ProductType, PRODUCTS)
+def product_node(product: Product, teams: dict[uuid.UUID, TeamType] | None = None) -> ProductType:
+    """A product as its GraphQL object, with its team when its row brought it; `teams` shares
+    one object per team among a page's products."""
+    team = loaded(product, "team")
+    known_team = None
+    if team is not None:
+        teams = {} if teams is None else teams
+        known_team = teams.get(team.id)
+        if known_team is None:
+            known_team = teams[team.id] = team_node(team)
+    return node(ProductType, product, known_team=known_team)
+
+
+async def product_page(info: GraphQLInfo, products: Sequence[Product]) -> list[ProductType]:
+    """A page of the product list as GraphQL objects: their teams (which the list joins) one
+    object each, and those teams' rosters in one query when the query shows them."""
+    teams: dict[uuid.UUID, TeamType] = {}
+    nodes = [product_node(product, teams) for product in products]
+    await give_rosters(info, teams, ("edges", "node", "team"))
+    return nodes
+
+
+PRODUCT = Face(ProductType, PRODUCTS, show=product_node, page=product_page)
 
 
 @strawberry.type
@@ -162,7 +188,8 @@ class ProductsMutation:
 
 async def _team_products(root: TeamType, info: GraphQLInfo) -> list[ProductType] | None:
     products = await info.context.loaders[ProductLoaders].products_by_team.load(root.id)
-    return [node(ProductType, product) for product in products]
+    teams: dict[uuid.UUID, TeamType] = {}
+    return [product_node(product, teams) for product in products]
 
 
 # Teams sit below products: products shows a team's products on the team's type.

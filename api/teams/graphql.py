@@ -1,6 +1,7 @@
 """GraphQL face of teams and rosters."""
 
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Annotated
 
@@ -9,6 +10,7 @@ from strawberry.experimental.pydantic import type as pydantic_type
 
 from api.audit.graphql import AuditEventType, history_connection
 from api.audit.policy import HISTORY
+from api.core.db import loaded
 from api.core.errors import InvalidInput
 from api.core.graphql import (
     Connection,
@@ -16,8 +18,10 @@ from api.core.graphql import (
     Requires,
     extend_type,
     from_read,
+    known_or,
     node,
     relation,
+    selected,
 )
 from api.core.graphql_fields import Face
 from api.people.graphql import PersonType
@@ -32,7 +36,7 @@ from api.teams.health.graphql import (
 )
 from api.teams.health.loaders import HealthLoaders
 from api.teams.loaders import TeamLoaders
-from api.teams.models import TeamRole, today
+from api.teams.models import Membership, Team, TeamRole, today
 from api.teams.policy import TEAMS
 from api.teams.schemas import (
     MembershipRead,
@@ -55,6 +59,10 @@ class TeamType:
     updated_at: strawberry.auto
     version: strawberry.auto
     archived_at: strawberry.auto
+    # Today's roster, when a page of teams loaded it up front (`give_rosters`).
+    known_members: strawberry.Private[
+        list[Annotated["MembershipType", strawberry.lazy("api.teams.graphql")]] | None
+    ] = None
 
     @strawberry.field(
         extensions=[Requires(PEOPLE, "read")],
@@ -63,16 +71,16 @@ class TeamType:
             "every stint the team ever had."
         ),
     )
-    async def members(
+    def members(
         self, info: GraphQLInfo, at: date | None = None, include_ended: bool = False
     ) -> list[Annotated["MembershipType", strawberry.lazy("api.teams.graphql")]] | None:
         if at is not None and at > today():
             raise InvalidInput.field("at", "must not be in the future")
-        every_stint = include_ended and at is None
-        memberships = await info.context.loaders[TeamLoaders].roster.load(
-            (self.id, (at, every_stint))
+        today_only = at is None and not include_ended
+        return known_or(
+            self.known_members if today_only else None,
+            lambda: _roster(info, self.id, at, include_ended and at is None),
         )
-        return [node(MembershipType, membership) for membership in memberships]
 
     @strawberry.field(
         extensions=[Requires(HISTORY, "read")],
@@ -121,6 +129,9 @@ class MembershipType:
     version: strawberry.auto
     team_id: strawberry.Private[uuid.UUID]
     person_id: strawberry.Private[uuid.UUID]
+    # The person and the team, when the membership's rows brought them (`membership_nodes`).
+    known_person: strawberry.Private[PersonType | None] = None
+    known_team: strawberry.Private[TeamType | None] = None
 
     @strawberry.field(
         extensions=[Requires(TEAMS, "read")],
@@ -131,19 +142,89 @@ class MembershipType:
         return [HealthWarningType(**item.model_dump()) for item in health.warnings]
 
     @strawberry.field(extensions=[Requires(PEOPLE, "read")])
-    async def person(self, info: GraphQLInfo) -> PersonType | None:
-        return node(
-            PersonType, await info.context.loaders[PeopleLoaders].person.load(self.person_id)
-        )
+    def person(self, info: GraphQLInfo) -> PersonType | None:
+        return known_or(self.known_person, lambda: _person(info, self.person_id))
 
     @strawberry.field(extensions=[Requires(TEAMS, "read")])
-    async def team(self, info: GraphQLInfo) -> TeamType | None:
-        return node(TeamType, await info.context.loaders[TeamLoaders].team.load(self.team_id))
+    def team(self, info: GraphQLInfo) -> TeamType | None:
+        return known_or(self.known_team, lambda: load_team(info, self.team_id))
+
+
+# Strawberry's pydantic types keep only their fields: what their resolvers call is out here.
+
+
+async def _roster(
+    info: GraphQLInfo, team_id: uuid.UUID, at: date | None, every_stint: bool
+) -> list[MembershipType]:
+    memberships = await info.context.loaders[TeamLoaders].roster.load((team_id, (at, every_stint)))
+    return membership_nodes(memberships)
+
+
+async def _person(info: GraphQLInfo, person_id: uuid.UUID) -> PersonType:
+    return node(PersonType, await info.context.loaders[PeopleLoaders].person.load(person_id))
+
+
+async def load_team(info: GraphQLInfo, team_id: uuid.UUID) -> TeamType:
+    """A team by id, through the request's loader."""
+    return node(TeamType, await info.context.loaders[TeamLoaders].team.load(team_id))
+
+
+def membership_nodes(
+    memberships: Sequence[Membership], people: dict[uuid.UUID, PersonType] | None = None
+) -> list[MembershipType]:
+    """Memberships as GraphQL objects, with the person and team their rows brought along (a
+    roster loads its people, a person's memberships their teams); `people` shares one object
+    per person among the rosters of a page."""
+    people = {} if people is None else people
+    nodes: list[MembershipType] = []
+    for membership in memberships:
+        person, team = loaded(membership, "person"), loaded(membership, "team")
+        known_person = None
+        if person is not None:
+            known_person = people.get(person.id)
+            if known_person is None:
+                known_person = people[person.id] = node(PersonType, person)
+        nodes.append(
+            node(
+                MembershipType,
+                membership,
+                known_person=known_person,
+                known_team=None if team is None else node(TeamType, team),
+            )
+        )
+    return nodes
+
+
+def team_node(team: Team) -> TeamType:
+    """A team as its GraphQL object."""
+    return node(TeamType, team)
+
+
+async def give_rosters(
+    info: GraphQLInfo, teams: Mapping[uuid.UUID, TeamType], path: Sequence[str]
+) -> None:
+    """Give a page's `teams` today's rosters, people included, in one query, when the field at
+    `path` (the teams' field under the page's) shows their `members` as of today and the caller
+    may see them; their `members` then answer without a loader each."""
+    principal = info.context.principal
+    wanted = any(
+        not members.arguments.get("at") and not members.arguments.get("includeEnded")
+        for members in selected(info, *path, "members")
+    )
+    if not teams or not wanted:
+        return
+    if not (TEAMS.allows(principal, "read") and PEOPLE.allows(principal, "read")):
+        return  # `members` refuses them anyway
+    today_rosters = [(team_id, (None, False)) for team_id in teams]
+    rosters = await info.context.loaders[TeamLoaders].roster.load_many(today_rosters)
+    people: dict[uuid.UUID, PersonType] = {}
+    for team, memberships in zip(teams.values(), rosters, strict=True):
+        team.known_members = membership_nodes(memberships, people)
 
 
 async def _person_teams(root: PersonType, info: GraphQLInfo) -> list[MembershipType] | None:
     memberships = await info.context.loaders[TeamLoaders].memberships_by_person.load(root.id)
-    return [node(MembershipType, membership) for membership in memberships]
+    return membership_nodes(memberships)
 
 
 _PERSON_TEAMS = "The person's current memberships, with their teams."

@@ -19,6 +19,27 @@ async def test_health_probes_answer_without_a_token(client: Client) -> None:
         assert response.json()["status"] == "ok"
 
 
+async def test_healthz_answered_before_routing_is_the_routed_answer(
+    client: Client, migrated_database: str
+) -> None:
+    # With CORS on, the probe takes its route; by default it is answered before routing.
+    routed_app = create_app(
+        Settings(database_url=migrated_database, cors_origins="https://portal.example")
+    )
+    async with running_lifespan(routed_app):
+        transport = httpx.ASGITransport(app=cast(Any, routed_app))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as routed:
+            for method in ("GET", "HEAD"):
+                sent = {"X-Request-ID": f"probe-{method}"}
+                early = await client.request(method, "/healthz", headers=sent)
+                late = await routed.request(method, "/healthz", headers=sent)
+                assert (early.status_code, early.content) == (late.status_code, late.content)
+                assert early.headers.multi_items() == late.headers.multi_items()
+                assert early.headers["x-request-id"] == f"probe-{method}"
+    # A query string takes the route, which refuses a parameter given twice.
+    assert_problem(await client.get("/healthz?x=1&x=2"), 400)
+
+
 async def test_request_id_is_generated(client: Client) -> None:
     first = (await client.get("/healthz")).headers["x-request-id"]
     second = (await client.get("/healthz")).headers["x-request-id"]

@@ -81,6 +81,14 @@ async def test_ci_token_reads_only_its_products(app: Litestar, client: Client) -
     )
     assert body["data"]["product"] == {"slug": listed, "team": None}
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # Also where a page of the list brings its teams and rosters along with the products.
+    body = await gql_as(
+        client,
+        token,
+        "{ products { edges { node { slug team { members { person { email } } } } } } }",
+    )
+    assert body["data"]["products"]["edges"] == [{"node": {"slug": listed, "team": None}}]
+    assert [error["extensions"]["code"] for error in body["errors"]] == ["FORBIDDEN"]
 
 
 async def test_ci_token_learns_nothing_about_products_it_does_not_list(
