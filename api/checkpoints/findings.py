@@ -2,6 +2,7 @@
 severity (org settings), triage, and accepted risks that expire. Reading one is recorded."""
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from api.checkpoints.catalogue import find_kind, load_kinds
 from api.checkpoints.models import Finding, FindingDeadlines, FindingStatus, Severity
 from api.checkpoints.policy import CHECKPOINT_KINDS, FINDINGS
 from api.checkpoints.schemas import DeadlinesUpdate, FindingsUpload, FindingUpdate
+from api.checkpoints.service import checkpoint_row
 from api.core.access import Principal
 from api.core.db import utcnow
 from api.core.errors import Conflict, InvalidInput, NotFound
@@ -126,8 +128,15 @@ def _view(
     )
 
 
-def _record_reads(session: AsyncSession, principal: Principal, product: Product) -> None:
-    session.add(access_event(principal, record_type="findings", record_id=str(product.id)))
+def _record_reads(
+    session: AsyncSession, principal: Principal, product: Product, finding: Finding | None = None
+) -> None:
+    # A list is recorded as a read of the product's findings; one finding, as a read of it.
+    if finding is None:
+        event = access_event(principal, record_type="findings", record_id=str(product.id))
+    else:
+        event = access_event(principal, record_type="finding", record_id=str(finding.id))
+    session.add(event)
 
 
 async def _product(session: AsyncSession, slug: str, verb: str, *, principal: Principal) -> Product:
@@ -198,7 +207,7 @@ async def get_finding(
 ) -> FindingView:
     """One finding; the read is recorded."""
     finding, product = await _finding(session, finding_id, "read", principal=principal, lock=False)
-    _record_reads(session, principal, product)
+    _record_reads(session, principal, product, finding)
     return _view(finding, product, await load_deadlines(session), utcnow())
 
 
@@ -231,11 +240,11 @@ async def update_finding(
         raise InvalidInput.field("risk_expires_at", "only an accepted risk has an expiry")
     else:
         finding.risk_expires_at = None
+    # Reopened by hand, it keeps its deadline: marking a finding fixed and open again must not
+    # clear an overdue one. (A scan that finds a fixed one again opens it with a new one.)
     if data.status == FindingStatus.FIXED:
         finding.fixed_at = finding.fixed_at if finding.status == FindingStatus.FIXED else now
     else:
-        if finding.status == FindingStatus.FIXED:
-            finding.opened_at = now  # found again: a new deadline
         finding.fixed_at = None
     finding.status = data.status
     finding.status_reason = data.reason
@@ -265,21 +274,22 @@ async def upload_findings(
         raise Conflict(f"product {slug!r} is archived and cannot change")
     kind = find_kind(await load_kinds(session), data.checkpoint)
     fingerprints = [item.fingerprint for item in data.findings]
-    repeated = sorted({fp for fp in fingerprints if fingerprints.count(fp) > 1})
+    repeated = sorted(fp for fp, seen in Counter(fingerprints).items() if seen > 1)
     if repeated:
         raise InvalidInput.field(
             "findings", f"fingerprints must be unique in one upload: {', '.join(repeated[:5])}"
         )
+    # Uploads for one checkpoint take turns on its row, so two uploads of a new fingerprint
+    # cannot both insert it.
+    await checkpoint_row(session, product, kind.key)
     existing = {
         finding.fingerprint: finding
         for finding in await session.scalars(
-            select(Finding)
-            .where(
+            select(Finding).where(
                 col(Finding.product_id) == product.id,
                 col(Finding.kind) == kind.key,
                 col(Finding.tool) == data.tool,
             )
-            .with_for_update()
         )
     }
     now = utcnow()
@@ -330,6 +340,7 @@ async def upload_findings(
                 finding.updated_at = now
                 fixed += 1
     await flush(session)
+    _record_reads(session, principal, product)  # the answer shows them
     deadlines = await load_deadlines(session)
     return UploadOutcome(
         created, updated, fixed, [_view(row, product, deadlines, now) for row in listed]

@@ -181,7 +181,8 @@ class Finding(RecordBase, table=True):
     """Something a checkpoint's testing found, tracked until fixed or its risk accepted. A tool
     re-uploading the same fingerprint updates it rather than adding another."""
 
-    __audit__: ClassVar[Audited] = Audited("finding", parent=("product", "product_id"))
+    # No parent: a product's history is open to viewers, and findings are not.
+    __audit__: ClassVar[Audited] = Audited("finding")
 
     __tablename__ = "findings"
     __table_args__ = (UniqueConstraint("product_id", "kind", "tool", "fingerprint"),)

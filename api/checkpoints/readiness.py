@@ -132,15 +132,16 @@ def _checkpoint_items(view: CheckpointView, answer: Readiness) -> None:
 
 
 async def readiness_of(
-    session: AsyncSession, products: Sequence[Product]
+    session: AsyncSession, products: Sequence[Product], *, stage: Stage | None = None
 ) -> dict[uuid.UUID, Readiness]:
-    """The readiness of many products, in a fixed number of queries whatever their number."""
+    """The readiness of many products, in a fixed number of queries whatever their number;
+    with `stage`, as it will be once they are at that stage (a pass goes stale at launch)."""
     answers = {product.id: Readiness(product) for product in products}
     if not products:
         return answers
     kinds = await load_kinds(session)
     documents = await blockers_of(session, list(products))
-    checkpoints = await views_of(session, products, kinds=kinds, with_results=False)
+    checkpoints = await views_of(session, products, kinds=kinds, with_results=False, stage=stage)
     deadlines = await load_deadlines(session)
     findings = await counts_for(session, products, deadlines)
     for product in products:
@@ -177,7 +178,7 @@ async def product_readiness(session: AsyncSession, slug: str, *, principal: Prin
 async def _gate(session: AsyncSession, move: StageMove) -> None:
     if move.target not in GATED_STAGES:
         return
-    answer = (await readiness_of(session, [move.product]))[move.product.id]
+    answer = (await readiness_of(session, [move.product], stage=move.target))[move.product.id]
     if answer.blockers:
         raise Conflict(
             f"the product cannot move to {move.target.value!r}: it is not ready to launch ("

@@ -53,8 +53,10 @@ from api.core.rest import (
     ProductSlug,
     choice,
     choice_of,
+    created_headers,
     guarded,
     list_route,
+    location,
     moment,
     problems,
     text,
@@ -65,6 +67,7 @@ from api.core.writes import etag
 
 KindKey = Annotated[str, Parameter(pattern=KIND_KEY_PATTERN, description="The kind's key")]
 FindingId = Annotated[uuid.UUID, Parameter(description="The finding's id")]
+MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 _SENSITIVE_READ = {WRITE_INTENT_OPT: True}  # a read that records an access event writes
 
 KIND = Resource(CHECKPOINT_KINDS, "CheckpointKind", "/{key:str}", {"key": KindKey}, kind_read)
@@ -191,6 +194,7 @@ async def sign_off(
     summary="Post a test result",
     responses=problems(404, 409, 413, 415, 422),
     status_code=201,
+    response_headers=created_headers()[:1],
 )
 async def record_result(
     request: Request[Any, Any, Any],
@@ -214,7 +218,30 @@ async def record_result(
     result = await service.record_result(session, slug, key, data=data, principal=principal)
     body = result_read(result, product=slug, checkpoint=key)
     claim.complete(201, body.model_dump(mode="json"))
-    return Response(body, status_code=201)
+    where = location(request, "getCheckpointResult", slug=slug, key=key, result_id=result.id)
+    return Response(body, status_code=201, headers={"Location": where})
+
+
+@guarded(
+    get,
+    "/checkpoints/{key:str}/results/{result_id:uuid}",
+    "getCheckpointResult",
+    CHECKPOINTS,
+    "read",
+    summary="One test result",
+    responses=READ_PROBLEMS,
+    name="getCheckpointResult",
+)
+async def get_result(
+    session: SessionDep,
+    principal: PrincipalDep,
+    slug: ProductSlug,
+    key: KindKey,
+    result_id: Annotated[uuid.UUID, Parameter(description="The result's id")],
+) -> ResultRead:
+    """One result posted for the checkpoint."""
+    result = await service.get_result(session, slug, key, result_id, principal=principal)
+    return result_read(result, product=slug, checkpoint=key)
 
 
 def _replayed(claim: idempotency.Claim) -> Response[Any]:
@@ -377,6 +404,8 @@ async def list_findings(
     summary="Upload a tool's findings",
     responses=problems(404, 409, 413, 415, 422),
     status_code=200,
+    # A whole scan in one upload (a full upload cannot be split): up to 5,000 findings.
+    request_max_body_size=MAX_UPLOAD_BYTES,
 )
 async def upload_findings(
     session: SessionDep,
@@ -415,6 +444,7 @@ PRODUCT_ROUTES = Router(
         get_checkpoint,
         sign_off,
         record_result,
+        get_result,
         list_results,
         get_waiver,
         waive,

@@ -36,9 +36,9 @@ Count = Annotated[WholeNumber, Field(ge=0, le=10_000_000)]
 
 
 class ReviewerRole(StrEnum):
-    """The roles that may sign a reviewer kind off: the roles that act for a person."""
+    """The roles that may sign a reviewer kind off: roles that act for a person over every
+    team (a contributor's rights end at their own teams)."""
 
-    CONTRIBUTOR = Role.CONTRIBUTOR.value
     SECURITY_REVIEWER = Role.SECURITY_REVIEWER.value
     ADMIN = Role.ADMIN.value
 
@@ -106,7 +106,9 @@ class ResultCreate(InputModel):
     tests_run: Count | None = None
     tests_failed: Count | None = None
     tests_skipped: Count | None = None
-    failing_tests: list[Annotated[str, StringConstraints(max_length=500)]] = Field(
+    failing_tests: list[
+        Annotated[str, StringConstraints(max_length=500, pattern=r"^[^\x00]*$")]
+    ] = Field(
         default_factory=list, max_length=MAX_FAILING_TESTS, description="Names of failing tests"
     )
 

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, false, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlmodel import col
@@ -69,6 +68,13 @@ def retest_due(kind: CheckpointKind, checkpoint: Checkpoint | None) -> datetime 
     return checkpoint.last_passed_at + timedelta(days=kind.retest_interval_days)
 
 
+def _decided_after_evidence(checkpoint: Checkpoint) -> bool:
+    # A reviewer's decision holds for the evidence it saw: a newer result waits for a new one.
+    if checkpoint.decided_at is None:
+        return False
+    return checkpoint.last_result_at is None or checkpoint.last_result_at <= checkpoint.decided_at
+
+
 def status_of(
     kind: CheckpointKind,
     checkpoint: Checkpoint | None,
@@ -85,9 +91,9 @@ def status_of(
             Outcome.PASSED: CheckpointStatus.PASSED,
             Outcome.FAILED: CheckpointStatus.FAILED,
         }[checkpoint.last_outcome]
-    elif checkpoint.decision == Decision.PASSED:
+    elif _decided_after_evidence(checkpoint) and checkpoint.decision == Decision.PASSED:
         status = CheckpointStatus.PASSED
-    elif checkpoint.decision == Decision.FAILED:
+    elif _decided_after_evidence(checkpoint) and checkpoint.decision == Decision.FAILED:
         status = CheckpointStatus.FAILED
     elif checkpoint.results_count:
         status = CheckpointStatus.IN_PROGRESS
@@ -108,8 +114,10 @@ async def views_of(
     *,
     kinds: Sequence[CheckpointKind] | None = None,
     with_results: bool = True,
+    stage: Stage | None = None,
 ) -> dict[uuid.UUID, list[CheckpointView]]:
-    """Every live kind's checkpoint for many products, in four queries whatever their number."""
+    """Every live kind's checkpoint for many products, in four queries whatever their number;
+    with `stage`, as it will stand once the products are at that stage (a launch's gate)."""
     kinds = [kind for kind in (kinds or await load_kinds(session)) if kind.archived_at is None]
     views: dict[uuid.UUID, list[CheckpointView]] = {product.id: [] for product in products}
     if not products:
@@ -146,7 +154,7 @@ async def views_of(
                     kind,
                     row,
                     latest_waiver,
-                    status_of(kind, row, latest_waiver, product.stage, now),
+                    status_of(kind, row, latest_waiver, stage or product.stage, now),
                     results.get(row.last_result_id) if row and row.last_result_id else None,
                 )
             )
@@ -177,33 +185,31 @@ async def get_checkpoint(
     return (await views_of(session, [product], kinds=[kind]))[product.id][0]
 
 
-async def _checkpoint_row(session: AsyncSession, product: Product, kind: str) -> Checkpoint:
-    # Made on first use; concurrent first uses meet at the unique index, and then each holds
-    # the row (FOR UPDATE) so their changes take turns.
-    connection = await session.connection()
-    table = Checkpoint.__table__  # type: ignore[attr-defined]
-    insert = (pg_insert if connection.dialect.name == "postgresql" else sqlite_insert)(table)
-    fresh = Checkpoint(product_id=product.id, kind=kind)
-    await session.execute(
-        insert.values(
-            id=fresh.id,
-            created_at=fresh.created_at,
-            updated_at=fresh.updated_at,
-            version=1,
-            product_id=product.id,
-            kind=kind,
-            results_count=0,
-            evidence=[],
-        ).on_conflict_do_nothing(index_elements=["product_id", "kind"])
-    )
-    row = await session.scalar(
+async def checkpoint_row(session: AsyncSession, product: Product, kind: str) -> Checkpoint:
+    """A product's checkpoint of `kind`, made on first use, and held (FOR UPDATE) until the
+    transaction ends, so writes to it (results, sign-offs, waivers, findings) take turns.
+
+    Concurrent first uses meet at the unique index: the loser's savepoint rolls back and it
+    reads the winner's row. The row is made through the ORM, so its creation is audited."""
+    statement = (
         select(Checkpoint)
         .where(col(Checkpoint.product_id) == product.id, col(Checkpoint.kind) == kind)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    assert row is not None
-    return row
+    row = await session.scalar(statement)
+    if row is not None:
+        return row
+    try:
+        async with session.begin_nested():
+            row = Checkpoint(product_id=product.id, kind=kind)
+            session.add(row)
+            await session.flush()
+        return row
+    except IntegrityError:
+        found = await session.scalar(statement)
+        assert found is not None
+        return found
 
 
 async def _live_product(
@@ -221,7 +227,7 @@ async def record_result(
     """Keep one run's evidence; for an automatic kind the latest result decides."""
     product = await _live_product(session, slug, "record", principal=principal)
     kind = find_kind(await load_kinds(session), key)
-    checkpoint = await _checkpoint_row(session, product, kind.key)
+    checkpoint = await checkpoint_row(session, product, kind.key)
     values = data.model_dump(mode="json")
     result = CheckpointResult(
         **{**values, "outcome": data.outcome},
@@ -263,15 +269,33 @@ async def list_results(
     return await fetch_window(session, statement, CheckpointResult.id, paging)
 
 
+async def get_result(
+    session: AsyncSession, slug: str, key: str, result_id: uuid.UUID, *, principal: Principal
+) -> CheckpointResult:
+    """One result of a product's checkpoint."""
+    product = await _product(session, slug, "read", principal=principal)
+    result = await session.scalar(
+        select(CheckpointResult)
+        .join(Checkpoint, col(Checkpoint.id) == col(CheckpointResult.checkpoint_id))
+        .where(
+            col(CheckpointResult.id) == result_id,
+            col(Checkpoint.product_id) == product.id,
+            col(Checkpoint.kind) == key,
+        )
+    )
+    if result is None:
+        raise NotFound(f"no result {result_id} of the {key!r} checkpoint of {slug!r}")
+    return result
+
+
 def _may_decide(principal: Principal, kind: CheckpointKind, *, admin_too: bool) -> None:
     role = principal.role
     if role is not None and role.value == kind.reviewer_role:
         return
     if admin_too and role == Role.ADMIN:
         return
-    who = kind.reviewer_role or "an admin"
-    if admin_too and kind.reviewer_role:
-        who = f"{kind.reviewer_role} or admin"
+    roles = [role for role in (kind.reviewer_role, "admin" if admin_too else None) if role]
+    who = " or ".join(dict.fromkeys(roles)) or "no"
     raise PermissionDenied(f"only the {who} role may do this for the {kind.key!r} checkpoint")
 
 
@@ -294,7 +318,7 @@ async def sign_off(
             [FieldError("status", "an automatic checkpoint has no sign-off")],
         )
     _may_decide(principal, kind, admin_too=False)
-    checkpoint = await _checkpoint_row(session, product, kind.key)
+    checkpoint = await checkpoint_row(session, product, kind.key)
     check_if_match(checkpoint, if_match)
     found = set(
         await session.scalars(
@@ -344,7 +368,7 @@ async def grant_waiver(
         raise InvalidInput.field("expires_at", "must be in the future")
     if data.expires_at > now + timedelta(days=MAX_WAIVER_DAYS):
         raise InvalidInput.field("expires_at", f"must be at most {MAX_WAIVER_DAYS} days from now")
-    checkpoint = await _checkpoint_row(session, product, kind.key)
+    checkpoint = await checkpoint_row(session, product, kind.key)
     for earlier in await session.scalars(
         select(Waiver).where(
             col(Waiver.checkpoint_id) == checkpoint.id, col(Waiver.revoked_at).is_(None)
@@ -361,6 +385,7 @@ async def grant_waiver(
             expires_at=data.expires_at,
         )
     )
+    checkpoint.updated_at = now  # the checkpoint's ETag covers its waiver
     await flush(session)
     return (await views_of(session, [product], kinds=[kind]))[product.id][0]
 
@@ -391,6 +416,8 @@ async def revoke_waiver(
     for waiver in active:
         stamp(waiver, "revoked_at", at=now)
         waiver.revoked_by = principal.actor
+    checkpoint = await checkpoint_row(session, product, kind.key)
+    checkpoint.updated_at = now
     await flush(session)
 
 
@@ -404,13 +431,20 @@ def _days_before(moment: datetime, days: int) -> datetime:
 
 @dataclass
 class DueCheckpoint:
-    """A launched product's checkpoint whose re-test falls due."""
+    """A launched product's checkpoint whose re-test falls due; paged as checkpoints are."""
+
+    __tablename__ = "checkpoints"  # its cursors are the checkpoints'
 
     product: Product
     kind: CheckpointKind
     checkpoint: Checkpoint
     due_at: datetime
     status: CheckpointStatus
+
+    @property
+    def id(self) -> uuid.UUID:
+        """The checkpoint's id: where a page of the queue ends."""
+        return self.checkpoint.id
 
 
 async def retest_queue(

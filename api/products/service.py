@@ -194,10 +194,9 @@ async def update_product(
     if product.archived_at is not None:
         raise Conflict(f"product {slug!r} is archived and cannot change")
     changes: dict[str, Any] = data.model_dump(exclude_unset=True, mode="python")
-    if "stage" in changes and changes["stage"] is not None:
-        check_stage_change(product.stage, changes["stage"])
-        if changes["stage"] != product.stage:
-            await stage_changing.run(session, StageMove(product, changes["stage"]))
+    stage_change = {"stage": changes.pop("stage")} if "stage" in changes else {}
+    if stage_change.get("stage") is not None:
+        check_stage_change(product.stage, stage_change["stage"])
     if "team" in changes:
         team_slug = changes.pop("team")
         if team_slug is None:
@@ -209,6 +208,11 @@ async def update_product(
             changes["team_id"] = team.id
             product.team = team
     changed = apply_changes(product, changes, required=_REQUIRED)
+    # The gates judge the product as the change leaves it (its new classification, say), before
+    # it moves.
+    if stage_change.get("stage") not in (None, product.stage):
+        await stage_changing.run(session, StageMove(product, stage_change["stage"]))
+    changed |= apply_changes(product, stage_change, required=_REQUIRED)
     if "data_classification" in changed:
         await classification_changed.run(session, product)
     for field in TrackedField:

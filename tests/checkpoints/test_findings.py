@@ -210,8 +210,14 @@ async def test_findings_are_sensitive(
             select(func.count()).select_from(AuditEvent).where(col(AuditEvent.kind) == "access")
         )
     assert after == (before or 0) + 2
-    assert {event.record_type for event in events} == {"findings"}
-    assert {event.record_id for event in events} == {product["id"]}
+    assert {(event.record_type, event.record_id) for event in events} == {
+        ("findings", product["id"]),
+        ("finding", finding_id),
+    }
+    # Nor do they reach viewers through the product's history.
+    history = await client.get(f"{API}/products/{product['slug']}/history", headers=callers.viewer)
+    assert history.status_code == 200, history.text
+    assert "finding" not in {event["record_type"] for event in history.json()["items"]}
 
 
 async def test_bad_uploads_change_nothing(
@@ -230,3 +236,16 @@ async def test_bad_uploads_change_nothing(
     unknown = {**_upload(_finding(1)), "checkpoint": "chaos_monkey"}
     assert_problem(await client.post(path, json=unknown, headers=callers.ci), 404)
     assert await _count(app) == 0
+
+
+async def test_concurrent_uploads_of_a_new_finding_record_it_once(
+    app: Litestar, client: Client, product: dict[str, Any], callers: Callers
+) -> None:
+    import asyncio
+
+    path = at(product, "findings")
+    answers = await asyncio.gather(
+        *(client.post(path, json=_upload(_finding(1)), headers=callers.ci) for _ in range(10))
+    )
+    assert {answer.status_code for answer in answers} <= {200, 503}, [a.text for a in answers]
+    assert await _count(app) == 1

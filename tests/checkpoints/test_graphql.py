@@ -156,3 +156,24 @@ async def test_readiness_costs_no_query_per_product(app: Litestar, client: Clien
     await _seed(app, 90)
     many = await _statements(app, client, 100)
     assert few == many
+
+
+async def test_the_retest_queue_pages_through_due_checkpoints(
+    app: Litestar, client: Client, product: dict[str, Any], callers: Callers
+) -> None:
+    from tests.checkpoints.conftest import pass_all
+
+    await pass_all(client, product, callers)
+    for stage in ("launch_review", "launched"):
+        moved = await client.patch(f"/api/v1/products/{product['slug']}", json={"stage": stage})
+        assert moved.status_code == 200, moved.text
+    query = """query($after: String) { retestQueue(dueBefore: "2999-01-01T00:00:00Z", first: 3,
+      after: $after) { edges { node { product kind status retestDueAt } }
+      pageInfo { hasNextPage endCursor } } }"""
+    first = (await gql_data(client, query))["retestQueue"]
+    assert len(first["edges"]) == 3
+    assert first["pageInfo"]["hasNextPage"] is True
+    rest = (await gql_data(client, query, after=first["pageInfo"]["endCursor"]))["retestQueue"]
+    kinds = [edge["node"]["kind"] for edge in first["edges"] + rest["edges"]]
+    assert sorted(kinds) == ["appsec_review", "durability", "resiliency", "security_posture"]
+    assert rest["pageInfo"]["hasNextPage"] is False

@@ -15,7 +15,7 @@ from tests.checkpoints.conftest import (
     post_result,
     readiness,
 )
-from tests.factories import create_product
+from tests.factories import create_product, pass_document_gates
 from tests.helpers import API, Client, assert_problem
 
 
@@ -239,3 +239,61 @@ async def test_readiness_is_read_by_anyone_who_sees_the_product(
     missing = await client.get(f"{API}/products/no-such-product/readiness")
     assert_problem(other, 404)
     assert_problem(missing, 404)
+
+
+async def test_the_gate_judges_the_product_as_the_change_leaves_it(
+    app: Litestar, client: Client, callers: Callers
+) -> None:
+    # A public product needs no appsec review; made restricted in the same change, it does.
+    product = await create_product(client, data_classification="public")
+    slug = product["slug"]
+    await pass_document_gates(app, client, slug)
+    for stage in ("prfaq_review", "approved", "building"):
+        assert (
+            await client.patch(f"{API}/products/{slug}", json={"stage": stage})
+        ).status_code == 200
+    for kind in ("resiliency", "durability", "operational_readiness", "security_posture"):
+        result = await post_result(client, product, kind)
+        if kind == "security_posture":
+            signed = await client.patch(
+                at(product, "checkpoints", kind),
+                json={"status": "passed", "comment": "ok", "evidence": [result["id"]]},
+                headers=callers.reviewer,
+            )
+            assert signed.status_code == 200, signed.text
+    both = {"stage": "launch_review", "data_classification": "restricted"}
+    refused = await client.patch(f"{API}/products/{slug}", json=both)
+    problem = assert_problem(refused, 409, field="stage")
+    assert ("checkpoint_not_started", "stage") in {
+        (error["code"], error["field"]) for error in problem["errors"]
+    }
+    assert (await client.get(f"{API}/products/{slug}")).json()["data_classification"] == "public"
+    moved = await client.patch(f"{API}/products/{slug}", json={"stage": "launch_review"})
+    assert moved.status_code == 200, moved.text
+
+
+async def test_a_pass_too_old_for_launch_blocks_the_launch(
+    app: Litestar, client: Client, product: dict[str, Any], callers: Callers
+) -> None:
+    await pass_all(client, product, callers)
+    moved = await client.patch(f"{API}/products/{product['slug']}", json={"stage": "launch_review"})
+    assert moved.status_code == 200, moved.text
+    await backdate(app, Checkpoint, 91, "last_passed_at", kind="resiliency")
+    # Not launched yet, so not stale yet; but launching would make it so.
+    assert (await readiness(client, product))["ready"] is True
+    launch = await client.patch(f"{API}/products/{product['slug']}", json={"stage": "launched"})
+    problem = assert_problem(launch, 409, field="stage")
+    assert [error["code"] for error in problem["errors"]] == ["checkpoint_stale"]
+
+
+async def test_new_evidence_reopens_a_reviewers_decision(
+    client: Client, product: dict[str, Any], callers: Callers
+) -> None:
+    await pass_all(client, product, callers)
+    await post_result(client, product, "security_posture", "failed", headers=callers.ci)
+    checkpoint = (await client.get(at(product, "checkpoints", "security_posture"))).json()
+    assert checkpoint["status"] == "in_progress"
+    answer = await readiness(client, product)
+    assert [(item["code"], item["checkpoint"]) for item in answer["blockers"]] == [
+        ("checkpoint_in_progress", "security_posture")
+    ]

@@ -42,6 +42,9 @@ async def test_a_ci_token_posts_a_result_for_its_product(
     assert posted.status_code == 201, posted.text
     result = posted.json()
     assert {key: result[key] for key in RESULT} == RESULT
+    fetched = await client.get(posted.headers["Location"], headers=callers.ci)
+    assert fetched.status_code == 200, fetched.text
+    assert fetched.json() == result
     assert result["checkpoint"] == "resiliency"
     assert result["product"] == product["slug"]
     assert result["recorded_by"].startswith("ci")
