@@ -11,11 +11,11 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from pydantic import BaseModel
 
 import api
+from api.consoles import console_assets, openapi_consoles
 from api.core.access import OPEN_ROUTE, provide_principal
 from api.core.config import Settings, get_settings
 from api.core.db import create_engine, create_sessionmaker, provide_session
@@ -162,7 +162,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware.insert(0, metrics.middleware)
     if rate_limit is not None:
         middleware.append(rate_limit.middleware)
-    route_handlers: list[Any] = [healthz, readyz, api_router, graphql_controller(settings)]
+    route_handlers: list[Any] = [
+        healthz,
+        readyz,
+        api_router,
+        graphql_controller(settings),
+        console_assets(),
+    ]
     if metrics is not None:
         route_handlers.append(metrics_controller(settings))
     return PizzaboxApp(
@@ -206,7 +212,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             openapi_router=Router(
                 path="/schema", route_handlers=[], opt=OPEN_ROUTE, include_in_schema=False
             ),
-            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(path="/scalar")],
+            render_plugins=openapi_consoles(),
             components=Components(
                 security_schemes={
                     "bearerAuth": SecurityScheme(

@@ -19,6 +19,7 @@ from strawberry.litestar import make_graphql_controller
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.consoles import offline_graphiql
 from api.core.access import AUTHENTICATION, Authentication, PrincipalDep, principal_of
 from api.core.config import Settings
 from api.core.db import WRITE_INTENT_OPT, SessionDep
@@ -115,6 +116,11 @@ def graphql_controller(settings: Settings) -> type[Controller]:
         # No subscriptions, so no WebSocket route: it would run queries (graphql-transport-ws
         # allows them) where the authentication middleware, which reads HTTP, never looks.
         websocket_endpoint = None
+
+        @property
+        def graphql_ide_html(self) -> str:
+            # Strawberry's page loads GraphiQL from unpkg.com; the same files are served here.
+            return offline_graphiql(super().graphql_ide_html)
 
         def decode_json(self, data: str | bytes) -> object:
             # GET's `variables` are JSON too: a key given twice is a 400 there as in a body.
