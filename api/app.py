@@ -40,6 +40,7 @@ from api.core.request_body import BODY_METHODS, check_json_body
 from api.domains import DOMAINS
 from api.graphql_schema import graphql_controller
 from api.identity.authentication import authentication_middleware
+from api.pages import landing_page, template_config
 from api.probes import healthz, readyz
 
 API_PREFIX = "/api/v1"
@@ -168,6 +169,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         api_router,
         graphql_controller(settings),
         console_assets(),
+        landing_page,
     ]
     if metrics is not None:
         route_handlers.append(metrics_controller(settings))
@@ -183,6 +185,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=check_request,
         exception_handlers=exception_handlers,
         plugins=[ClosedInputSchemaPlugin()],
+        template_config=template_config(),
         type_encoders={BaseModel: pydantic_json},
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(
