@@ -235,6 +235,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         else None,
         openapi_config=OpenAPIConfig(
             title="Pizzabox API",
+            # A handler's docstring is its operation's description.
+            use_handler_docstrings=True,
             version=api.__version__,
             description=(
                 "System of record for products, their two-pizza teams, and launch readiness."
