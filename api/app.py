@@ -4,6 +4,7 @@ import gc
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import msgspec
 from litestar import Litestar, Request, Router
@@ -11,15 +12,15 @@ from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from pydantic import BaseModel
 
 import api
+from api.consoles import console_assets, openapi_consoles
 from api.core.access import OPEN_ROUTE, provide_principal
 from api.core.config import Settings, get_settings
 from api.core.db import create_engine, create_sessionmaker, provide_session
-from api.core.errors import BadRequest, exception_handlers
+from api.core.errors import BadRequest, FieldError, exception_handlers
 from api.core.logs import configure_logging
 from api.core.metrics import forget_this_process, metrics_config, metrics_controller, watch_pool
 from api.core.middleware import (
@@ -41,14 +42,35 @@ from api.core.request_body import BODY_METHODS, check_json_body
 from api.domains import DOMAINS
 from api.graphql_schema import graphql_controller
 from api.identity.authentication import authentication_middleware
+from api.pages import landing_page, template_config
 from api.probes import LIVENESS, healthz, readyz
 
 API_PREFIX = "/api/v1"
 
 
+# The query parameters each REST handler declares (its dependencies' too), found on first use;
+# weakly held, as the handlers of apps built and dropped (by tests) go away.
+_DECLARED_QUERY: "WeakKeyDictionary[object, frozenset[str]]" = WeakKeyDictionary()
+
+
+def declared_query_parameters(request: Request[Any, Any, Any]) -> frozenset[str]:
+    """The query parameters the request's route handler reads, by the names clients send."""
+    handler = request.route_handler
+    declared = _DECLARED_QUERY.get(handler)
+    if declared is None:
+        # Only the path parameters' names are read: they are not query parameters.
+        path_parameters: Any = dict.fromkeys(request.path_params)
+        kwargs = handler.create_kwargs_model(path_parameters=path_parameters)
+        declared = frozenset(parameter.field_alias for parameter in kwargs.expected_query_params)
+        _DECLARED_QUERY[handler] = declared
+    return declared
+
+
 async def check_request(request: Request[Any, Any, Any]) -> None:
     """`before_request` hook: refuse what a handler would otherwise misread.
 
+    - A query parameter that the REST route does not take is a 400 naming it: a misspelt filter
+      (`?stagee=building`) would otherwise be ignored, and the list answered unfiltered.
     - A query parameter given twice is a 400, never silently the last: no list takes repeated
       values, so `?stage=idea&stage=building` would otherwise drop a filter the caller believes
       is applied.
@@ -56,6 +78,13 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
       key once (400 otherwise: "last one wins" would apply a value the client did not mean).
     """
     if request.scope["query_string"]:  # most requests have none to parse
+        if request.scope["path"].startswith(API_PREFIX):
+            unknown = sorted(set(request.query_params) - declared_query_parameters(request))
+            if unknown:
+                raise BadRequest(
+                    f"unknown query parameter: {', '.join(unknown)}",
+                    [FieldError(name, "is not a parameter of this operation") for name in unknown],
+                )
         for name in request.query_params:
             if len(request.query_params.getall(name)) > 1:
                 raise BadRequest.field(name, "is given more than once; give it once")
@@ -176,7 +205,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware.insert(0, metrics.middleware)
     if rate_limit is not None:
         middleware.append(rate_limit.middleware)
-    route_handlers: list[Any] = [healthz, readyz, api_router, graphql_controller(settings)]
+    route_handlers: list[Any] = [
+        healthz,
+        readyz,
+        api_router,
+        graphql_controller(settings),
+        console_assets(),
+        landing_page,
+    ]
     if metrics is not None:
         route_handlers.append(metrics_controller(settings))
     return PizzaboxApp(
@@ -194,6 +230,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=check_request,
         exception_handlers=exception_handlers,
         plugins=[ClosedInputSchemaPlugin()],
+        template_config=template_config(),
         type_encoders={BaseModel: pydantic_json},
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(
@@ -215,6 +252,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         else None,
         openapi_config=OpenAPIConfig(
             title="Pizzabox API",
+            # A handler's docstring is its operation's description.
+            use_handler_docstrings=True,
             version=api.__version__,
             description=(
                 "System of record for products, their two-pizza teams, and launch readiness."
@@ -223,7 +262,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             openapi_router=Router(
                 path="/schema", route_handlers=[], opt=OPEN_ROUTE, include_in_schema=False
             ),
-            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(path="/scalar")],
+            render_plugins=openapi_consoles(),
             components=Components(
                 security_schemes={
                     "bearerAuth": SecurityScheme(

@@ -108,30 +108,35 @@ def _worker_count(ctx: click.Context, param: click.Parameter, value: str) -> int
 @click.option("--demo", is_flag=True, help="Load a demo portfolio into an empty database first.")
 def serve(host: str, port: int, workers: int, demo: bool) -> None:
     """Apply migrations, then serve the API with uvicorn."""
-    from api.serving import check_redis, run_uvicorn
+    from api.serving import check_redis, reserved_port, run_uvicorn
 
     settings = _settings()
     configure_logging(settings.log_level, sql=settings.database_echo)
-    if settings.redis_url is not None:
-        # Here, once, with a message, rather than as a start-up traceback from every worker.
-        _run("connecting to Redis", lambda: asyncio.run(check_redis(settings)))
-    # Once, before any worker starts: the workers find the database at head.
-    click.echo(f"Migrating {_safe_url(settings)} to the latest revision")
-    _run("migrating the database", lambda: migrate.upgrade(settings.database_url))
-    if demo:
-        from api.demo import load_into_empty
-
-        said = _run("loading the demo portfolio", lambda: asyncio.run(load_into_empty(settings)))
-        click.echo(said)
-        secret = _run(
-            "creating the demo admin token",
-            lambda: asyncio.run(
-                _create_token(settings, name="demo-admin", role="admin", products=(), person=None)
-            ),
-        )
-        click.echo("Admin token for the demo (shown once; send it as `Authorization: Bearer …`):")
-        click.echo(secret)
+    with reserved_port(host, port):
+        if settings.redis_url is not None:
+            # Here, once, with a message, rather than as a start-up traceback from every worker.
+            _run("connecting to Redis", lambda: asyncio.run(check_redis(settings)))
+        # Once, before any worker starts: the workers find the database at head.
+        click.echo(f"Migrating {_safe_url(settings)} to the latest revision")
+        _run("migrating the database", lambda: migrate.upgrade(settings.database_url))
+        if demo:
+            _load_demo(settings)
     run_uvicorn(settings, host=host, port=port, workers=workers)
+
+
+def _load_demo(settings: Settings) -> None:
+    from api.demo import load_into_empty
+
+    said = _run("loading the demo portfolio", lambda: asyncio.run(load_into_empty(settings)))
+    click.echo(said)
+    secret = _run(
+        "creating the demo admin token",
+        lambda: asyncio.run(
+            _create_token(settings, name="demo-admin", role="admin", products=(), person=None)
+        ),
+    )
+    click.echo("Admin token for the demo (shown once; send it as `Authorization: Bearer …`):")
+    click.echo(secret)
 
 
 async def _create_token(

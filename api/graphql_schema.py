@@ -1,6 +1,9 @@
 """Assembles the domains' GraphQL root fields into one schema, and mounts it at /graphql."""
 
+import uuid
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar
 
@@ -16,9 +19,12 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.litestar import make_graphql_controller
+from strawberry.schema.types.base_scalars import DateTimeDefinition, UUIDDefinition
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
+from strawberry.types.scalar import ScalarDefinition
 
+from api.consoles import offline_graphiql
 from api.core.access import AUTHENTICATION, Authentication, PrincipalDep, principal_of
 from api.core.config import Settings
 from api.core.db import WRITE_INTENT_OPT, SessionDep
@@ -40,9 +46,32 @@ from api.domains import DOMAINS
 # connection unusable. Mutations take an `input` and return the changed record, nullable for the
 # same reason: a failed mutation nulls only its own field, and the ones after it still run.
 Query = merge_types("Query", tuple(query for domain in DOMAINS for query in domain.queries))
+Query.__strawberry_definition__.description = (  # type: ignore[attr-defined]
+    "What a caller may read: records by key, lists as connections, and the caller itself."
+)
 Mutation = merge_types(
     "Mutation", tuple(mutation for domain in DOMAINS for mutation in domain.mutations)
 )
+Mutation.__strawberry_definition__.description = (  # type: ignore[attr-defined]
+    "Changes: each takes an `input` and answers the changed record (null, with an error, "
+    "when it failed; a failed mutation changes nothing)."
+)
+
+
+def _utc(value: datetime) -> str:
+    # As REST writes times (pydantic): RFC 3339 in UTC, with `Z` rather than `+00:00`.
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# Strawberry's own scalars, described, and DateTime written as REST writes it.
+SCALARS: dict[object, ScalarDefinition] = {
+    datetime: replace(
+        DateTimeDefinition,
+        serialize=_utc,
+        description="An instant, RFC 3339 in UTC (`2026-03-01T09:30:00Z`); sent with any offset.",
+    ),
+    uuid.UUID: replace(UUIDDefinition, description="A record's id, as a UUID string."),
+}
 
 
 class PizzaboxSchema(strawberry.Schema):
@@ -73,7 +102,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     if settings.metrics:
         extensions.insert(0, GraphQLOperationMetrics)
-    return PizzaboxSchema(query=Query, mutation=Mutation, extensions=extensions)
+    return PizzaboxSchema(
+        query=Query, mutation=Mutation, extensions=extensions, scalar_overrides=SCALARS
+    )
 
 
 # The schema as clients see it (extensions do not change the SDL); `export-schema` prints this.
@@ -115,6 +146,11 @@ def graphql_controller(settings: Settings) -> type[Controller]:
         # No subscriptions, so no WebSocket route: it would run queries (graphql-transport-ws
         # allows them) where the authentication middleware, which reads HTTP, never looks.
         websocket_endpoint = None
+
+        @property
+        def graphql_ide_html(self) -> str:
+            # Strawberry's page loads GraphiQL from unpkg.com; the same files are served here.
+            return offline_graphiql(super().graphql_ide_html)
 
         def decode_json(self, data: str | bytes) -> object:
             # GET's `variables` are JSON too: a key given twice is a 400 there as in a body.

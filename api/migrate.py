@@ -20,21 +20,21 @@ from alembic.script import ScriptDirectory
 from alembic.util import PriorityDispatchResult
 from sqlalchemy import CheckConstraint, Column, Enum, Table
 
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# The autogenerate plugin below, as migrations/env.py names it in `autogenerate_plugins`.
+# The autogenerate plugin below, as api/migrations/env.py names it in `autogenerate_plugins`.
 ENUM_VALUES_PLUGIN = "pizzabox.enum_values"
 _QUOTED = re.compile(r"'((?:[^']|'')*)'")
 # Under Alembic's logger, so `alembic check` and `revision --autogenerate` print it with theirs.
 _log = logging.getLogger("alembic.autogenerate.enum_values")
 
 
+# Inside the package (as package data), so an installed `pizzabox` finds them from any directory.
+SCRIPT_LOCATION = Path(__file__).resolve().parent / "migrations"
+
+
 def _script_location() -> Path:
-    # A source checkout (and an editable install) keeps migrations beside the package; an image
-    # that installed the package copies them to its working directory.
-    for candidate in (_PROJECT_ROOT / "migrations", Path.cwd() / "migrations"):
-        if (candidate / "env.py").is_file():
-            return candidate
-    raise FileNotFoundError("cannot find the migrations/ folder next to the api package or here")
+    if not (SCRIPT_LOCATION / "env.py").is_file():
+        raise FileNotFoundError(f"the migrations are missing from the package: {SCRIPT_LOCATION}")
+    return SCRIPT_LOCATION
 
 
 def alembic_config(database_url: str) -> Config:

@@ -1,11 +1,12 @@
 """Liveness and readiness probes; open to everyone, no token."""
 
-from dataclasses import dataclass
+from typing import Annotated
 
 import msgspec
 from litestar import MediaType, Response, get
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
+from msgspec import Meta, Struct
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -13,15 +14,14 @@ from api.core.access import OPEN_ROUTE
 from api.core.middleware import constant_answer
 
 
-@dataclass(frozen=True)
-class ProbeAnswer:
+class ProbeAnswer(Struct, frozen=True):
     """What a liveness or readiness probe answers (not a team's health: see `TeamHealth`).
 
-    A dataclass, which msgspec encodes itself, rather than a pydantic model: orchestrators call
+    A msgspec struct, which msgspec encodes itself, rather than a pydantic model: orchestrators call
     the probes often, and the probes answer a constant.
     """
 
-    status: str
+    status: Annotated[str, Meta(description="`ok`, or `unavailable` when not ready")]
 
 
 _OK = ProbeAnswer(status="ok")

@@ -1,8 +1,10 @@
 """How `pizzabox serve` runs the app: uvicorn, in one process or several workers."""
 
+import errno
 import math
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -28,6 +30,35 @@ def cpu_count() -> int:
     except (OSError, ValueError):
         pass  # no cgroup v2 here, or no quota: the CPUs above are the limit
     return cpus
+
+
+@contextmanager
+def reserved_port(host: str, port: int) -> Iterator[None]:
+    """Hold `host:port` while `serve` prepares (migrations, the demo and its token), so that a
+    port in use stops it before any of that, with a sentence rather than uvicorn's `Errno 98`
+    at the end; released just before uvicorn binds it."""
+    # As uvicorn binds: IPv6 when the host is written as one, and SO_REUSEADDR, so that a port
+    # left in TIME_WAIT by the last run is free (Linux still refuses one somebody listens on).
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind((host, port))
+        except OSError as error:
+            raise click.ClickException(_cannot_listen(host, port, error)) from None
+        yield
+    finally:
+        listener.close()
+
+
+def _cannot_listen(host: str, port: int, error: OSError) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return f"port {port} is in use; try --port"
+    if error.errno == errno.EACCES:
+        return f"port {port} needs privileges this user lacks; try --port with 1024 or above"
+    if isinstance(error, socket.gaierror) or error.errno == errno.EADDRNOTAVAIL:
+        return f"cannot listen on {host}: no such address on this machine; try --host"
+    return f"cannot listen on {host}:{port}: {error.strerror or error}"
 
 
 async def check_redis(settings: Settings) -> None:

@@ -37,7 +37,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 ROOT = Path(__file__).resolve().parent.parent
-# The migration that brought the chains: the code just before it is the baseline.
+# The migration that brought the chains (its path then): the code just before it is the baseline.
 CHAINS_MIGRATION = "migrations/versions/2026_12_02_8ce3c1849fc4_audit_trail_hash_chains.py"
 # Processes start at an agreed moment, after their app has started and warmed up.
 START_MARGIN_SECONDS = 10.0

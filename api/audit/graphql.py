@@ -11,18 +11,20 @@ from api.audit import service
 from api.audit.loaders import HistoryLoaders
 from api.audit.models import AuditEvent, AuditKind
 from api.audit.policy import AUDIT
-from api.audit.schemas import AuditEventRead
+from api.audit.schemas import AuditEventRead, AuditFilter
 from api.core.graphql import (
     Connection,
     GraphQLInfo,
     connection,
+    documented,
+    graphql_enum,
     node,
     page_size,
 )
 from api.core.graphql_fields import Face
 from api.core.pagination import decode_cursor
 
-AuditKindEnum = strawberry.enum(AuditKind, name="AuditKind")
+AuditKindEnum = graphql_enum(AuditKind, name="AuditKind")
 
 
 @pydantic_type(
@@ -54,6 +56,7 @@ def event_node(event: AuditEvent) -> AuditEventType:
 
 
 @strawberry.input(description="Filters for the audit trail.")
+@documented(AuditFilter)
 class AuditEventsFilterInput:
     record_type: str | None = None
     record_id: str | None = None

@@ -14,7 +14,9 @@ class AuditKind(StrEnum):
     """A change to a record, or a read of a sensitive one."""
 
     CHANGE = "change"
+    """A record was created, changed, archived or deleted."""
     ACCESS = "access"
+    """Something sensitive was read (the audit trail itself, a token list)."""
 
 
 class AuditEvent(RecordBase, table=True):

@@ -2,6 +2,7 @@
 catalogue, the re-test queue, and mutations to sign a checkpoint off and to waive one."""
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.experimental.pydantic import type as pydantic_type
@@ -31,13 +32,17 @@ from api.checkpoints.schemas import (
 from api.checkpoints.views import checkpoint_read, due_read, kind_read, readiness_read
 from api.core.db import utcnow
 from api.core.graphql import (
+    After,
     Connection,
+    First,
     GraphQLInfo,
     Requires,
     connection,
     derived,
+    documented,
     extend_type,
     from_read,
+    graphql_enum,
     page_size,
     relation,
     write,
@@ -46,34 +51,54 @@ from api.core.pagination import Paging
 from api.core.rest import moment
 from api.products.graphql import ProductType
 
-strawberry.enum(SignOff, name="SignOff", description="How a kind of checkpoint is decided.")
-strawberry.enum(CheckpointStatus, name="CheckpointStatus", description="Where a checkpoint stands.")
-strawberry.enum(Outcome, name="TestOutcome", description="What one test run found.")
-strawberry.enum(Approach, name="TestApproach", description="How a checkpoint was tested.")
-strawberry.enum(Decision, name="SignOffDecision", description="A reviewer's decision.")
-strawberry.enum(ReviewerRole, name="ReviewerRole", description="Who signs a reviewer kind off.")
+graphql_enum(SignOff, name="SignOff")
+graphql_enum(CheckpointStatus, name="CheckpointStatus")
+graphql_enum(Outcome, name="TestOutcome")
+graphql_enum(Approach, name="TestApproach")
+graphql_enum(Decision, name="SignOffDecision")
+graphql_enum(ReviewerRole, name="ReviewerRole")
 
 ResultType = derived(ResultRead, "CheckpointResult", "One test run's evidence.")
 WaiverType = derived(WaiverRead, "Waiver", "A waiver of a checkpoint, active or not.")
 BlockerType = derived(Blocker, "ReadinessItem", "A reason a product may not launch, or a warning.")
 
 
-@pydantic_type(model=KindRead, all_fields=True, name="CheckpointKind")
+@pydantic_type(
+    model=KindRead,
+    all_fields=True,
+    name="CheckpointKind",
+    description="A kind of launch checkpoint in the catalogue.",
+)
 class KindType:
     """A kind of launch checkpoint in the catalogue."""
 
 
-@pydantic_type(model=CheckpointRead, all_fields=True, name="Checkpoint")
+@pydantic_type(
+    model=CheckpointRead,
+    all_fields=True,
+    name="Checkpoint",
+    description="A product's checkpoint of one kind, and where it stands.",
+)
 class CheckpointType:
     """A product's checkpoint of one kind, and where it stands."""
 
 
-@pydantic_type(model=DueCheckpointRead, all_fields=True, name="DueCheckpoint")
+@pydantic_type(
+    model=DueCheckpointRead,
+    all_fields=True,
+    name="DueCheckpoint",
+    description="A launched product's checkpoint due for a re-test.",
+)
 class DueCheckpointType:
     """A launched product's checkpoint due for a re-test."""
 
 
-@pydantic_type(model=ReadinessRead, all_fields=True, name="Readiness")
+@pydantic_type(
+    model=ReadinessRead,
+    all_fields=True,
+    name="Readiness",
+    description="Whether a product is cleared to launch, and every reason it is not.",
+)
 class ReadinessType:
     """Whether a product is cleared to launch, and every reason it is not."""
 
@@ -106,23 +131,27 @@ extend_type(
 
 
 @strawberry.input(description="A reviewer's decision on a reviewer kind of checkpoint.")
+@documented(SignOffCreate)
 class SignOffCheckpointInput:
-    product: str = strawberry.field(description="The product's slug")
-    kind: str = strawberry.field(description="The kind's key")
+    product: str
+    """The product's slug."""
+    kind: str
+    """The kind's key."""
     status: Decision
     comment: str
-    evidence: list[strawberry.ID] = strawberry.field(
-        description="Ids of the checkpoint's results the decision relied on (one or more)"
-    )
-    expected_version: int | None = strawberry.field(
-        default=None, description="The checkpoint's version; the write fails if it changed"
-    )
+    evidence: list[strawberry.ID]
+    """Ids of the checkpoint's results the decision relied on (one or more)."""
+    expected_version: int | None = None
+    """The checkpoint's version; the write fails if it changed."""
 
 
 @strawberry.input(description="Waive a checkpoint until a moment at most 90 days away.")
+@documented(WaiverCreate)
 class WaiveCheckpointInput:
-    product: str = strawberry.field(description="The product's slug")
-    kind: str = strawberry.field(description="The kind's key")
+    product: str
+    """The product's slug."""
+    kind: str
+    """The kind's key."""
     justification: str
     expires_at: datetime
 
@@ -134,7 +163,11 @@ class CheckpointsQuery:
         description="The catalogue of launch checkpoint kinds.",
     )
     async def checkpoint_kinds(
-        self, info: GraphQLInfo, include_archived: bool = False
+        self,
+        info: GraphQLInfo,
+        include_archived: Annotated[
+            bool, strawberry.argument(description="Include kinds taken out of the catalogue.")
+        ] = False,
     ) -> list[KindType]:
         kinds = await catalogue.list_kinds(
             info.context.session,
@@ -151,10 +184,15 @@ class CheckpointsQuery:
     async def retest_queue(
         self,
         info: GraphQLInfo,
-        due_before: datetime | None = None,
-        team: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        due_before: Annotated[
+            datetime | None,
+            strawberry.argument(description="Due before this moment; now when left out."),
+        ] = None,
+        team: Annotated[
+            str | None, strawberry.argument(description="Only this team's products (its slug).")
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[DueCheckpointType]:
         context = info.context
         when = moment(due_before.isoformat(), field="dueBefore") if due_before else None
@@ -173,6 +211,9 @@ class CheckpointsQuery:
         )
 
 
+_WHAT = "The checkpoint, and the decision or waiver."
+
+
 @strawberry.type
 class CheckpointsMutation:
     @strawberry.mutation(
@@ -180,7 +221,9 @@ class CheckpointsMutation:
         description="Sign a reviewer kind of checkpoint off (only the kind's reviewer role).",
     )
     async def sign_off_checkpoint(
-        self, info: GraphQLInfo, input: SignOffCheckpointInput
+        self,
+        info: GraphQLInfo,
+        input: Annotated[SignOffCheckpointInput, strawberry.argument(description=_WHAT)],
     ) -> CheckpointType | None:
         view = await write(
             info, input, service.sign_off, key=["product", "kind"], data=SignOffCreate
@@ -192,7 +235,9 @@ class CheckpointsMutation:
         description="Waive a checkpoint (the kind's reviewer role, or an admin).",
     )
     async def waive_checkpoint(
-        self, info: GraphQLInfo, input: WaiveCheckpointInput
+        self,
+        info: GraphQLInfo,
+        input: Annotated[WaiveCheckpointInput, strawberry.argument(description=_WHAT)],
     ) -> CheckpointType | None:
         view = await write(
             info, input, service.grant_waiver, key=["product", "kind"], data=WaiverCreate

@@ -19,61 +19,84 @@ class SignOff(StrEnum):
 
     # The latest result decides.
     AUTOMATIC = "automatic"
+    """The latest result decides."""
     # Results are evidence; a person with the kind's reviewer role decides.
     REVIEWER = "reviewer"
+    """Results are evidence; a person with the kind's reviewer role decides."""
 
 
 class CheckpointStatus(StrEnum):
     """Where a product's checkpoint stands."""
 
     NOT_STARTED = "not_started"
+    """No result, sign-off or waiver yet."""
     IN_PROGRESS = "in_progress"
+    """A reviewer kind with evidence its reviewer has not decided on yet."""
     PASSED = "passed"
+    """Passed: the latest result (automatic kinds) or its reviewer (reviewer kinds)."""
     FAILED = "failed"
+    """Failed: the latest result (automatic kinds) or its reviewer (reviewer kinds)."""
     WAIVED = "waived"
+    """Not passed, but under an active waiver."""
     # Launched, and the last pass is older than the kind's re-test interval.
     STALE = "stale"
+    """Launched, and the last pass is older than the kind's re-test interval."""
 
 
 class Outcome(StrEnum):
     """What one test run found."""
 
     PASSED = "passed"
+    """Every test passed."""
     FAILED = "failed"
+    """Something failed."""
 
 
 class Approach(StrEnum):
     """How a checkpoint was tested."""
 
     POSITIVE = "positive"
+    """It does what it should with valid input."""
     NEGATIVE = "negative"
+    """It refuses what it should: invalid, hostile or unauthorised input."""
     BLACK_BOX = "black_box"
+    """Tested from outside, without the code."""
     WHITE_BOX = "white_box"
+    """Tested with the code in view."""
 
 
 class Decision(StrEnum):
     """A reviewer's sign-off."""
 
     PASSED = "passed"
+    """The evidence shows the checkpoint is met."""
     FAILED = "failed"
+    """The evidence shows it is not."""
 
 
 class Severity(StrEnum):
     """How bad a finding is, worst first."""
 
     CRITICAL = "critical"
+    """Fix within days (7 by default); blocks launch while open."""
     HIGH = "high"
+    """Fix within a month (30 days by default); blocks launch while open."""
     MEDIUM = "medium"
+    """Fix within 90 days by default."""
     LOW = "low"
+    """Fix within 120 days by default."""
 
 
 class FindingStatus(StrEnum):
     """Where a finding stands."""
 
     OPEN = "open"
+    """Found and not fixed (or an accepted risk past its expiry)."""
     FIXED = "fixed"
+    """Fixed: marked so, or no longer reported by a full upload of its tool."""
     # Accepted until `risk_expires_at`; after it, the finding counts as open again.
     ACCEPTED_RISK = "accepted_risk"
+    """Accepted by security until `risk_expires_at`."""
 
 
 class CheckpointKind(RecordBase, table=True):

@@ -17,10 +17,18 @@ class Role(StrEnum):
     """What a token may do."""
 
     VIEWER = "viewer"
+    """Reads what is not sensitive (people, teams, rosters, products, their history); changes
+    nothing."""
     CONTRIBUTOR = "contributor"
+    """A viewer who creates teams and products and changes the teams they are on today, and those
+    teams' products; acts as a person."""
     SECURITY_REVIEWER = "security_reviewer"
+    """A contributor who may also read the whole audit trail and sensitive records, and sign off
+    security work."""
     ADMIN = "admin"
+    """Everything, on every record: people, tokens and org-wide settings included."""
     CI = "ci"
+    """A pipeline, not a person: reads only the products its token names; changes nothing."""
 
 
 @dataclass(frozen=True)

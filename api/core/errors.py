@@ -24,7 +24,7 @@ class FieldProblem(BaseModel):
     """What is wrong with one input field (a body field, or a query, path or header parameter)."""
 
     field: str = Field(description="The field or parameter, dotted for nested body fields")
-    message: str
+    message: str = Field(description="What is wrong with it, for a human")
     code: str | None = Field(
         default=None,
         description="A stable name for the reason, where a change is refused for several "

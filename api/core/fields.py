@@ -16,6 +16,8 @@ from pydantic import (
     field_validator,
 )
 
+from api.core.described import Schema
+
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 # A pattern judges the value as sent: "checkout\n" is refused, never stored as "checkout".
 Slug = Annotated[str, StringConstraints(strip_whitespace=False, pattern=SLUG_PATTERN)]
@@ -77,10 +79,12 @@ def omitted(description: str | None = None) -> Any:
     return Field(default=None, description=description)
 
 
-class InputModel(BaseModel):
+class InputModel(Schema):
     """Request bodies: unknown fields are an error, so a typo never passes silently."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, use_attribute_docstrings=True
+    )
 
     @field_validator("*", mode="after")
     @classmethod
@@ -91,15 +95,20 @@ class InputModel(BaseModel):
         return value
 
 
-class RecordRead(BaseModel):
+class RecordRead(Schema):
     """Fields every record shows."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, use_attribute_docstrings=True)
 
     id: uuid.UUID
+    """The record's id, fixed for its life."""
     created_at: datetime
+    """When the record was created (RFC 3339, UTC)."""
     updated_at: datetime
+    """When the record last changed (RFC 3339, UTC)."""
     version: int
+    """Grows by one with each change; send it back (`If-Match`, `expectedVersion`) to change the
+    record only if nobody else has changed it since you read it."""
 
 
 ModelT = TypeVar("ModelT", bound=BaseModel)

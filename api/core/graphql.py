@@ -2,12 +2,14 @@
 
 import dataclasses
 import functools
+import inspect
 import logging
 import operator
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Generic, TypeVar, cast, get_type_hints
+from enum import Enum
+from typing import Annotated, Any, Generic, TypeVar, cast, get_type_hints
 
 import strawberry
 from pydantic import BaseModel, ValidationError
@@ -17,10 +19,12 @@ from strawberry.extensions import FieldExtension
 from strawberry.extensions.field_extension import AsyncExtensionResolver, SyncExtensionResolver
 from strawberry.litestar import BaseContext
 from strawberry.types import Info
+from strawberry.types.field import StrawberryField
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 from strawberry.types.unset import UnsetType
 
 from api.core.access import Principal
+from api.core.described import attribute_docstrings
 from api.core.errors import FieldError, InvalidInput
 from api.core.pagination import DEFAULT_LIMIT, Window, check_limit, cursor_kind, encode_cursor
 from api.core.policy import Policy
@@ -73,30 +77,114 @@ class Context(BaseContext, kw_only=True):
 GraphQLInfo = Info[Context, None]
 
 
-@strawberry.type
+TypeT = TypeVar("TypeT", bound=type)
+
+# The description of every mutation input's `expectedVersion`.
+EXPECTED_VERSION = (
+    "Change only if the record is still at this version, else fail with CONFLICT; leave out "
+    "to change it whatever its version."
+)
+
+
+EnumT = TypeVar("EnumT", bound=type[Enum])
+
+
+def graphql_enum(enum: EnumT, *, name: str, description: str | None = None) -> EnumT:
+    """`enum` as a GraphQL enum whose values are described by the docstrings under its members
+    (its own docstring describes the type unless `description` is given); a member without one
+    is an error at import, so the schema never shows a bare value."""
+    docs = attribute_docstrings(enum)
+    bare = [member.name for member in enum if member.name not in docs]
+    if bare:
+        raise TypeError(f"{enum.__name__}: write a docstring under {', '.join(bare)}")
+    wrapped = strawberry.enum(enum, name=name, description=description or enum.__doc__)
+    for value in vars(wrapped)["__strawberry_definition__"].values:
+        value.description = docs[value.name]
+    return wrapped
+
+
+# A connection's arguments, the same wherever a list is read.
+First = Annotated[
+    int | None,
+    strawberry.argument(description="How many items to return: 1 to 200, 50 when left out."),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Return the items after this cursor (`pageInfo.endCursor` of the page "
+        "before); the first page when left out."
+    ),
+]
+# Fields that mean the same in every input, described once.
+_SHARED_FIELDS = {"expected_version": EXPECTED_VERSION}
+
+
+def documented(*like: type[BaseModel]) -> Callable[[TypeT], TypeT]:
+    """Give a Strawberry type's or input's fields their descriptions: the docstring under each
+    field, or else the description of the same-named field of the first of `like` (the pydantic
+    schema an input is read into) that has one, or else the shared one (`expectedVersion`).
+    Written under `@strawberry.type`/`input`.
+    """
+
+    def describe(cls: TypeT) -> TypeT:
+        docs = attribute_docstrings(cls)
+        for name in inspect.get_annotations(cls):
+            description = docs.get(name) or next(
+                (
+                    model.model_fields[name].description
+                    for model in like
+                    if name in model.model_fields and model.model_fields[name].description
+                ),
+                _SHARED_FIELDS.get(name),
+            )
+            if description is None:
+                continue
+            current = cls.__dict__.get(name, dataclasses.MISSING)
+            if isinstance(current, StrawberryField):
+                current.description = current.description or description
+            else:
+                setattr(cls, name, strawberry.field(default=current, description=description))
+        return cls
+
+    return describe
+
+
+@strawberry.type(description="Where a page sits in its list.")
+@documented()
 class PageInfo:
     """Where a page sits in its list."""
 
     has_next_page: bool
+    """Whether another page follows: pass `endCursor` as `after` to read it."""
     has_previous_page: bool
+    """Whether a page comes before this one (lists are read forwards: true whenever `after`
+    was given)."""
     start_cursor: str | None
+    """The cursor of this page's first item; null when the page is empty."""
     end_cursor: str | None
+    """The cursor of this page's last item, to pass as `after`; null when the page is empty."""
 
 
-@strawberry.type
+@strawberry.type(description="One item of a list, with the cursor that points just after it.")
+@documented()
 class Edge(Generic[NodeT]):
     """One item of a connection, with the cursor that points just after it."""
 
     cursor: str
+    """Pass as `after` to read the items that follow this one."""
     node: NodeT
+    """The item itself."""
 
 
-@strawberry.type
+@strawberry.type(description="A page of a list, Relay-style: its items and where it sits.")
+@documented()
 class Connection(Generic[NodeT]):
     """A Relay-style page of a list."""
 
     edges: list[Edge[NodeT]]
+    """This page's items, each with its cursor, in the list's order."""
     page_info: PageInfo
+    """Whether more pages follow, and the cursor to read the next one."""
     count_rows: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="How many items the whole filtered list has; counted on demand.")
@@ -205,7 +293,8 @@ def _fields(selections: Sequence[Selection]) -> list[SelectedField]:
 def derived(model: type[BaseModel], name: str, description: str | None = None) -> Any:
     """A GraphQL type with every field of `model` (a read schema), named `name`: for the types
     only other types show, which no resolver names in its signature."""
-    shell = type(f"{name}Type", (), {"__doc__": description or model.__doc__})
+    description = description or inspect.cleandoc(model.__doc__ or "") or None
+    shell = type(f"{name}Type", (), {"__doc__": description})
     return strawberry.experimental.pydantic.type(
         model=model, all_fields=True, name=name, description=description
     )(shell)

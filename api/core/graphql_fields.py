@@ -15,13 +15,15 @@ resolver whose signature Strawberry reads as if it had been written out by hand:
 import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, get_type_hints
+from typing import Annotated, Any, get_type_hints
 
 import strawberry
 from pydantic import BaseModel
 
 from api.core.graphql import (
+    After,
     Connection,
+    First,
     GraphQLInfo,
     Requires,
     connection,
@@ -104,9 +106,12 @@ def connection_field(
         rows.__name__,
         {
             "info": GraphQLInfo,
-            "first": int | None,
-            "after": str | None,
-            "filter": filter_input | None,
+            "first": First,
+            "after": After,
+            "filter": Annotated[
+                filter_input | None,
+                strawberry.argument(description="Only the items that match every filter given."),
+            ],
         },
         Connection[kind] | None,  # type: ignore[valid-type]
         body,
@@ -135,7 +140,9 @@ def mutation_field(
         return as_node(await write(info, input, action, key=key, data=data))
 
     name = getattr(action, "__name__", input_type.__name__)
-    resolve = resolver(name, {"info": GraphQLInfo, "input": input_type}, kind | None, body)
+    argument = strawberry.argument(description="What to change, and the record to change.")
+    parameters = {"info": GraphQLInfo, "input": Annotated[input_type, argument]}
+    resolve = resolver(name, parameters, kind | None, body)
     return strawberry.mutation(resolver=resolve, extensions=[requires], description=description)
 
 

@@ -112,13 +112,12 @@ _API_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"strict-transport-security", b"max-age=63072000; includeSubDomains"),
 )
 _API_CSP = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
-# GraphiQL and the OpenAPI pages load their scripts and styles from public CDNs.
+# GraphiQL and the OpenAPI pages run inline scripts and styles, and load the rest from Pizzabox
+# itself (/static): no other origin, so a console works without internet or shows it does not.
 _DOCS_CSP = (
-    b"default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com "
-    b"https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://unpkg.com "
-    b"https://cdn.jsdelivr.net https://fonts.googleapis.com; font-src 'self' data: "
-    b"https://fonts.gstatic.com https://cdn.jsdelivr.net; img-src 'self' data: https:; "
-    b"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    b"font-src 'self' data:; img-src 'self' data:; connect-src 'self'; "
+    b"frame-ancestors 'none'; base-uri 'none'"
 )
 
 

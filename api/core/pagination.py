@@ -8,10 +8,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.core.described import Schema
 from api.core.errors import BadRequest
 
 DEFAULT_LIMIT = 50
@@ -21,11 +21,13 @@ ItemT = TypeVar("ItemT")
 RowT = TypeVar("RowT")
 
 
-class Page(BaseModel, Generic[ItemT]):
+class Page(Schema, Generic[ItemT]):
     """One page of a list: the items and the cursor of the next page (null on the last)."""
 
     items: list[ItemT]
+    """This page's items, in the list's order."""
     next_cursor: str | None
+    """Send as `?cursor=` for the next page; null on the last page."""
 
 
 @dataclass

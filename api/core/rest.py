@@ -1,6 +1,7 @@
 """What many REST routes share, documented once: parameters, response headers, problem responses."""
 
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from enum import Enum
@@ -11,7 +12,7 @@ from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import HeaderParameter, Parameter
+from litestar.params import HeaderParameter, Parameter, PathParameter
 
 from api.core.db import RecordBase
 from api.core.errors import PROBLEM_JSON, InvalidInput, ProblemDetails
@@ -176,6 +177,9 @@ IfMatch = Annotated[
 ]
 TeamSlug = Annotated[str, Parameter(pattern=SLUG_PATTERN, description="The team's slug")]
 ProductSlug = Annotated[str, Parameter(pattern=SLUG_PATTERN, description="The product's slug")]
+PersonId = Annotated[uuid.UUID, PathParameter(description="The person's id")]
+TokenId = Annotated[uuid.UUID, PathParameter(description="The token's id")]
+RevisionNumber = Annotated[int, PathParameter(description="The revision's number: 1 for the first")]
 
 ETAG = ResponseHeader(
     name="ETag",

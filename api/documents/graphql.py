@@ -9,13 +9,17 @@ import strawberry
 from strawberry.experimental.pydantic import type as pydantic_type
 
 from api.core.graphql import (
+    After,
     Connection,
+    First,
     GraphQLInfo,
     Requires,
     connection,
     derived,
+    documented,
     extend_type,
     from_read,
+    graphql_enum,
     page_size,
     relation,
 )
@@ -28,12 +32,15 @@ from api.documents.policy import DOCUMENT_SETTINGS, PRFAQS, SECURITY_FAQS
 from api.documents.schemas import (
     Completeness,
     FaqEntry,
+    PrfaqContent,
     PrfaqRead,
     PrfaqRevisionCreate,
     PrfaqRevisionRead,
     ReviewCreate,
     ReviewRead,
+    RevisionMeta,
     SecurityAnswer,
+    SecurityFaqContent,
     SecurityFaqRead,
     SecurityFaqRevisionCreate,
     SecurityFaqRevisionRead,
@@ -43,11 +50,11 @@ from api.documents.schemas import (
 from api.documents.settings import load_template
 from api.products.graphql import ProductType
 
-strawberry.enum(scoring.Verdict, name="Verdict", description="pass, warn (advice) or fail.")
-strawberry.enum(ReviewStatus, name="ReviewStatus")
-strawberry.enum(ReviewAction, name="ReviewAction")
-strawberry.enum(Audience, name="FaqAudience", description="Whom an FAQ question is for.")
-strawberry.enum(ReviewStep, name="ReviewStep", description="A review step a client takes.")
+graphql_enum(scoring.Verdict, name="Verdict")
+graphql_enum(ReviewStatus, name="ReviewStatus")
+graphql_enum(ReviewAction, name="ReviewAction")
+graphql_enum(Audience, name="FaqAudience")
+graphql_enum(ReviewStep, name="ReviewStep")
 
 
 # Each type shows what REST's schema of the same name shows.
@@ -71,12 +78,22 @@ CompletenessType = derived(Completeness, "SecurityFaqCompleteness", "Required qu
 ReviewType = derived(ReviewRead, "DocumentReview", "A review step.")
 
 
-@pydantic_type(model=PrfaqRevisionRead, all_fields=True, name="PrfaqRevision")
+@pydantic_type(
+    model=PrfaqRevisionRead,
+    all_fields=True,
+    name="PrfaqRevision",
+    description="A PR/FAQ revision and its scores.",
+)
 class PrfaqRevisionType:
     """A PR/FAQ revision and its scores."""
 
 
-@pydantic_type(model=SecurityFaqRevisionRead, all_fields=True, name="SecurityFaqRevision")
+@pydantic_type(
+    model=SecurityFaqRevisionRead,
+    all_fields=True,
+    name="SecurityFaqRevision",
+    description="A security FAQ revision and how complete it was.",
+)
 class SecurityFaqRevisionType:
     """A security FAQ revision and how complete it was."""
 
@@ -84,7 +101,12 @@ class SecurityFaqRevisionType:
 TemplateQuestionType = derived(TemplateQuestion, "SecurityFaqQuestion", "A template question.")
 
 
-@pydantic_type(model=TemplateRead, all_fields=True, name="SecurityFaqTemplate")
+@pydantic_type(
+    model=TemplateRead,
+    all_fields=True,
+    name="SecurityFaqTemplate",
+    description="The security FAQ template in force: the questions every product answers.",
+)
 class TemplateType:
     """The security FAQ template in force."""
 
@@ -98,7 +120,7 @@ def _revisions(kind: DocumentKind, revision: type, show: Callable[[Any], Any]) -
         )
         return connection(window, node=lambda row: from_read(revision, show(row)), after=after)
 
-    parameters = {"root": Any, "info": GraphQLInfo, "first": int | None, "after": str | None}
+    parameters = {"root": Any, "info": GraphQLInfo, "first": First, "after": After}
     returns = Connection[revision] | None  # type: ignore[valid-type]
     resolve = resolver(
         "revisions", parameters, returns, body, defaults=dict.fromkeys(["first", "after"])
@@ -106,14 +128,24 @@ def _revisions(kind: DocumentKind, revision: type, show: Callable[[Any], Any]) -
     return strawberry.field(resolver=resolve, description="Every revision, oldest first.")
 
 
-@pydantic_type(model=PrfaqRead, all_fields=True, name="Prfaq")
+@pydantic_type(
+    model=PrfaqRead,
+    all_fields=True,
+    name="Prfaq",
+    description="A product's PR/FAQ: review status, latest and last approved revisions.",
+)
 class PrfaqType:
     """A product's PR/FAQ: review status, latest and last approved revisions."""
 
     revisions = _revisions(DocumentKind.PRFAQ, PrfaqRevisionType, views.prfaq_revision)
 
 
-@pydantic_type(model=SecurityFaqRead, all_fields=True, name="SecurityFaq")
+@pydantic_type(
+    model=SecurityFaqRead,
+    all_fields=True,
+    name="SecurityFaq",
+    description="A product's security FAQ: review status, completeness and revisions.",
+)
 class SecurityFaqType:
     """A product's security FAQ: review status, completeness, latest and approved revisions."""
 
@@ -153,32 +185,39 @@ extend_type(
 
 
 @strawberry.input(description="A question of the FAQ, and whom it is for.")
+@documented(FaqEntry)
 class FaqEntryInput:
     question: str
     answer: str = ""
     audience: Audience = Audience.CUSTOMER
+    """Whom the question is for: customers, or the company itself."""
 
 
 @strawberry.input(description="The next revision of a product's PR/FAQ.")
+@documented(PrfaqContent, RevisionMeta)
 class SavePrfaqRevisionInput:
     product: str = strawberry.field(description="The product's slug")
     expected_version: int | None = strawberry.UNSET
     headline: str
     subheading: str = ""
     body: str = ""
+    """The press release itself, in plain paragraphs."""
     faq: list[FaqEntryInput] = strawberry.field(default_factory=list)
     change_note: str = ""
 
 
 @strawberry.input(description="An answer to a template question, or why it does not apply.")
+@documented(SecurityAnswer, TemplateQuestion)
 class SecurityAnswerInput:
     key: str
     answer: str = ""
     not_applicable: bool = False
     reason: str = ""
+    """Why the question does not apply; needed with `notApplicable`."""
 
 
 @strawberry.input(description="The next revision of a product's security FAQ.")
+@documented(SecurityFaqContent, RevisionMeta)
 class SaveSecurityFaqRevisionInput:
     product: str = strawberry.field(description="The product's slug")
     expected_version: int | None = strawberry.UNSET
@@ -187,6 +226,7 @@ class SaveSecurityFaqRevisionInput:
 
 
 @strawberry.input(description="One review step on a document's latest revision.")
+@documented(ReviewCreate)
 class ReviewDocumentInput:
     product: str = strawberry.field(description="The product's slug")
     expected_version: int | None = strawberry.UNSET

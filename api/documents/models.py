@@ -23,34 +23,48 @@ class Audience(StrEnum):
     """Whom an FAQ question is for."""
 
     CUSTOMER = "customer"
+    """A question a customer would ask."""
     INTERNAL = "internal"
+    """A question the company would ask (cost, risk, staffing)."""
 
 
 class ReviewStatus(StrEnum):
     """Where a document's latest revision stands."""
 
     DRAFT = "draft"
+    """Being written; not yet submitted for review."""
     IN_REVIEW = "in_review"
+    """Submitted, waiting for a reviewer."""
     APPROVED = "approved"
+    """A reviewer approved the revision under review."""
     CHANGES_REQUESTED = "changes_requested"
+    """A reviewer asked for changes; a new revision goes back to draft."""
 
 
 class ReviewStep(StrEnum):
     """A review step a client takes."""
 
     SUBMIT = "submit"
+    """Submit the latest revision for review."""
     APPROVE = "approve"
+    """Approve the revision under review."""
     REQUEST_CHANGES = "request_changes"
+    """Send the revision under review back with a comment."""
 
 
 class ReviewAction(StrEnum):
     """What a review step does."""
 
     SUBMIT = "submit"
+    """The latest revision was submitted for review."""
     APPROVE = "approve"
+    """The revision under review was approved."""
     REQUEST_CHANGES = "request_changes"
+    """Changes were requested on the revision under review."""
     # Recorded by the service, never sent: a stricter classification re-opened an approval.
     REOPEN = "reopen"
+    """Recorded by Pizzabox, never sent: a stricter data classification reopened an approved
+    security FAQ."""
 
 
 class Document(RecordBase, table=True):

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, Router, get, post, put
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import JSONBody, Parameter
 
 from api.core.access import PrincipalDep
 from api.core.db import WRITE_INTENT_OPT, SessionDep
@@ -21,6 +21,7 @@ from api.core.rest import (
     IfMatch,
     PagingDep,
     ProductSlug,
+    RevisionNumber,
     absent_or,
     guarded,
     list_route,
@@ -199,7 +200,7 @@ def document_routes(
             endpoint(
                 f"get_{kind.value}_revision",
                 "One revision, by number.",
-                {**key, "number": applied(FromPath, int)},
+                {**key, "number": RevisionNumber},
                 revision_read,
                 get_revision,
             )
@@ -217,7 +218,7 @@ def document_routes(
             endpoint(
                 f"diff_{kind.value}_revisions",
                 "The revision against another, section by section.",
-                {**key, "number": applied(FromPath, int), "against": Against},
+                {**key, "number": RevisionNumber, "against": Against},
                 RevisionDiff,
                 diff,
                 defaults={"against": None},

@@ -45,27 +45,38 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, Self
 
-from pydantic import BaseModel, Field, computed_field, field_validator, model_validator
+from pydantic import Field, computed_field, field_validator, model_validator
 
+from api.core.described import Schema
 from api.documents.dictionary import ABBREVIATIONS, DEFAULT_JARGON, KNOWN_ACRONYMS, syllables
 
 EXCERPT_CHARS = 80
 
 
 class Verdict(StrEnum):
+    """How a score is judged: pass, warn (advice) or fail."""
+
     PASS = "pass"
+    """Meets the rule."""
     WARN = "warn"
+    """Advice: worth fixing, but does not block."""
     FAIL = "fail"
+    """Breaks the rule."""
 
 
-class ScoringRules(BaseModel):
+class ScoringRules(Schema):
     """The org-wide settings the scores are judged by."""
 
     word_limit: int = Field(default=600, ge=1)
+    """The most words a PR/FAQ may have and still pass one page."""
     reading_ease_pass: float = 60.0
+    """The Flesch reading ease at or above which plain language passes."""
     reading_ease_warn: float = 50.0
+    """The reading ease at or above which it warns rather than fails."""
     max_sentence_words: int = Field(default=35, ge=1)
+    """Sentences longer than this many words are flagged as long."""
     jargon: list[str] = Field(default_factory=lambda: list(DEFAULT_JARGON))
+    """Words and phrases flagged as jargon."""
 
     @field_validator("jargon")
     @classmethod
@@ -85,55 +96,82 @@ class ScoringRules(BaseModel):
         return self
 
 
-class Where(BaseModel):
+class Where(Schema):
     section: str
+    """The section the sentence is in."""
     sentence: int
+    """The sentence's number in that section, from 1."""
     excerpt: str
+    """The start of the sentence, to find it."""
 
 
-class OnePage(BaseModel):
+class OnePage(Schema):
     words: int
+    """Words in the PR/FAQ."""
     limit: int
+    """The most words allowed."""
     verdict: Verdict
+    """Whether it fits one page."""
 
 
-class PlainLanguage(BaseModel):
+class PlainLanguage(Schema):
     reading_ease: float
+    """Flesch reading ease: higher is easier; 60 and up reads plainly."""
     grade: float
+    """Flesch-Kincaid grade: the school year a reader needs."""
     verdict: Verdict
+    """Whether the text is plain enough."""
 
 
-class Term(BaseModel):
+class Term(Schema):
     term: str
+    """The jargon word, phrase or acronym."""
     where: list[Where]
+    """Each sentence it appears in."""
 
 
-class LongSentence(BaseModel):
+class LongSentence(Schema):
     words: int
+    """How many words the sentence has."""
     where: Where
+    """Where the sentence is."""
 
 
-class Jargon(BaseModel):
+class Jargon(Schema):
     terms: list[Term]
+    """Jargon used."""
     acronyms: list[Term]
+    """Acronyms used without being spelt out."""
     long_sentences: list[LongSentence]
+    """Sentences over the word limit for one sentence."""
     verdict: Verdict
+    """Advice only: jargon warns, it never fails."""
 
 
-class Shape(BaseModel):
+class Shape(Schema):
     has_headline: bool
+    """Whether there is a headline."""
     has_subheading: bool
+    """Whether there is a subheading."""
     has_body: bool
+    """Whether there is a press release body."""
     customer_questions: int
+    """How many FAQ questions are for customers."""
     problems: list[str]
+    """What is missing from the expected shape, in words."""
     verdict: Verdict
+    """Whether the PR/FAQ has its expected shape."""
 
 
-class Scores(BaseModel):
+class Scores(Schema):
     one_page: OnePage
+    """Whether it fits on one page."""
     plain_language: PlainLanguage
+    """How easy it is to read."""
     jargon: Jargon
+    """Jargon, unexplained acronyms and long sentences."""
     shape: Shape
+    """Whether it has the parts a PR/FAQ needs."""
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -1,10 +1,9 @@
 """REST face of identity: /api/v1/tokens, /api/v1/me, /api/v1/audit-events (and its verify)."""
 
-import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import JSONBody, Parameter
 
 from api.core.access import PrincipalDep
 from api.core.db import WRITE_INTENT_OPT, SessionDep
@@ -14,6 +13,7 @@ from api.core.rest import (
     READ_PROBLEMS,
     IfMatch,
     PagingDep,
+    TokenId,
     archive_route,
     create_route,
     guarded,
@@ -88,9 +88,7 @@ class TokensController(Controller):
         summary="Get a token",
         responses=READ_PROBLEMS,
     )
-    async def get_token(
-        self, session: SessionDep, token_id: FromPath[uuid.UUID]
-    ) -> Response[TokenRead]:
+    async def get_token(self, session: SessionDep, token_id: TokenId) -> Response[TokenRead]:
         """One token, without its secret."""
         token = await service.get_token(session, token_id)
         products = (await service.products_of_tokens(session, [token]))[token.id]
@@ -103,7 +101,7 @@ class TokensController(Controller):
         self,
         session: SessionDep,
         principal: PrincipalDep,
-        token_id: FromPath[uuid.UUID],
+        token_id: TokenId,
         if_match: IfMatch = None,
     ) -> None:
         """Revoke a token: the next request that sends it gets 401."""

@@ -1,23 +1,27 @@
 """GraphQL face of people."""
 
 import uuid
+from typing import Annotated
 
 import strawberry
 from strawberry.experimental.pydantic import type as pydantic_type
 
 from api.core.errors import InvalidInput
 from api.core.graphql import (
+    EXPECTED_VERSION,
     GraphQLInfo,
     Requires,
+    documented,
+    graphql_enum,
     node,
 )
 from api.core.graphql_fields import Face
 from api.people import service
 from api.people.models import JobFamily
 from api.people.policy import PEOPLE
-from api.people.schemas import PersonRead
+from api.people.schemas import PeopleFilter, PersonCreate, PersonRead, PersonUpdate
 
-JobFamilyEnum = strawberry.enum(JobFamily, name="JobFamily")
+JobFamilyEnum = graphql_enum(JobFamily, name="JobFamily")
 
 
 @pydantic_type(model=PersonRead, name="Person", description="Someone who can be on teams.")
@@ -39,6 +43,7 @@ PERSON = Face(PersonType, PEOPLE)
 
 
 @strawberry.input(description="Filters for the people list.")
+@documented(PeopleFilter)
 class PeopleFilterInput:
     org: str | None = None
     job_family: JobFamilyEnum | None = None  # type: ignore[valid-type]
@@ -46,7 +51,8 @@ class PeopleFilterInput:
     include_archived: bool = False
 
 
-@strawberry.input
+@strawberry.input(description="A new person.")
+@documented(PersonCreate)
 class CreatePersonInput:
     email: str
     name: str
@@ -54,11 +60,13 @@ class CreatePersonInput:
     home_org: str
 
 
-@strawberry.input
+@strawberry.input(description="Fields of a person to change; leave out what stays.")
+@documented(PersonUpdate)
 class UpdatePersonInput:
     id: uuid.UUID
+    """The person to change."""
     expected_version: int | None = strawberry.field(
-        default=strawberry.UNSET, description="Fail with CONFLICT unless this is the version"
+        default=strawberry.UNSET, description=EXPECTED_VERSION
     )
     email: str | None = strawberry.UNSET
     name: str | None = strawberry.UNSET
@@ -66,9 +74,13 @@ class UpdatePersonInput:
     home_org: str | None = strawberry.UNSET
 
 
-@strawberry.input
+@strawberry.input(
+    description="The person to archive: their memberships end and their tokens are revoked."
+)
+@documented()
 class ArchivePersonInput:
     id: uuid.UUID
+    """The person to archive."""
     expected_version: int | None = None
 
 
@@ -79,7 +91,12 @@ class PeopleQuery:
         description="A person by id or by email (exactly one of them).",
     )
     async def person(
-        self, info: GraphQLInfo, id: uuid.UUID | None = None, email: str | None = None
+        self,
+        info: GraphQLInfo,
+        id: Annotated[uuid.UUID | None, strawberry.argument(description="The person's id.")] = None,
+        email: Annotated[
+            str | None, strawberry.argument(description="The person's email, in any case.")
+        ] = None,
     ) -> PersonType | None:
         if (id is None) == (email is None):
             raise InvalidInput.field("id", "give exactly one of id and email")

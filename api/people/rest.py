@@ -1,10 +1,8 @@
 """REST face of people: /api/v1/people."""
 
-import uuid
 from typing import Annotated
 
 from litestar import Router
-from litestar.params import FromPath
 
 from api.core.access import PrincipalDep
 from api.core.db import SessionDep
@@ -14,6 +12,7 @@ from api.core.rest import (
     IncludeArchived,
     Org,
     PagingDep,
+    PersonId,
     TextQuery,
     choice,
     choice_of,
@@ -28,7 +27,7 @@ PERSON = Resource(
     PEOPLE,
     "Person",
     "/{person_id:uuid}",
-    {"person_id": FromPath[uuid.UUID]},
+    {"person_id": PersonId},
     PersonRead.model_validate,
     shows=PersonRead,
     address={"person_id": "id"},

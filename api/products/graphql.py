@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Annotated
 
 import strawberry
 from strawberry.experimental.pydantic import type as pydantic_type
@@ -11,10 +12,14 @@ from api.audit.graphql import AuditEventType, history_connection
 from api.audit.policy import HISTORY
 from api.core.db import loaded
 from api.core.graphql import (
+    After,
     Connection,
+    First,
     GraphQLInfo,
     Requires,
+    documented,
     extend_type,
+    graphql_enum,
     known_or,
     node,
     relation,
@@ -26,14 +31,17 @@ from api.products.models import DataClassification, Product, Stage, TrackedField
 from api.products.policy import PRODUCTS
 from api.products.schemas import (
     ProductChangeRead,
+    ProductCreate,
     ProductRead,
+    ProductsFilter,
+    ProductUpdate,
 )
 from api.teams.graphql import TeamType, give_rosters, load_team, team_node
 from api.teams.policy import TEAMS
 
-StageEnum = strawberry.enum(Stage, name="Stage", description="Lifecycle stages, in order.")
-DataClassificationEnum = strawberry.enum(DataClassification, name="DataClassification")
-TrackedFieldEnum = strawberry.enum(TrackedField, name="TrackedField")
+StageEnum = graphql_enum(Stage, name="Stage", description="Lifecycle stages, in order.")
+DataClassificationEnum = graphql_enum(DataClassification, name="DataClassification")
+TrackedFieldEnum = graphql_enum(TrackedField, name="TrackedField")
 
 
 @pydantic_type(
@@ -73,7 +81,10 @@ class ProductType:
     async def changes(
         self,
         info: GraphQLInfo,
-        field: TrackedFieldEnum | None = None,  # type: ignore[valid-type]
+        field: Annotated[
+            TrackedFieldEnum | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Only the changes of this field; both when left out."),
+        ] = None,
     ) -> list[ProductChangeType] | None:
         rows = await info.context.loaders[ProductLoaders].changes.load((self.id, field))
         return [node(ProductChangeType, row, changed_at=row.created_at) for row in rows]
@@ -83,12 +94,13 @@ class ProductType:
         description="Every change of the product, from the audit trail, oldest first.",
     )
     async def history(
-        self, info: GraphQLInfo, first: int | None = None, after: str | None = None
+        self, info: GraphQLInfo, first: First = None, after: After = None
     ) -> Connection[AuditEventType] | None:
         return await history_connection(info, self.id, first, after)
 
 
 @strawberry.input(description="Filters for the product list.")
+@documented(ProductsFilter)
 class ProductsFilterInput:
     stage: StageEnum | None = None  # type: ignore[valid-type]
     team: str | None = strawberry.field(default=None, description="Owning team's slug")
@@ -98,7 +110,8 @@ class ProductsFilterInput:
     include_archived: bool = False
 
 
-@strawberry.input
+@strawberry.input(description="A new product; it starts at the IDEA stage.")
+@documented(ProductCreate)
 class CreateProductInput:
     slug: str
     name: str
@@ -108,9 +121,11 @@ class CreateProductInput:
     target_launch_date: date | None = None
 
 
-@strawberry.input
+@strawberry.input(description="Fields of a product to change; leave out what stays.")
+@documented(ProductUpdate)
 class UpdateProductInput:
     slug: str
+    """The product to change."""
     expected_version: int | None = strawberry.UNSET
     name: str | None = strawberry.UNSET
     summary: str | None = strawberry.UNSET
@@ -123,9 +138,11 @@ class UpdateProductInput:
     target_launch_date: date | None = strawberry.UNSET
 
 
-@strawberry.input
+@strawberry.input(description="The product to archive; its history stays.")
+@documented()
 class ArchiveProductInput:
     slug: str
+    """The product to archive."""
     expected_version: int | None = None
 
 
@@ -152,11 +169,12 @@ async def product_page(info: GraphQLInfo, products: Sequence[Product]) -> list[P
 
 
 PRODUCT = Face(ProductType, PRODUCTS, show=product_node, page=product_page)
+_SLUG = Annotated[str, strawberry.argument(description="The product's slug.")]
 
 
 @strawberry.type
 class ProductsQuery:
-    product = PRODUCT.one(service.get_product, "A product by slug, archived or not.", slug=str)
+    product = PRODUCT.one(service.get_product, "A product by slug, archived or not.", slug=_SLUG)
     products = PRODUCT.connection(
         ProductsFilterInput,
         service.list_products,

@@ -17,12 +17,19 @@ class Stage(StrEnum):
     """Lifecycle stages, in order."""
 
     IDEA = "idea"
+    """An idea, before its PR/FAQ is written."""
     PRFAQ_REVIEW = "prfaq_review"
+    """Its PR/FAQ is written and under review."""
     APPROVED = "approved"
+    """Its PR/FAQ is approved: the team may start building."""
     BUILDING = "building"
+    """The team is building it."""
     LAUNCH_REVIEW = "launch_review"
+    """Built, and under review for launch (its security FAQ among the gates)."""
     LAUNCHED = "launched"
+    """Live for its customers."""
     RETIRED = "retired"
+    """No longer offered; its records and history stay."""
 
 
 STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
@@ -32,16 +39,23 @@ class DataClassification(StrEnum):
     """How sensitive the data a product handles is."""
 
     PUBLIC = "public"
+    """Data anyone may see."""
     INTERNAL = "internal"
+    """Data for the company's staff only."""
     CONFIDENTIAL = "confidential"
+    """Data for those who need it, such as customers' personal data; more security FAQ questions
+    apply."""
     RESTRICTED = "restricted"
+    """The most sensitive data (payment, health, secrets); every security FAQ question applies."""
 
 
 class TrackedField(StrEnum):
     """Product fields whose every change is kept."""
 
     STAGE = "stage"
+    """The product's stage."""
     TARGET_LAUNCH_DATE = "target_launch_date"
+    """The product's target launch date."""
 
 
 class Product(RecordBase, table=True):

@@ -13,9 +13,12 @@ from api.audit.policy import HISTORY
 from api.core.db import loaded
 from api.core.errors import InvalidInput
 from api.core.graphql import (
+    After,
     Connection,
+    First,
     GraphQLInfo,
     Requires,
+    documented,
     extend_type,
     from_read,
     known_or,
@@ -33,17 +36,25 @@ from api.teams.health.graphql import (
     HealthStatusEnum,
     HealthWarningType,
     TeamHealthType,
+    TeamRoleEnum,
 )
 from api.teams.health.loaders import HealthLoaders
 from api.teams.loaders import TeamLoaders
-from api.teams.models import Membership, Team, TeamRole, today
+from api.teams.models import Membership, Team, today
 from api.teams.policy import TEAMS
 from api.teams.schemas import (
+    MembershipCreate,
     MembershipRead,
+    MembershipUpdate,
+    TeamCreate,
     TeamRead,
+    TeamsFilter,
+    TeamUpdate,
 )
 
-TeamRoleEnum = strawberry.enum(TeamRole, name="TeamRole")
+_AT = "The roster as it was on this day (not in the future); today when left out."
+_INCLUDE_ENDED = "Every stint the team ever had, ended ones included (ignored with `at`)."
+_HEALTH_AT = "The team's health as it was on this day (not in the future); today when left out."
 
 
 @pydantic_type(model=TeamRead, name="Team", description="A small team that owns products.")
@@ -72,7 +83,10 @@ class TeamType:
         ),
     )
     def members(
-        self, info: GraphQLInfo, at: date | None = None, include_ended: bool = False
+        self,
+        info: GraphQLInfo,
+        at: Annotated[date | None, strawberry.argument(description=_AT)] = None,
+        include_ended: Annotated[bool, strawberry.argument(description=_INCLUDE_ENDED)] = False,
     ) -> list[Annotated["MembershipType", strawberry.lazy("api.teams.graphql")]] | None:
         if at is not None and at > today():
             raise InvalidInput.field("at", "must not be in the future")
@@ -87,7 +101,7 @@ class TeamType:
         description="Every change of the team and its roster, from the audit trail, oldest first.",
     )
     async def history(
-        self, info: GraphQLInfo, first: int | None = None, after: str | None = None
+        self, info: GraphQLInfo, first: First = None, after: After = None
     ) -> Connection[AuditEventType] | None:
         return await history_connection(info, self.id, first, after)
 
@@ -95,7 +109,11 @@ class TeamType:
         extensions=[Requires(TEAMS, "read")],
         description="Size and shape against the two-pizza guideline, today or on a past `at`.",
     )
-    async def health(self, info: GraphQLInfo, at: date | None = None) -> TeamHealthType | None:
+    async def health(
+        self,
+        info: GraphQLInfo,
+        at: Annotated[date | None, strawberry.argument(description=_HEALTH_AT)] = None,
+    ) -> TeamHealthType | None:
         if at is not None and at > today():
             raise InvalidInput.field("at", "must not be in the future")
         return from_read(
@@ -141,11 +159,11 @@ class MembershipType:
         health = await info.context.loaders[HealthLoaders].team_health.load((self.team_id, None))
         return [HealthWarningType(**item.model_dump()) for item in health.warnings]
 
-    @strawberry.field(extensions=[Requires(PEOPLE, "read")])
+    @strawberry.field(extensions=[Requires(PEOPLE, "read")], description="The member.")
     def person(self, info: GraphQLInfo) -> PersonType | None:
         return known_or(self.known_person, lambda: _person(info, self.person_id))
 
-    @strawberry.field(extensions=[Requires(TEAMS, "read")])
+    @strawberry.field(extensions=[Requires(TEAMS, "read")], description="The team.")
     def team(self, info: GraphQLInfo) -> TeamType | None:
         return known_or(self.known_team, lambda: load_team(info, self.team_id))
 
@@ -237,6 +255,7 @@ extend_type(
 
 
 @strawberry.input(description="Filters for the team list.")
+@documented(TeamsFilter)
 class TeamsFilterInput:
     org: str | None = None
     q: str | None = None
@@ -244,7 +263,8 @@ class TeamsFilterInput:
     include_archived: bool = False
 
 
-@strawberry.input
+@strawberry.input(description="A new team.")
+@documented(TeamCreate)
 class CreateTeamInput:
     slug: str
     name: str
@@ -252,22 +272,27 @@ class CreateTeamInput:
     org: str
 
 
-@strawberry.input
+@strawberry.input(description="Fields of a team to change; leave out what stays.")
+@documented(TeamUpdate)
 class UpdateTeamInput:
     slug: str
+    """The team to change."""
     expected_version: int | None = strawberry.UNSET
     name: str | None = strawberry.UNSET
     mission: str | None = strawberry.UNSET
     org: str | None = strawberry.UNSET
 
 
-@strawberry.input
+@strawberry.input(description="The team to archive; its history stays.")
+@documented()
 class ArchiveTeamInput:
     slug: str
+    """The team to archive."""
     expected_version: int | None = None
 
 
-@strawberry.input
+@strawberry.input(description="Put a person on a team.")
+@documented(MembershipCreate)
 class AddTeamMemberInput:
     team: str = strawberry.field(description="The team's slug")
     person_id: uuid.UUID
@@ -276,19 +301,23 @@ class AddTeamMemberInput:
     start_date: date | None = None
 
 
-@strawberry.input
+@strawberry.input(description="Change a current member's role or allocation.")
+@documented(MembershipUpdate)
 class UpdateTeamMemberInput:
     team: str = strawberry.field(description="The team's slug")
     person_id: uuid.UUID
+    """The member to change."""
     expected_version: int | None = strawberry.UNSET
     role: TeamRoleEnum | None = strawberry.UNSET  # type: ignore[valid-type]
     allocation_percent: int | None = strawberry.UNSET
 
 
-@strawberry.input
+@strawberry.input(description="Take a person off a team; the stint stays in its history.")
+@documented()
 class EndTeamMembershipInput:
     team: str = strawberry.field(description="The team's slug")
     person_id: uuid.UUID
+    """The member to take off the team."""
     expected_version: int | None = None
 
 
@@ -298,7 +327,11 @@ MEMBER = Face(MembershipType, TEAMS)
 
 @strawberry.type
 class TeamsQuery:
-    team = TEAM.one(service.read_team, "A team by slug, archived or not.", slug=str)
+    team = TEAM.one(
+        service.read_team,
+        "A team by slug, archived or not.",
+        slug=Annotated[str, strawberry.argument(description="The team's slug.")],
+    )
     teams = TEAM.connection(TeamsFilterInput, service.list_teams, "Teams, oldest first.")
 
 

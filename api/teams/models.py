@@ -17,12 +17,19 @@ class TeamRole(StrEnum):
     """What a member does on a team."""
 
     LEAD = "lead"
+    """Leads the team."""
     ENGINEER = "engineer"
+    """Builds and runs the product."""
     PRODUCT_MANAGER = "product_manager"
+    """Owns what the team builds and why; a team without one is warned."""
     DESIGNER = "designer"
+    """Designs the product's experience."""
     SECURITY_CHAMPION = "security_champion"
+    """Looks after the product's security; a team without one is warned."""
     SPECIALIST = "specialist"
+    """Brings a specialism the team needs (data, legal, support…)."""
     OTHER = "other"
+    """Any other role."""
 
 
 class Team(RecordBase, table=True):

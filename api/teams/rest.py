@@ -1,10 +1,9 @@
 """REST face of teams and rosters: /api/v1/teams."""
 
-import uuid
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import JSONBody, Parameter
 
 from api.audit.policy import HISTORY
 from api.audit.rest import history_page
@@ -18,6 +17,7 @@ from api.core.rest import (
     IncludeArchived,
     Org,
     PagingDep,
+    PersonId,
     TeamSlug,
     TextQuery,
     choice,
@@ -110,7 +110,7 @@ MEMBER = Resource(
     TEAMS,
     "TeamMember",
     "/{person_id:uuid}",
-    {"slug": TeamSlug, "person_id": FromPath[uuid.UUID]},
+    {"slug": TeamSlug, "person_id": PersonId},
     member_read,
 )
 

@@ -149,3 +149,29 @@ async def test_team_and_product_search_fold_non_ascii_case(client: Client) -> No
     assert [t["slug"] for t in await list_all(client, f"{API}/teams", q="éQUIPE")] == [team["slug"]]
     assert [t["slug"] for t in await list_all(client, f"{API}/teams", q="ÜBER")] == [team["slug"]]
     assert [p["slug"] for p in await list_all(client, PRODUCTS, q="ÖLPREIS")] == [product["slug"]]
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "names"),
+    [
+        pytest.param("/products", "stagee=building", ["stagee"], id="misspelt filter"),
+        pytest.param("/teams", "org=retail&limt=5&sort=name", ["limt", "sort"], id="two unknown"),
+        pytest.param("/people", "LIMIT=5", ["LIMIT"], id="names are case-sensitive"),
+    ],
+)
+async def test_an_unknown_query_parameter_is_400_naming_it(
+    client: Client, path: str, query: str, names: list[str]
+) -> None:
+    response = await client.get(f"{API}{path}?{query}")
+    problem = assert_problem(response, 400)
+    assert [error["field"] for error in problem["errors"]] == names, problem
+    for name in names:
+        assert name in problem["detail"], problem
+
+
+async def test_a_misspelt_filter_never_returns_everything(client: Client) -> None:
+    team = await create_team(client)
+    await create_product(client, team=team["slug"])
+    assert (await client.get(PRODUCTS, params={"stage": "building"})).json()["items"] == []
+    misspelt = await client.get(PRODUCTS, params={"stagee": "building"})
+    assert_problem(misspelt, 400, field="stagee")

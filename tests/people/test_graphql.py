@@ -91,3 +91,17 @@ async def test_update_archive_and_filter_people(client: Client) -> None:
     )
     left = await gql_data(client, '{ people(filter: {org: "data"}) { totalCount } }')
     assert left["people"]["totalCount"] == 1
+
+
+async def test_graphql_writes_times_as_rest_does(client: Client) -> None:
+    """RFC 3339 in UTC with `Z`, the very string REST answers, not Python's `+00:00`."""
+    person = await create_person(client)
+    data = await gql_data(
+        client,
+        "query($id: UUID!) { person(id: $id) { createdAt updatedAt } }",
+        id=person["id"],
+    )
+    shown = data["person"]
+    assert shown["createdAt"].endswith("Z"), shown
+    rest = (await client.get(f"{API}/people/{person['id']}")).json()
+    assert (shown["createdAt"], shown["updatedAt"]) == (rest["created_at"], rest["updated_at"])

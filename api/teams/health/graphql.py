@@ -9,24 +9,36 @@ from api.core.graphql import (
     GraphQLInfo,
     Requires,
     derived,
+    documented,
     from_read,
+    graphql_enum,
 )
 from api.core.graphql_fields import Face
+
+# Registers JobFamily as a GraphQL enum before the job-family counts below are converted.
+from api.people.graphql import JobFamilyEnum  # noqa: F401
 from api.teams.health import exceptions, guideline
-from api.teams.health.models import HealthStatus
+from api.teams.health.models import HealthStatus, WarningCode
 from api.teams.health.schemas import (
     GuidelineRead,
+    GuidelineValues,
     HealthPoint,
     HealthWarning,
     JobFamilyCount,
     OverAllocatedMember,
     RoleCount,
+    SizeExceptionCreate,
     SizeExceptionRead,
     TeamHealth,
 )
+from api.teams.models import TeamRole
 from api.teams.policy import SETTINGS, SIZE_EXCEPTIONS, TEAMS
 
-HealthStatusEnum = strawberry.enum(
+# Health counts members by role, so the role's GraphQL enum is declared here, below the teams'
+# types that use it too; a job family's comes from people.
+TeamRoleEnum = graphql_enum(TeamRole, name="TeamRole", description="What a member does on a team.")
+WarningCodeEnum = graphql_enum(WarningCode, name="HealthWarningCode")
+HealthStatusEnum = graphql_enum(
     HealthStatus, name="HealthStatus", description="A team's size against the guideline."
 )
 
@@ -103,7 +115,8 @@ class HealthPointType:
     """One point of a team's health history."""
 
 
-@strawberry.input
+@strawberry.input(description="The org-wide team-size guideline, all four numbers.")
+@documented(GuidelineValues)
 class SetTeamSizeGuidelineInput:
     minimum: int
     recommended_min: int
@@ -112,7 +125,8 @@ class SetTeamSizeGuidelineInput:
     expected_version: int | None = None
 
 
-@strawberry.input
+@strawberry.input(description="A team's own maximum above the guideline, and why.")
+@documented(SizeExceptionCreate)
 class GrantTeamSizeExceptionInput:
     team: str = strawberry.field(description="The team's slug")
     max_size: int
@@ -123,7 +137,8 @@ class GrantTeamSizeExceptionInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="The size exception to withdraw; the guideline applies again.")
+@documented()
 class WithdrawTeamSizeExceptionInput:
     team: str = strawberry.field(description="The team's slug")
     expected_version: int | None = None

@@ -40,6 +40,7 @@ def _warnings(
     found: list[HealthWarning] = []
 
     def warn(code: str, message: str) -> None:
+        # A code not in WarningCode fails here, in the tests, never silently in a client.
         found.append(HealthWarning(code=code, message=message))
 
     status = health.status

@@ -16,10 +16,42 @@ class HealthStatus(StrEnum):
     """Where a team's headcount sits against the guideline."""
 
     UNDER = "under"
+    """Fewer people than the guideline's minimum: too few to build and run a product."""
     RECOMMENDED = "recommended"
+    """Within the guideline's recommended range."""
     ACCEPTABLE = "acceptable"
+    """Outside the recommended range but within what the guideline accepts."""
     OVER = "over"
+    """More people than the guideline accepts, with no size exception on record."""
     OVER_WITH_EXCEPTION = "over_with_exception"
+    """More people than the guideline accepts, under a size exception an admin granted."""
+
+
+class WarningCode(StrEnum):
+    """What a health warning is about: a stable name for programs."""
+
+    UNDER_MINIMUM = "under_minimum"
+    """Fewer people than the guideline's minimum."""
+    BELOW_RECOMMENDED = "below_recommended"
+    """Fewer people than the smallest recommended size."""
+    ABOVE_RECOMMENDED = "above_recommended"
+    """More people than the largest recommended size, still acceptable."""
+    OVER_GUIDELINE = "over_guideline"
+    """More people than the guideline accepts, with no size exception."""
+    OVER_GUIDELINE_WITH_EXCEPTION = "over_guideline_with_exception"
+    """More people than the guideline accepts, under a size exception."""
+    OVER_EXCEPTION = "over_exception"
+    """More people than even the team's size exception allows."""
+    MANY_COMMUNICATION_PATHS = "many_communication_paths"
+    """So many people that the paths between them outgrow the recommended size's."""
+    SINGLE_HOME_ORG = "single_home_org"
+    """Everyone comes from one org: the team is not cross-functional."""
+    NO_PRODUCT_MANAGER = "no_product_manager"
+    """No member is the team's product manager."""
+    NO_SECURITY_CHAMPION = "no_security_champion"
+    """No member is the team's security champion."""
+    MEMBER_OVER_ALLOCATED = "member_over_allocated"
+    """A member is allocated over 100% across their teams."""
 
 
 class TeamSizeGuideline(RecordBase, table=True):

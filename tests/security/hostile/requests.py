@@ -209,6 +209,8 @@ async def _by_name(operation: str, name: str, records: Records) -> Any:
         return "admin"
     if key == "evidence":  # a list of them where the field is the list
         return await records.result_id()
+    if key == "resultid":
+        return await records.result_id()
     if key == "findingid":
         return await records.finding_id()
     if key == "slug" and ("checkpoint" in action or "finding" in action):

@@ -72,7 +72,8 @@ class Target:
 
 
 def resolve(schema: dict[str, Any]) -> dict[str, Any]:
-    """A JSON schema with `$ref`s followed and a nullable `oneOf`/`anyOf` reduced to its value."""
+    """A JSON schema with `$ref`s followed, and a nullable `oneOf`/`anyOf` or a one-branch
+    `allOf` (how a described `$ref` is written) reduced to its value."""
     while True:
         if "$ref" in schema:
             node: Any = OPENAPI
@@ -82,7 +83,7 @@ def resolve(schema: dict[str, Any]) -> dict[str, Any]:
             continue
         values = [
             branch
-            for branch in schema.get("oneOf") or schema.get("anyOf") or []
+            for branch in schema.get("oneOf") or schema.get("anyOf") or schema.get("allOf") or []
             if branch.get("type") != "null"
         ]
         if len(values) != 1:

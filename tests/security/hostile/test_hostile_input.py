@@ -47,7 +47,7 @@ from litestar import Litestar
 from api.core.access import Role
 from tests.helpers import Client, bearer, issue_token
 from tests.security.hostile.requests import Records, plain, request
-from tests.security.hostile.targets import TARGETS, Form, Target
+from tests.security.hostile.targets import OPENAPI, TARGETS, Form, Target
 from tests.security.hostile.values import hostile, known_hostile
 
 # Generated values per field; raise it for a longer run, e.g. PIZZABOX_HOSTILE_EXAMPLES=100.
@@ -199,3 +199,43 @@ async def test_generated_hostile_values_are_answered_without_a_server_error(
     form = data.draw(st.sampled_from(target.forms), label="form")
     failure = await _attempt(admin, target, shared_records, value, form, server_log)
     assert failure is None, failure
+
+
+# Unknown query parameters -----------------------------------------------------------------------
+
+# A path parameter's value that routes (a UUID, a number, a slug); the record need not exist, as
+# the unknown parameter is refused before any handler looks for it.
+_ROUTABLE = {"uuid": "00000000-0000-0000-0000-000000000000", "integer": "1", "string": "no-such"}
+
+
+def _rest_operations() -> Iterator[Any]:
+    for path, operations in OPENAPI["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue  # the probes: see below
+        for method, operation in operations.items():
+            url = path
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path":
+                    schema = parameter["schema"]
+                    value = _ROUTABLE[schema.get("format", schema["type"])]
+                    url = url.replace("{" + parameter["name"] + "}", value)
+            yield pytest.param(method.upper(), url, id=operation["operationId"])
+
+
+@pytest.mark.parametrize(("method", "url"), list(_rest_operations()))
+async def test_an_unknown_query_parameter_is_refused_on_every_route(
+    method: str, url: str, admin: Client
+) -> None:
+    """A misspelt parameter is a 400 naming it, on every operation: never silently ignored."""
+    response = await admin.request(method, url, params={"stagee": "building"})
+    assert response.status_code == 400, (method, url, response.text)
+    problem = response.json()
+    assert [error["field"] for error in problem["errors"]] == ["stagee"], problem
+    assert "stagee" in problem["detail"]
+
+
+@pytest.mark.parametrize("probe", ["/healthz", "/readyz"])
+async def test_probes_answer_whatever_their_query(probe: str, admin: Client) -> None:
+    """A monitor may add a cache-busting parameter; a probe has no filter to misspell."""
+    response = await admin.get(probe, params={"_": "1733150000"})
+    assert response.status_code == 200, response.text

@@ -163,13 +163,13 @@ async def test_health_fields_in_graphql(client: Client) -> None:
     assert (health["status"], health["limit"]) == ("ACCEPTABLE", 10)
     assert health["homeOrgs"] == ["platform", "product"]
     assert health["jobFamilies"] == [
-        {"jobFamily": "engineering", "count": 2},
-        {"jobFamily": "product", "count": 1},
+        {"jobFamily": "ENGINEERING", "count": 2},
+        {"jobFamily": "PRODUCT", "count": 1},
     ]
     assert health["roles"] == [
-        {"role": "engineer", "count": 1},
-        {"role": "product_manager", "count": 1},
-        {"role": "security_champion", "count": 1},
+        {"role": "ENGINEER", "count": 1},
+        {"role": "PRODUCT_MANAGER", "count": 1},
+        {"role": "SECURITY_CHAMPION", "count": 1},
     ]
     assert health["hasProductManager"] is True
     assert health["hasSecurityChampion"] is True
@@ -178,7 +178,7 @@ async def test_health_fields_in_graphql(client: Client) -> None:
     ]
     assert health["sizeException"] is None
     assert health["guideline"] == {"acceptableMax": 10}
-    assert codes(health) == {"below_recommended", "member_over_allocated"}
+    assert codes(health) == {"BELOW_RECOMMENDED", "MEMBER_OVER_ALLOCATED"}
 
 
 ADD = """
@@ -199,7 +199,7 @@ async def test_add_team_member_past_the_guideline_returns_warnings_for_every_mem
     data = await gql_data(client, ADD, team=team["slug"], person=eleventh["id"])
     added = data["addTeamMember"]
     assert added["startDate"] == days_ago(0).isoformat()
-    (over,) = [w for w in added["warnings"] if w["code"] == "over_guideline"]
+    (over,) = [w for w in added["warnings"] if w["code"] == "OVER_GUIDELINE"]
     assert "11 people" in over["message"]
     assert (await team_health(client, team["slug"]))["status"] == "OVER"
 
@@ -209,7 +209,7 @@ async def test_add_team_member_past_the_guideline_returns_warnings_for_every_mem
         slug=team["slug"],
     )
     for member in members["team"]["members"]:
-        assert "over_guideline" in {warning["code"] for warning in member["warnings"]}
+        assert "OVER_GUIDELINE" in {warning["code"] for warning in member["warnings"]}
 
 
 async def test_health_on_past_days_and_history(app: Litestar, client: Client) -> None:
