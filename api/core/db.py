@@ -3,9 +3,10 @@
 import secrets
 import time
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager, nullcontext
-from datetime import UTC, datetime
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager, nullcontext
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar, cast
 
@@ -87,9 +88,26 @@ async def begin_writing(session: AsyncSession) -> None:
     await session.connection(execution_options={WRITE_INTENT: True})
 
 
+# How far behind the real time the clock runs in this context: zero, except while the demo
+# replays its history (`replaying`).
+_CLOCK_BEHIND: ContextVar[timedelta] = ContextVar("pizzabox_clock_behind", default=timedelta(0))
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
+    return datetime.now(UTC) - _CLOCK_BEHIND.get()
+
+
+@contextmanager
+def replaying(days_ago: float) -> Iterator[None]:
+    """Within the block, `utcnow` (so every record, history entry and audit event made) reads
+    as `days_ago` days ago: the demo portfolio replays months of history at the times it
+    happened. Nothing that serves requests sets the clock back."""
+    token = _CLOCK_BEHIND.set(timedelta(days=days_ago))
+    try:
+        yield
+    finally:
+        _CLOCK_BEHIND.reset(token)
 
 
 _last_uuid7 = [0, 0]  # [millis, counter]: keeps ids from one process strictly increasing

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.audit.trail import attach_principal
 from api.core.access import Principal, Role
 from api.core.config import Settings
-from api.core.db import create_engine, create_sessionmaker
+from api.core.db import create_engine, create_sessionmaker, replaying
 from api.demo.checkpoints import clear_for_launch, set_state
 from api.demo.data import DemoProduct, portfolio
 from api.demo.documents import write_documents
@@ -92,25 +92,35 @@ async def load_demo(session: AsyncSession) -> DemoSummary:
     attach_principal(session.sync_session, DEMO_PRINCIPAL)
     demo = portfolio()
     day = today()
+    # The history is replayed at the times it happened (`replaying`): people and teams first,
+    # each roster entry on the day it started, each product's stages a month or so apart, ending
+    # a few weeks ago; what the demo shows as of today (departures, exceptions, the state of its
+    # documents and checkpoints) happens now.
     people: dict[str, Person] = {}
-    for spec in demo.people:
-        person = PersonCreate(email=_email(spec.name), **spec.model_dump())
-        people[spec.first_name] = await create_person(
-            session, data=person, principal=DEMO_PRINCIPAL
-        )
-
-    for team in demo.teams:
-        data = TeamCreate(**team.model_dump(exclude={"roster"}))
-        await create_team(session, data=data, principal=DEMO_PRINCIPAL)
-    for team in demo.teams:
-        for stint in team.roster:
-            member = MembershipCreate(
-                person_id=people[stint.person].id,
-                role=stint.role,
-                allocation_percent=stint.allocation_percent,
-                start_date=_days_from(day, -stint.started_days_ago),
+    founded = 1 + max(stint.started_days_ago for team in demo.teams for stint in team.roster)
+    with replaying(founded + 10):
+        for spec in demo.people:
+            person = PersonCreate(email=_email(spec.name), **spec.model_dump())
+            people[spec.first_name] = await create_person(
+                session, data=person, principal=DEMO_PRINCIPAL
             )
-            await add_member(session, team.slug, data=member, principal=DEMO_PRINCIPAL)
+    with replaying(founded):
+        for team in demo.teams:
+            data = TeamCreate(**team.model_dump(exclude={"roster"}))
+            await create_team(session, data=data, principal=DEMO_PRINCIPAL)
+    stints = sorted(
+        ((team.slug, stint) for team in demo.teams for stint in team.roster),
+        key=lambda entry: -entry[1].started_days_ago,
+    )
+    for slug, stint in stints:
+        member = MembershipCreate(
+            person_id=people[stint.person].id,
+            role=stint.role,
+            allocation_percent=stint.allocation_percent,
+            start_date=_days_from(day, -stint.started_days_ago),
+        )
+        with replaying(stint.started_days_ago):
+            await add_member(session, slug, data=member, principal=DEMO_PRINCIPAL)
     departures = [(team.slug, stint) for team in demo.teams for stint in team.roster if stint.left]
     for slug, stint in departures:
         person_id = people[stint.person].id
@@ -154,20 +164,30 @@ async def _load_product(session: AsyncSession, spec: DemoProduct, day: date) -> 
         ),
         target_launch_date=launch,
     )
-    await create_product(session, data=data, principal=DEMO_PRINCIPAL)
-    # Stages move one step at a time, so walk the product there as its team would have; launch
-    # dates slip while a product is being built, as they do in life.
-    for stage in STAGE_ORDER[1 : STAGE_ORDER.index(spec.stage) + 1]:
-        await write_documents(session, spec, DEMO_PRINCIPAL, gating=stage)
-        if stage == Stage.LAUNCH_REVIEW:
-            await clear_for_launch(session, spec, DEMO_PRINCIPAL)
-        await _update(session, spec.slug, ProductUpdate(stage=stage))
-        if stage == Stage.BUILDING:
-            await _slip(session, spec.slug, day, slips)
-            slips = []
-    await _slip(session, spec.slug, day, slips)
+    # Stages move one step at a time, so walk the product there as its team would have, a step
+    # every few weeks, the last a fortnight ago; launch dates slip while a product is being
+    # built, as they do in life.
+    stages = STAGE_ORDER[1 : STAGE_ORDER.index(spec.stage) + 1]
+    with replaying(_LAST_STEP_DAYS_AGO + _STEP_DAYS * len(stages)):
+        await create_product(session, data=data, principal=DEMO_PRINCIPAL)
+    for step, stage in enumerate(stages, start=1):
+        with replaying(_LAST_STEP_DAYS_AGO + _STEP_DAYS * (len(stages) - step)):
+            await write_documents(session, spec, DEMO_PRINCIPAL, gating=stage)
+            if stage == Stage.LAUNCH_REVIEW:
+                await clear_for_launch(session, spec, DEMO_PRINCIPAL)
+            await _update(session, spec.slug, ProductUpdate(stage=stage))
+            if stage == Stage.BUILDING:
+                await _slip(session, spec.slug, day, slips)
+                slips = []
+    with replaying(_LAST_STEP_DAYS_AGO / 2):
+        await _slip(session, spec.slug, day, slips)
     await write_documents(session, spec, DEMO_PRINCIPAL, gating=None)
     await set_state(session, spec, DEMO_PRINCIPAL)
+
+
+# A product's walk through its stages: a step every five weeks, the last two weeks ago.
+_STEP_DAYS = 35
+_LAST_STEP_DAYS_AGO = 14
 
 
 async def _slip(session: AsyncSession, slug: str, day: date, offsets: list[int]) -> None:
