@@ -56,6 +56,7 @@ _VIEWER = frozenset(
         "history:read",
         "prfaq:read",
         "document-settings:read",
+        "portfolio:read",
     }
 )
 _CONTRIBUTOR = _VIEWER | {
@@ -86,7 +87,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
         "size-exception:grant",
         "document-settings:manage",
     },
-    Role.CI: frozenset({"self:read", "product:read", "prfaq:read"}),
+    Role.CI: frozenset({"self:read", "product:read", "prfaq:read", "portfolio:read"}),
 }
 # Roles limited to their person's teams, and the permissions that limit applies to.
 TEAM_SCOPED = frozenset({Role.CONTRIBUTOR, Role.SECURITY_REVIEWER})
