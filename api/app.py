@@ -3,6 +3,8 @@
 import gc
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from os import PathLike
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -13,6 +15,8 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 from pydantic import BaseModel
 
 import api
@@ -163,6 +167,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     if rate_limit is not None:
         middleware.append(rate_limit.middleware)
     route_handlers: list[Any] = [healthz, readyz, api_router, graphql_controller(settings)]
+    # Pages for people, outside /api/v1, rendered from each domain's templates.
+    route_handlers.extend(page for domain in DOMAINS for page in domain.pages)
+    template_directories: list[Path | PathLike[Any] | str] = [
+        path for domain in DOMAINS for path in domain.templates
+    ]
     if metrics is not None:
         route_handlers.append(metrics_controller(settings))
     return PizzaboxApp(
@@ -177,6 +186,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=check_request,
         exception_handlers=exception_handlers,
         plugins=[ClosedInputSchemaPlugin()],
+        template_config=TemplateConfig(directory=template_directories, engine=JinjaTemplateEngine)
+        if template_directories
+        else None,
         type_encoders={BaseModel: pydantic_json},
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(

@@ -2,6 +2,14 @@
 
 from api.core.domain import Domain
 from api.portfolio.graphql import PortfolioQuery
+from api.portfolio.landing import landing_page
+from api.portfolio.pages import PAGES, STATIC_FILES, TEMPLATES
 from api.portfolio.rest import ROUTES
 
-DOMAIN = Domain("portfolio", routes=[ROUTES], queries=[PortfolioQuery])
+DOMAIN = Domain(
+    "portfolio",
+    routes=[ROUTES],
+    queries=[PortfolioQuery],
+    pages=[PAGES, STATIC_FILES, landing_page],
+    templates=[TEMPLATES],
+)

@@ -82,6 +82,8 @@ class Scope:
     org: str | None = None
     team: str | None = None
     stage: Stage | None = None
+    # One product, by slug (the page's product detail).
+    product: str | None = None
     # None: every product; else only these (a ci token's).
     product_ids: frozenset[uuid.UUID] | None = None
 
@@ -109,6 +111,8 @@ def chosen_products(scope: Scope) -> Select[Any]:
         statement = statement.where(col(Team.slug) == scope.team)
     if scope.stage is not None:
         statement = statement.where(col(Product.stage) == scope.stage)
+    if scope.product is not None:
+        statement = statement.where(col(Product.slug) == scope.product)
     if scope.product_ids is not None:
         statement = statement.where(col(Product.id).in_(scope.product_ids or [uuid.UUID(int=0)]))
     return statement

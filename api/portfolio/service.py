@@ -139,7 +139,9 @@ class Snapshot:
     months: list[Any] = field(default_factory=list)
 
 
-def scope_of(filters: PortfolioFilter, principal: Principal) -> Scope:
+def scope_of(
+    filters: PortfolioFilter, principal: Principal, *, product: str | None = None
+) -> Scope:
     """The products the figures cover: the filters, within what the caller may see."""
     PORTFOLIO.check(principal, "read")
     visible = PORTFOLIO.visible_products(principal)
@@ -147,6 +149,7 @@ def scope_of(filters: PortfolioFilter, principal: Principal) -> Scope:
         org=filters.org,
         team=filters.team,
         stage=filters.stage,
+        product=product,
         product_ids=frozenset(visible) if visible is not None else None,
     )
 
@@ -157,10 +160,11 @@ async def snapshot(
     *,
     principal: Principal,
     with_teams: bool = True,
+    product: str | None = None,
 ) -> Snapshot:
     """Every product's facts (and, `with_teams`, the teams' and the slips per month), in a
     fixed number of statements whatever the portfolio's size."""
-    scope = scope_of(filters, principal)
+    scope = scope_of(filters, principal, product=product)
     now = utcnow()
     rules = Rules(await load_kinds(session), await load_deadlines(session), now)
     questions = (await load_template(session)).questions
