@@ -4,6 +4,7 @@ with its roster health, and the slips per month. Each is one statement whatever 
 size; the checkpoint rules (`api.checkpoints.service.status_of`, `readiness._checkpoint_items`)
 are restated here as SQL expressions over the catalogue the request loaded."""
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     Integer,
     Select,
@@ -21,8 +23,10 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     or_,
     select,
+    type_coerce,
 )
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -44,11 +48,19 @@ from api.checkpoints.readiness import (
     CHECKPOINT_IN_PROGRESS,
     CHECKPOINT_NOT_STARTED,
     CHECKPOINT_STALE,
+    OPEN_CRITICAL_FINDINGS,
+    OPEN_HIGH_FINDINGS,
+    OVERDUE_FINDINGS,
     WAIVER_EXPIRED,
     WAIVER_WARNING_DAYS,
 )
 from api.core.db import sql_function
-from api.documents.models import Document, DocumentKind, DocumentRevision
+from api.documents.gates import (
+    PRFAQ_NOT_APPROVED,
+    SECURITY_FAQ_INCOMPLETE,
+    SECURITY_FAQ_NOT_APPROVED,
+)
+from api.documents.models import Document, DocumentKind, DocumentRevision, ReviewStatus
 from api.products.models import DataClassification, Product, ProductChange, Stage, TrackedField
 from api.teams.health.guideline import Guideline
 from api.teams.health.rules import team_status_subquery
@@ -120,11 +132,15 @@ def chosen_products(scope: Scope) -> Select[Any]:
 
 @dataclass(frozen=True)
 class Rules:
-    """The catalogue and the clock a request's figures are computed with."""
+    """The catalogue, the security FAQ template and the clock a request's figures are computed
+    with, and the database's dialect."""
 
     kinds: Sequence[CheckpointKind]
     deadlines: dict[str, int]
     now: datetime
+    # The keys of the security FAQ questions each classification must answer.
+    required_keys: dict[DataClassification, list[str]]
+    dialect: str
 
     @property
     def live(self) -> list[CheckpointKind]:
@@ -143,9 +159,10 @@ def _kind_is(kinds: Sequence[CheckpointKind]) -> ColumnElement[bool]:
     return col(Checkpoint.kind).in_(keys) if keys else false()
 
 
-def _checkpoint_statuses(rules: Rules, products: Subquery) -> Subquery:
+def _checkpoint_statuses(rules: Rules, products: Subquery) -> CTE:
     """One row per stored checkpoint of a live kind: its status, whether it blocks launch and
-    why, whether its re-test is overdue, and its waiver's end."""
+    why, whether its re-test is overdue, and its waiver's end. Materialised: the summary reads
+    each row's status some twenty times, and an inlined subquery would work it out each time."""
     now = rules.now
     live = rules.live
     automatic = [kind for kind in live if kind.sign_off == SignOff.AUTOMATIC]
@@ -229,15 +246,19 @@ def _checkpoint_statuses(rules: Rules, products: Subquery) -> Subquery:
             if kind.blocking
         ),
     )
-    return select(
-        staged.c.product_id,
-        staged.c.kind,
-        status.label("status"),
-        staged.c.retest_due,
-        staged.c.waiver_expired,
-        staged.c.waiver_expires_at,
-        case((blocking_required, 1), else_=0).label("blocking_required"),
-    ).subquery("statuses")
+    return (
+        select(
+            staged.c.product_id,
+            staged.c.kind,
+            status.label("status"),
+            staged.c.retest_due,
+            staged.c.waiver_expired,
+            staged.c.waiver_expires_at,
+            case((blocking_required, 1), else_=0).label("blocking_required"),
+        )
+        .cte("statuses")
+        .prefix_with("MATERIALIZED")
+    )
 
 
 def _checkpoint_summary(rules: Rules, products: Subquery) -> Subquery:
@@ -346,14 +367,73 @@ def _slip_summary(products: Subquery) -> Subquery:
     )
 
 
+_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def _answered(rules: Rules, revision: str, classification: ColumnElement[Any]) -> Any:
+    """SQL: how many of the questions `classification` requires the revision's answers cover
+    (an answer with text, or marked not applicable), read from its JSON in the database. A
+    revision answers each question once at most (`api.documents.answers.check_answers`)."""
+    branches = []
+    for level, keys in rules.required_keys.items():
+        if not keys:
+            continue
+        if not all(_KEY.match(key) for key in keys):  # template keys are slugs
+            raise ValueError("a security FAQ template key is not a slug")
+        listed = ", ".join(f"'{key}'" for key in keys)
+        content = f"{revision}.content"
+        if rules.dialect == "sqlite":
+            counted = (
+                "(SELECT count(*) "
+                f"FROM json_each({content}, '$.answers') AS a "
+                f"WHERE json_extract(a.value, '$.key') IN ({listed}) AND ("
+                "trim(coalesce(json_extract(a.value, '$.answer'), '')) <> '' "
+                "OR coalesce(json_extract(a.value, '$.not_applicable'), 0) = 1))"
+            )
+        else:
+            # Parsed once, into typed columns: far cheaper than `->>` on each element.
+            counted = (
+                "(SELECT count(*) FROM jsonb_to_recordset("
+                f"CAST({content} AS JSONB) -> 'answers') "
+                "AS a(key TEXT, answer TEXT, not_applicable BOOLEAN) "
+                f"WHERE a.key IN ({listed}) AND ("
+                "btrim(coalesce(a.answer, '')) <> '' OR coalesce(a.not_applicable, false)))"
+            )
+        branches.append((classification == level.value, literal_column(counted, Integer())))
+    return case(*branches, else_=literal(0)) if branches else literal(0)
+
+
+def _required_count(rules: Rules, classification: ColumnElement[Any]) -> Any:
+    return case(
+        *(
+            (classification == level.value, literal(len(keys)))
+            for level, keys in rules.required_keys.items()
+        ),
+        else_=literal(0),
+    )
+
+
+def _blocking_count(rules: Rules, classification: ColumnElement[Any]) -> Any:
+    return case(
+        *(
+            (classification == level.value, literal(rules.blocking_required(level)))
+            for level in DataClassification
+        ),
+        else_=literal(0),
+    )
+
+
 def product_facts(scope: Scope, rules: Rules) -> Select[Any]:
-    """One row per product in scope with every figure about it, in slug order."""
+    """One row per product in scope with every figure about it, its readiness included (`ready`
+    and the space-separated codes of its `blockers`, in the readiness answer's order), in slug
+    order. Enum columns come back as their text."""
     products = chosen_products(scope).subquery("chosen")
     checkpoints = _checkpoint_summary(rules, products)
     findings = _finding_summary(rules, products)
     slips = _slip_summary(products)
     prfaq = aliased(Document, name="prfaq")
     security = aliased(Document, name="security_faq")
+    revision = aliased(DocumentRevision, name="security_revision")
     zero = literal(0)
     counted = [
         *(f"n_{status.value}" for status in STATUS_ORDER),
@@ -366,9 +446,18 @@ def product_facts(scope: Scope, rules: Rules) -> Select[Any]:
         "retests_due",
         "waivers_expiring",
     ]
-    return (
+    classification = type_coerce(products.c.classification, String())
+    facts = (
         select(
-            products,
+            products.c.product_id,
+            products.c.slug,
+            products.c.name,
+            type_coerce(products.c.stage, String()).label("stage"),
+            classification.label("classification"),
+            products.c.target_launch_date,
+            products.c.team,
+            products.c.team_name,
+            products.c.org,
             *(checkpoints.c[f"kind_{n}"] for n in range(len(rules.live))),
             *(func.coalesce(checkpoints.c[name], zero).label(name) for name in counted),
             *(
@@ -381,8 +470,14 @@ def product_facts(scope: Scope, rules: Rules) -> Select[Any]:
             func.coalesce(slips.c.slips, zero).label("slips"),
             func.coalesce(slips.c.slip_days, zero).label("slip_days"),
             slips.c.last_slipped_at,
-            col(prfaq.status).label("prfaq_status"),
-            col(security.status).label("security_faq_status"),
+            type_coerce(col(prfaq.status), String()).label("prfaq_status"),
+            type_coerce(col(security.status), String()).label("security_faq_status"),
+            _required_count(rules, classification).label("security_required"),
+            case(
+                (col(revision.id).is_(None), zero),
+                else_=_answered(rules, "security_revision", classification),
+            ).label("security_answered"),
+            _blocking_count(rules, classification).label("blocking_required"),
         )
         .outerjoin(checkpoints, checkpoints.c.product_id == products.c.product_id)
         .outerjoin(findings, findings.c.product_id == products.c.product_id)
@@ -401,25 +496,39 @@ def product_facts(scope: Scope, rules: Rules) -> Select[Any]:
                 col(security.kind) == DocumentKind.SECURITY_FAQ,
             ),
         )
-        .order_by(products.c.slug)
-    )
-
-
-def security_answers(scope: Scope) -> Select[Any]:
-    """The answers of each product's latest security FAQ revision."""
-    products = chosen_products(scope).subquery("chosen")
-    return (
-        select(col(Document.product_id), col(DocumentRevision.content)["answers"])
-        .join(products, products.c.product_id == col(Document.product_id))
-        .join(
-            DocumentRevision,
+        .outerjoin(
+            revision,
             and_(
-                col(DocumentRevision.document_id) == col(Document.id),
-                col(DocumentRevision.number) == col(Document.latest_revision),
+                col(revision.document_id) == col(security.id),
+                col(revision.number) == col(security.latest_revision),
             ),
         )
-        .where(col(Document.kind) == DocumentKind.SECURITY_FAQ)
-    )
+    ).subquery("facts")
+    approved = ReviewStatus.APPROVED.value
+    reasons: list[tuple[ColumnElement[bool], str]] = [
+        (func.coalesce(facts.c.prfaq_status, "") != approved, PRFAQ_NOT_APPROVED),
+        (func.coalesce(facts.c.security_faq_status, "") != approved, SECURITY_FAQ_NOT_APPROVED),
+        (facts.c.security_answered < facts.c.security_required, SECURITY_FAQ_INCOMPLETE),
+        (
+            or_(
+                facts.c[CHECKPOINT_NOT_STARTED] == 1,
+                facts.c.blocking_present < facts.c.blocking_required,
+            ),
+            CHECKPOINT_NOT_STARTED,
+        ),
+        *(
+            (facts.c[code] == 1, code)
+            for code in (CHECKPOINT_IN_PROGRESS, CHECKPOINT_FAILED, CHECKPOINT_STALE)
+        ),
+        (facts.c[WAIVER_EXPIRED] == 1, WAIVER_EXPIRED),
+        (facts.c.open_critical > 0, OPEN_CRITICAL_FINDINGS),
+        (facts.c.open_high > 0, OPEN_HIGH_FINDINGS),
+        (facts.c.findings_overdue > 0, OVERDUE_FINDINGS),
+    ]
+    blockers: ColumnElement[str] = literal("", String())
+    for condition, code in reasons:
+        blockers = blockers + case((condition, literal(f"{code} ")), else_=literal(""))
+    return select(facts, blockers.label("blockers")).order_by(facts.c.slug)
 
 
 def slips_by_month(scope: Scope) -> Select[Any]:

@@ -172,9 +172,10 @@ async def portfolio_page(
     filters = PortfolioFilter(org=org or None, team=team or None, stage=chosen)
     shot = await service.snapshot(session, filters, principal=visitor.principal)
     read = service.figures(shot)
-    number, pages = _page_number(page, len(shot.products))
+    number, pages = _page_number(page, len(shot.rows))
     teams_number, teams_pages = _page_number(teams_page, len(shot.teams))
-    owned = Counter(line.team for line in shot.products)
+    team_of = shot.at["team"]
+    owned = Counter(row[team_of] for row in shot.rows)
     return Template(
         "portfolio/portfolio.html",
         context={
@@ -183,7 +184,7 @@ async def portfolio_page(
             "sight": shot.sight,
             "kinds": shot.kinds,
             "charts": _charts(read),
-            "products": shot.products[(number - 1) * PAGE_ROWS : number * PAGE_ROWS],
+            "products": shot.lines((number - 1) * PAGE_ROWS, number * PAGE_ROWS),
             "page": number,
             "pages": pages,
             "teams": shot.teams[(teams_number - 1) * PAGE_ROWS : teams_number * PAGE_ROWS],
@@ -215,12 +216,12 @@ async def product_page(
         "visitor": visitor,
         "sight": shot.sight,
         "kinds": shot.kinds,
-        "line": shot.products[0] if shot.products else None,
+        "line": shot.line(shot.rows[0]) if shot.rows else None,
         "slug": slug,
         "severities": list(Severity),
     }
     return Template(
-        "portfolio/product.html", context=context, status_code=200 if shot.products else 404
+        "portfolio/product.html", context=context, status_code=200 if shot.rows else 404
     )
 
 
@@ -236,7 +237,7 @@ async def team_page(request: Request[Any, Any, Any], session: SessionDep, slug: 
         "visitor": visitor,
         "team": team,
         "slug": slug,
-        "products": shot.products,
+        "products": shot.lines(),
         "kinds": shot.kinds,
     }
     return Template("portfolio/team.html", context=context, status_code=200 if team else 404)
