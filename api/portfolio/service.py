@@ -282,9 +282,10 @@ def figures(shot: Snapshot) -> PortfolioRead:
             required = row[required_of]
             completeness.append(row[answered_of] / required if required else 1.0)
     total = dict(zip(summed, totals, strict=True))
+    # Built without validation: thousands of them at scale, from values the database typed.
     launches = sorted(
         (
-            LaunchDue(
+            LaunchDue.model_construct(
                 product=row[at["slug"]],
                 name=row[at["name"]],
                 team=row[at["team"]],
@@ -299,7 +300,7 @@ def figures(shot: Snapshot) -> PortfolioRead:
     )
     slips = sorted(
         (
-            SlippedProduct(
+            SlippedProduct.model_construct(
                 product=row[at["slug"]],
                 name=row[at["name"]],
                 team=row[at["team"]],
