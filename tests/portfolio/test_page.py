@@ -16,7 +16,15 @@ from api.core.db import utcnow
 from api.identity.models import ApiToken
 from api.identity.secrets import token_lookup
 from tests.factories import unique
-from tests.helpers import API, Client, assert_security_headers, issue_token, seeding
+from tests.helpers import (
+    API,
+    Client,
+    assert_security_headers,
+    issue_token,
+    seeding,
+    serving,
+    settings_for,
+)
 from tests.portfolio.conftest import Built
 
 _FIGURE = re.compile(r'data-figure="([a-z0-9-]+)">([^<]*)<')
@@ -241,3 +249,12 @@ async def test_the_landing_page_links_the_portfolio_and_the_consoles(browser: Cl
     style = await browser.get("/static/portfolio/portfolio.css")
     assert style.status_code == 200
     assert style.headers["content-type"].startswith("text/css")
+
+
+async def test_failed_sign_ins_count_against_the_address_limit(
+    migrated_database: str, client: Client
+) -> None:
+    settings = settings_for(migrated_database, auth_failures_per_minute=2)
+    async with serving(settings) as (_, browser):
+        statuses = [(await sign_in(browser, "pzb_" + "y" * 43)).status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]
