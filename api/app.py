@@ -213,6 +213,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         console_assets(),
         landing_page,
     ]
+    # Pages for people, outside /api/v1, rendered from each domain's templates.
+    route_handlers.extend(page for domain in DOMAINS for page in domain.pages)
+    template_directories = [path for domain in DOMAINS for path in domain.templates]
     if metrics is not None:
         route_handlers.append(metrics_controller(settings))
     return PizzaboxApp(
@@ -230,7 +233,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=check_request,
         exception_handlers=exception_handlers,
         plugins=[ClosedInputSchemaPlugin()],
-        template_config=template_config(),
+        template_config=template_config(*template_directories),
         type_encoders={BaseModel: pydantic_json},
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(

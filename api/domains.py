@@ -11,9 +11,19 @@ from api.core.domain import Domain
 from api.documents.domain import DOMAIN as DOCUMENTS
 from api.identity.domain import DOMAIN as IDENTITY
 from api.people.domain import DOMAIN as PEOPLE
+from api.portfolio.domain import DOMAIN as PORTFOLIO
 from api.products.domain import DOMAIN as PRODUCTS
 from api.teams.domain import DOMAIN as TEAMS
 
-DOMAINS: tuple[Domain, ...] = (AUDIT, PEOPLE, TEAMS, PRODUCTS, IDENTITY, DOCUMENTS, CHECKPOINTS)
+DOMAINS: tuple[Domain, ...] = (
+    AUDIT,
+    PEOPLE,
+    TEAMS,
+    PRODUCTS,
+    IDENTITY,
+    DOCUMENTS,
+    CHECKPOINTS,
+    PORTFOLIO,
+)
 
 __all__ = ["DOMAINS", "metadata"]

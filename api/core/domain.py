@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from litestar.types import ControllerRouterHandler
 
@@ -21,3 +22,7 @@ class Domain:
     # Strawberry types whose fields join Query and Mutation.
     queries: Sequence[type] = ()
     mutations: Sequence[type] = ()
+    # Routes for people, mounted outside /api/v1 (they authenticate themselves), and the
+    # directories their Jinja templates are found in.
+    pages: Sequence[ControllerRouterHandler] = ()
+    templates: Sequence[Path] = ()

@@ -55,6 +55,15 @@ async def resolve_principal(
     row = await session.scalar(_TOKEN_BY_LOOKUP, {"lookup": token_lookup(token)})
     if not token_matches(token, row.secret_hash if row else _DUMMY_HASH) or row is None:
         raise Unauthenticated("the token is not valid")
+    return await principal_of_token(session, row, request_id=request_id)
+
+
+async def principal_of_token(
+    session: AsyncSession, row: ApiToken, *, request_id: str | None
+) -> tuple[Principal, bool]:
+    """The principal a token row names, if the token is still live, and whether its
+    `last_used_at` is due for a touch; 401 when its person is archived, or it is revoked or
+    expired. (A page session holds a token's id, and asks this on every page.)"""
     now = utcnow()
     person = await session.get(Person, row.person_id) if row.person_id else None
     if person is not None and person.archived_at is not None:

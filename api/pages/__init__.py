@@ -17,9 +17,10 @@ from api.core.access import OPEN_ROUTE
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def template_config() -> TemplateConfig[JinjaTemplateEngine]:
-    """The app's template engine: Jinja, over the templates shipped in this package."""
-    return TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine)
+def template_config(*more: Path | str) -> TemplateConfig[JinjaTemplateEngine]:
+    """The app's template engine: Jinja, over the templates shipped in this package and `more`
+    directories (the domains' own pages: the portfolio's)."""
+    return TemplateConfig(directory=[TEMPLATES, *more], engine=JinjaTemplateEngine)
 
 
 @get(

@@ -59,6 +59,7 @@ _VIEWER = frozenset(
         "checkpoint-kind:read",
         "checkpoint:read",
         "readiness:read",
+        "portfolio:read",
     }
 )
 _CONTRIBUTOR = _VIEWER | {
@@ -109,6 +110,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
             "finding:read",
             "finding:record",
             "readiness:read",
+            "portfolio:read",
         }
     ),
 }

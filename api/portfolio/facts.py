@@ -1,0 +1,578 @@
+"""The portfolio's facts, in SQL: one row per product with every figure about it worked out by
+the database (checkpoint statuses, readiness codes, findings, slips, documents), one row per team
+with its roster health, and the slips per month. Each is one statement whatever the portfolio's
+size; the checkpoint rules (`api.checkpoints.service.status_of`, `readiness._checkpoint_items`)
+are restated here as SQL expressions over the catalogue the request loaded."""
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    Subquery,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from api.checkpoints.findings import counts_open, overdue_condition
+from api.checkpoints.models import (
+    Checkpoint,
+    CheckpointKind,
+    CheckpointStatus,
+    Decision,
+    Finding,
+    Outcome,
+    Severity,
+    SignOff,
+    Waiver,
+)
+from api.checkpoints.readiness import (
+    CHECKPOINT_FAILED,
+    CHECKPOINT_IN_PROGRESS,
+    CHECKPOINT_NOT_STARTED,
+    CHECKPOINT_STALE,
+    OPEN_CRITICAL_FINDINGS,
+    OPEN_HIGH_FINDINGS,
+    OVERDUE_FINDINGS,
+    WAIVER_EXPIRED,
+    WAIVER_WARNING_DAYS,
+)
+from api.core.db import sql_function
+from api.documents.gates import (
+    PRFAQ_NOT_APPROVED,
+    SECURITY_FAQ_INCOMPLETE,
+    SECURITY_FAQ_NOT_APPROVED,
+)
+from api.documents.models import Document, DocumentKind, DocumentRevision, ReviewStatus
+from api.products.models import DataClassification, Product, ProductChange, Stage, TrackedField
+from api.teams.health.guideline import Guideline
+from api.teams.health.rules import team_status_subquery
+from api.teams.models import Team
+
+# A calendar day as a number, so that two days subtract to the days between them. Product
+# changes keep dates as ISO text.
+day_number = sql_function(
+    "day_number",
+    Integer(),
+    "Days since 2000-01-01 of an ISO date held as text.",
+    default="(CAST({0} AS DATE) - DATE '2000-01-01')",
+    sqlite="CAST(julianday({0}) - julianday('2000-01-01') AS INTEGER)",
+)
+# The UTC month of a stored timestamp, as YYYY-MM.
+utc_month = sql_function(
+    "utc_month",
+    String(),
+    "The UTC month (YYYY-MM) of a stored timestamp.",
+    default="to_char(({0}) AT TIME ZONE 'UTC', 'YYYY-MM')",
+    sqlite="substr({0}, 1, 7)",
+)
+
+STATUS_ORDER: tuple[CheckpointStatus, ...] = tuple(CheckpointStatus)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which products the portfolio covers: the filters, and the products a caller may see."""
+
+    org: str | None = None
+    team: str | None = None
+    stage: Stage | None = None
+    # One product, by slug (the page's product detail).
+    product: str | None = None
+    # None: every product; else only these (a ci token's).
+    product_ids: frozenset[uuid.UUID] | None = None
+
+
+def chosen_products(scope: Scope) -> Select[Any]:
+    """The live products the scope covers, with their team."""
+    statement: Select[Any] = (
+        select(  # type: ignore[assignment]  # too many columns for its overloads
+            col(Product.id).label("product_id"),
+            col(Product.slug).label("slug"),
+            col(Product.name).label("name"),
+            col(Product.stage).label("stage"),
+            col(Product.data_classification).label("classification"),
+            col(Product.target_launch_date).label("target_launch_date"),
+            col(Team.slug).label("team"),
+            col(Team.name).label("team_name"),
+            col(Team.org).label("org"),
+        )
+        .join(Team, col(Team.id) == col(Product.team_id))
+        .where(col(Product.archived_at).is_(None))
+    )
+    if scope.org is not None:
+        statement = statement.where(col(Team.org) == scope.org)
+    if scope.team is not None:
+        statement = statement.where(col(Team.slug) == scope.team)
+    if scope.stage is not None:
+        statement = statement.where(col(Product.stage) == scope.stage)
+    if scope.product is not None:
+        statement = statement.where(col(Product.slug) == scope.product)
+    if scope.product_ids is not None:
+        statement = statement.where(col(Product.id).in_(scope.product_ids or [uuid.UUID(int=0)]))
+    return statement
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The catalogue, the security FAQ template and the clock a request's figures are computed
+    with, and the database's dialect."""
+
+    kinds: Sequence[CheckpointKind]
+    deadlines: dict[str, int]
+    now: datetime
+    # The keys of the security FAQ questions each classification must answer.
+    required_keys: dict[DataClassification, list[str]]
+    dialect: str
+
+    @property
+    def live(self) -> list[CheckpointKind]:
+        """The kinds products are held to."""
+        return [kind for kind in self.kinds if kind.archived_at is None]
+
+    def blocking_required(self, classification: DataClassification) -> int:
+        """How many blocking kinds a product of `classification` must pass."""
+        return sum(
+            1 for kind in self.live if kind.blocking and classification.value in kind.required_for
+        )
+
+
+def _kind_is(kinds: Sequence[CheckpointKind]) -> ColumnElement[bool]:
+    keys = [kind.key for kind in kinds]
+    return col(Checkpoint.kind).in_(keys) if keys else false()
+
+
+def _checkpoint_statuses(rules: Rules, products: Subquery) -> CTE:
+    """One row per stored checkpoint of a live kind: its status, whether it blocks launch and
+    why, whether its re-test is overdue, and its waiver's end. Materialised: the summary reads
+    each row's status some twenty times, and an inlined subquery would work it out each time."""
+    now = rules.now
+    live = rules.live
+    automatic = [kind for kind in live if kind.sign_off == SignOff.AUTOMATIC]
+    ranked = (
+        select(
+            col(Waiver.checkpoint_id).label("checkpoint_id"),
+            col(Waiver.expires_at).label("expires_at"),
+            col(Waiver.revoked_at).label("revoked_at"),
+            func.row_number()
+            .over(partition_by=col(Waiver.checkpoint_id), order_by=col(Waiver.id).desc())
+            .label("rank"),
+        )
+    ).subquery("ranked_waivers")
+    waiver = select(ranked).where(ranked.c.rank == 1).subquery("waivers")
+    current = and_(
+        col(Checkpoint.decided_at).is_not(None),
+        or_(
+            col(Checkpoint.last_result_at).is_(None),
+            col(Checkpoint.last_result_at) <= col(Checkpoint.decided_at),
+        ),
+    )
+    decided = case(
+        (
+            _kind_is(automatic),
+            case(
+                (col(Checkpoint.last_outcome) == Outcome.PASSED, literal("passed")),
+                (col(Checkpoint.last_outcome) == Outcome.FAILED, literal("failed")),
+                else_=literal("not_started"),
+            ),
+        ),
+        # A reviewer's decision holds for the evidence it saw (as `status_of` says).
+        (and_(current, col(Checkpoint.decision) == Decision.PASSED), literal("passed")),
+        (and_(current, col(Checkpoint.decision) == Decision.FAILED), literal("failed")),
+        (col(Checkpoint.results_count) > 0, literal("in_progress")),
+        else_=literal("not_started"),
+    )
+    # Launched, and the last pass older than the kind's interval (the re-test queue's rule).
+    retest_due = and_(
+        products.c.stage == Stage.LAUNCHED,
+        or_(
+            false(),
+            *(
+                and_(
+                    col(Checkpoint.kind) == kind.key,
+                    col(Checkpoint.last_passed_at) < now - timedelta(days=interval),
+                )
+                for kind in live
+                if (interval := kind.retest_interval_days) is not None
+            ),
+        ),
+    )
+    waiver_active = and_(waiver.c.revoked_at.is_(None), waiver.c.expires_at > now)
+    waiver_expired = and_(
+        waiver.c.checkpoint_id.is_not(None),
+        waiver.c.revoked_at.is_(None),
+        waiver.c.expires_at <= now,
+    )
+    staged = (
+        select(
+            col(Checkpoint.product_id).label("product_id"),
+            col(Checkpoint.kind).label("kind"),
+            decided.label("decided"),
+            case((retest_due, 1), else_=0).label("retest_due"),
+            case((waiver_active, 1), else_=0).label("waiver_active"),
+            case((waiver_expired, 1), else_=0).label("waiver_expired"),
+            waiver.c.expires_at.label("waiver_expires_at"),
+            products.c.classification.label("classification"),
+        )
+        .join(products, products.c.product_id == col(Checkpoint.product_id))
+        .outerjoin(waiver, waiver.c.checkpoint_id == col(Checkpoint.id))
+        .where(_kind_is(live))
+    ).subquery("staged")
+    status = case(
+        (and_(staged.c.decided == "passed", staged.c.retest_due == 0), literal("passed")),
+        (staged.c.waiver_active == 1, literal("waived")),
+        (staged.c.decided == "passed", literal("stale")),
+        else_=staged.c.decided,
+    )
+    blocking_required = or_(
+        false(),
+        *(
+            and_(
+                staged.c.kind == kind.key,
+                staged.c.classification.in_(
+                    [DataClassification(value) for value in kind.required_for]
+                ),
+            )
+            for kind in live
+            if kind.blocking
+        ),
+    )
+    return (
+        select(
+            staged.c.product_id,
+            staged.c.kind,
+            status.label("status"),
+            staged.c.retest_due,
+            staged.c.waiver_expired,
+            staged.c.waiver_expires_at,
+            case((blocking_required, 1), else_=0).label("blocking_required"),
+        )
+        .cte("statuses")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _checkpoint_summary(rules: Rules, products: Subquery) -> Subquery:
+    """Per product: each live kind's status, counts by status, readiness codes, re-tests due
+    and waivers expiring soon."""
+    statuses = _checkpoint_statuses(rules, products)
+    soon = rules.now + timedelta(days=WAIVER_WARNING_DAYS)
+    blocks = statuses.c.blocking_required == 1
+    unmet = statuses.c.status.notin_(["passed", "waived"])
+
+    def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.max(case((condition, 1), else_=0))
+
+    def total(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.sum(case((condition, 1), else_=0))
+
+    expired = and_(blocks, unmet, statuses.c.waiver_expired == 1)
+    code_of = {
+        CHECKPOINT_NOT_STARTED: "not_started",
+        CHECKPOINT_IN_PROGRESS: "in_progress",
+        CHECKPOINT_FAILED: "failed",
+        CHECKPOINT_STALE: "stale",
+    }
+    return (
+        select(
+            statuses.c.product_id,
+            *(
+                func.max(case((statuses.c.kind == kind.key, statuses.c.status))).label(
+                    f"kind_{position}"
+                )
+                for position, kind in enumerate(rules.live)
+            ),
+            *(
+                total(statuses.c.status == status.value).label(f"n_{status.value}")
+                for status in STATUS_ORDER
+            ),
+            total(blocks).label("blocking_present"),
+            flag(expired).label(WAIVER_EXPIRED),
+            *(
+                flag(and_(blocks, statuses.c.status == status, ~expired)).label(code)
+                for code, status in code_of.items()
+            ),
+            total(statuses.c.retest_due == 1).label("retests_due"),
+            total(and_(statuses.c.status == "waived", statuses.c.waiver_expires_at <= soon)).label(
+                "waivers_expiring"
+            ),
+        )
+        .group_by(statuses.c.product_id)
+        .subquery("checkpoint_summary")
+    )
+
+
+def _finding_summary(rules: Rules, products: Subquery) -> Subquery:
+    """Per product: open findings by severity, and how many are past their fix-by time."""
+    now = rules.now
+    return (
+        select(
+            col(Finding.product_id).label("product_id"),
+            *(
+                func.sum(case((col(Finding.severity) == severity, 1), else_=0)).label(
+                    f"open_{severity.value}"
+                )
+                for severity in Severity
+            ),
+            func.sum(case((overdue_condition(rules.deadlines, now), 1), else_=0)).label("overdue"),
+        )
+        .join(products, products.c.product_id == col(Finding.product_id))
+        .where(counts_open(now))
+        .group_by(col(Finding.product_id))
+        .subquery("finding_summary")
+    )
+
+
+def _slip_rows(products: Subquery) -> Select[Any]:
+    """Each change that moved a product's target launch date later, with the days it moved."""
+    return (
+        select(
+            col(ProductChange.product_id).label("product_id"),
+            col(ProductChange.created_at).label("slipped_at"),
+            (
+                day_number(col(ProductChange.new_value)) - day_number(col(ProductChange.old_value))
+            ).label("days"),
+        )
+        .join(products, products.c.product_id == col(ProductChange.product_id))
+        .where(
+            col(ProductChange.field) == TrackedField.TARGET_LAUNCH_DATE,
+            col(ProductChange.old_value).is_not(None),
+            col(ProductChange.new_value).is_not(None),
+            # ISO dates compare as text in date order.
+            col(ProductChange.new_value) > col(ProductChange.old_value),
+        )
+    )
+
+
+def _slip_summary(products: Subquery) -> Subquery:
+    slips = _slip_rows(products).subquery("slips")
+    return (
+        select(
+            slips.c.product_id,
+            func.count().label("slips"),
+            func.sum(slips.c.days).label("slip_days"),
+            func.max(slips.c.slipped_at).label("last_slipped_at"),
+        )
+        .group_by(slips.c.product_id)
+        .subquery("slip_summary")
+    )
+
+
+_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def _answered(rules: Rules, revision: str, classification: ColumnElement[Any]) -> Any:
+    """SQL: how many of the questions `classification` requires the revision's answers cover
+    (an answer with text, or marked not applicable), read from its JSON in the database. A
+    revision answers each question once at most (`api.documents.answers.check_answers`)."""
+    branches = []
+    for level, keys in rules.required_keys.items():
+        if not keys:
+            continue
+        if not all(_KEY.match(key) for key in keys):  # template keys are slugs
+            raise ValueError("a security FAQ template key is not a slug")
+        listed = ", ".join(f"'{key}'" for key in keys)
+        content = f"{revision}.content"
+        if rules.dialect == "sqlite":
+            counted = (
+                "(SELECT count(*) "
+                f"FROM json_each({content}, '$.answers') AS a "
+                f"WHERE json_extract(a.value, '$.key') IN ({listed}) AND ("
+                "trim(coalesce(json_extract(a.value, '$.answer'), '')) <> '' "
+                "OR coalesce(json_extract(a.value, '$.not_applicable'), 0) = 1))"
+            )
+        else:
+            # Parsed once, into typed columns: far cheaper than `->>` on each element.
+            counted = (
+                "(SELECT count(*) FROM jsonb_to_recordset("
+                f"CAST({content} AS JSONB) -> 'answers') "
+                "AS a(key TEXT, answer TEXT, not_applicable BOOLEAN) "
+                f"WHERE a.key IN ({listed}) AND ("
+                "btrim(coalesce(a.answer, '')) <> '' OR coalesce(a.not_applicable, false)))"
+            )
+        branches.append((classification == level.value, literal_column(counted, Integer())))
+    return case(*branches, else_=literal(0)) if branches else literal(0)
+
+
+def _required_count(rules: Rules, classification: ColumnElement[Any]) -> Any:
+    return case(
+        *(
+            (classification == level.value, literal(len(keys)))
+            for level, keys in rules.required_keys.items()
+        ),
+        else_=literal(0),
+    )
+
+
+def _blocking_count(rules: Rules, classification: ColumnElement[Any]) -> Any:
+    return case(
+        *(
+            (classification == level.value, literal(rules.blocking_required(level)))
+            for level in DataClassification
+        ),
+        else_=literal(0),
+    )
+
+
+def product_facts(scope: Scope, rules: Rules) -> Select[Any]:
+    """One row per product in scope with every figure about it, its readiness included (`ready`
+    and the space-separated codes of its `blockers`, in the readiness answer's order), in slug
+    order. Enum columns come back as their text."""
+    products = chosen_products(scope).subquery("chosen")
+    checkpoints = _checkpoint_summary(rules, products)
+    findings = _finding_summary(rules, products)
+    slips = _slip_summary(products)
+    prfaq = aliased(Document, name="prfaq")
+    security = aliased(Document, name="security_faq")
+    revision = aliased(DocumentRevision, name="security_revision")
+    zero = literal(0)
+    counted = [
+        *(f"n_{status.value}" for status in STATUS_ORDER),
+        "blocking_present",
+        WAIVER_EXPIRED,
+        CHECKPOINT_NOT_STARTED,
+        CHECKPOINT_IN_PROGRESS,
+        CHECKPOINT_FAILED,
+        CHECKPOINT_STALE,
+        "retests_due",
+        "waivers_expiring",
+    ]
+    classification = type_coerce(products.c.classification, String())
+    facts = (
+        select(
+            products.c.product_id,
+            products.c.slug,
+            products.c.name,
+            type_coerce(products.c.stage, String()).label("stage"),
+            classification.label("classification"),
+            products.c.target_launch_date,
+            products.c.team,
+            products.c.team_name,
+            products.c.org,
+            *(checkpoints.c[f"kind_{n}"] for n in range(len(rules.live))),
+            *(func.coalesce(checkpoints.c[name], zero).label(name) for name in counted),
+            *(
+                func.coalesce(findings.c[f"open_{severity.value}"], zero).label(
+                    f"open_{severity.value}"
+                )
+                for severity in Severity
+            ),
+            func.coalesce(findings.c.overdue, zero).label("findings_overdue"),
+            func.coalesce(slips.c.slips, zero).label("slips"),
+            func.coalesce(slips.c.slip_days, zero).label("slip_days"),
+            slips.c.last_slipped_at,
+            type_coerce(col(prfaq.status), String()).label("prfaq_status"),
+            type_coerce(col(security.status), String()).label("security_faq_status"),
+            _required_count(rules, classification).label("security_required"),
+            case(
+                (col(revision.id).is_(None), zero),
+                else_=_answered(rules, "security_revision", classification),
+            ).label("security_answered"),
+            _blocking_count(rules, classification).label("blocking_required"),
+        )
+        .outerjoin(checkpoints, checkpoints.c.product_id == products.c.product_id)
+        .outerjoin(findings, findings.c.product_id == products.c.product_id)
+        .outerjoin(slips, slips.c.product_id == products.c.product_id)
+        .outerjoin(
+            prfaq,
+            and_(
+                col(prfaq.product_id) == products.c.product_id,
+                col(prfaq.kind) == DocumentKind.PRFAQ,
+            ),
+        )
+        .outerjoin(
+            security,
+            and_(
+                col(security.product_id) == products.c.product_id,
+                col(security.kind) == DocumentKind.SECURITY_FAQ,
+            ),
+        )
+        .outerjoin(
+            revision,
+            and_(
+                col(revision.document_id) == col(security.id),
+                col(revision.number) == col(security.latest_revision),
+            ),
+        )
+    ).subquery("facts")
+    approved = ReviewStatus.APPROVED.value
+    reasons: list[tuple[ColumnElement[bool], str]] = [
+        (func.coalesce(facts.c.prfaq_status, "") != approved, PRFAQ_NOT_APPROVED),
+        (func.coalesce(facts.c.security_faq_status, "") != approved, SECURITY_FAQ_NOT_APPROVED),
+        (facts.c.security_answered < facts.c.security_required, SECURITY_FAQ_INCOMPLETE),
+        (
+            or_(
+                facts.c[CHECKPOINT_NOT_STARTED] == 1,
+                facts.c.blocking_present < facts.c.blocking_required,
+            ),
+            CHECKPOINT_NOT_STARTED,
+        ),
+        *(
+            (facts.c[code] == 1, code)
+            for code in (CHECKPOINT_IN_PROGRESS, CHECKPOINT_FAILED, CHECKPOINT_STALE)
+        ),
+        (facts.c[WAIVER_EXPIRED] == 1, WAIVER_EXPIRED),
+        (facts.c.open_critical > 0, OPEN_CRITICAL_FINDINGS),
+        (facts.c.open_high > 0, OPEN_HIGH_FINDINGS),
+        (facts.c.findings_overdue > 0, OVERDUE_FINDINGS),
+    ]
+    blockers: ColumnElement[str] = literal("", String())
+    for condition, code in reasons:
+        blockers = blockers + case((condition, literal(f"{code} ")), else_=literal(""))
+    return select(facts, blockers.label("blockers")).order_by(facts.c.slug)
+
+
+def slips_by_month(scope: Scope) -> Select[Any]:
+    """How many slips, of how many days, each month, oldest first."""
+    slips = _slip_rows(chosen_products(scope).subquery("chosen")).subquery("slips")
+    month = utc_month(slips.c.slipped_at)
+    return (
+        select(month.label("month"), func.count().label("slips"), func.sum(slips.c.days))
+        .group_by(month)
+        .order_by(month)
+    )
+
+
+def team_rows(scope: Scope, guideline: Guideline) -> Select[Any]:
+    """One row per live team in scope: its slug, name, org, headcount, health status and
+    whether an exception is in force. With a stage filter (or a ci token's products), the
+    teams owning a product the scope covers."""
+    statuses = team_status_subquery(guideline, None)
+    statement = (
+        select(
+            col(Team.slug),
+            col(Team.name),
+            col(Team.org),
+            statuses.c.headcount,
+            statuses.c.status,
+            statuses.c.exception_id,
+        )
+        .join(statuses, statuses.c.team_id == col(Team.id))
+        .where(col(Team.archived_at).is_(None))
+        .order_by(col(Team.slug))
+    )
+    if scope.org is not None:
+        statement = statement.where(col(Team.org) == scope.org)
+    if scope.team is not None:
+        statement = statement.where(col(Team.slug) == scope.team)
+    if scope.stage is not None or scope.product_ids is not None:
+        owners = chosen_products(scope).with_only_columns(col(Product.team_id))
+        statement = statement.where(col(Team.id).in_(owners))
+    return statement
