@@ -234,8 +234,7 @@ async def record_result(
         checkpoint_id=checkpoint.id,
         recorded_by=principal.actor,
     )
-    session.add(result)
-    await flush(session)
+    session.add(result)  # its id and time are set already: one flush writes both rows
     checkpoint.last_result_id = result.id
     checkpoint.last_outcome = data.outcome
     checkpoint.last_result_at = result.created_at
