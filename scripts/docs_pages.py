@@ -34,16 +34,17 @@ def _cell(text: str | None) -> str:
 
 
 def _schema_name(schema: dict[str, Any]) -> str:
-    """A short name for a JSON schema: its component's name, or its type."""
+    """A short name for a JSON schema: its component's name, linked to its section, or its type."""
     if "$ref" in schema:
-        return str(schema["$ref"]).rsplit("/", 1)[-1]
+        name = str(schema["$ref"]).rsplit("/", 1)[-1]
+        return f"[`{name}`](#{_schema_anchor(name)})"
     for key in ("oneOf", "anyOf", "allOf"):
         if key in schema:
             return " or ".join(_schema_name(member) for member in schema[key])
     if schema.get("type") == "array":
         return f"array of {_schema_name(schema.get('items', {}))}"
     if "enum" in schema:
-        return " \\| ".join(f"`{value}`" for value in schema["enum"])
+        return " or ".join(f"`{value}`" for value in schema["enum"])
     kind = schema.get("type", "any")
     return f"{kind} ({schema['format']})" if "format" in schema else str(kind)
 
@@ -86,16 +87,41 @@ def rest_reference(openapi: dict[str, Any]) -> str:
             body = operation.get("requestBody", {}).get("content", {})
             for media_type, content in body.items():
                 schema = _schema_name(content.get("schema", {}))
-                lines += [f"Body: `{media_type}`, {_schema_name_link(schema)}.", ""]
-            lines += ["| status | meaning |", "| --- | --- |"]
+                lines += [f"Body: `{media_type}`, {schema}.", ""]
+            lines += ["| status | meaning | body |", "| --- | --- | --- |"]
             for status, answer in operation.get("responses", {}).items():
-                lines.append(f"| {status} | {_cell(answer.get('description'))} |")
+                bodies = ", ".join(
+                    _schema_name(content.get("schema", {}))
+                    for content in answer.get("content", {}).values()
+                )
+                lines.append(f"| {status} | {_cell(answer.get('description'))} | {_cell(bodies)} |")
             lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _components(openapi))
 
 
-def _schema_name_link(name: str) -> str:
-    return f"`{name}`"
+def _schema_anchor(name: str) -> str:
+    return f"schema-{name.lower()}"
+
+
+def _components(openapi: dict[str, Any]) -> list[str]:
+    """The document's schemas, each with its properties, as Markdown sections."""
+    lines = ["## Schemas", ""]
+    for name, schema in sorted(openapi.get("components", {}).get("schemas", {}).items()):
+        lines += [f"### {name} {{#{_schema_anchor(name)}}}", "", schema.get("description", ""), ""]
+        properties = schema.get("properties", {})
+        if "enum" in schema:
+            lines += [f"One of {_schema_name(schema)}.", ""]
+        if properties:
+            required = set(schema.get("required", []))
+            lines += ["| property | type | meaning |", "| --- | --- | --- |"]
+            for prop, value in properties.items():
+                mark = " (required)" if prop in required else ""
+                lines.append(
+                    f"| `{prop}`{mark} | {_cell(_schema_name(value))} | "
+                    f"{_cell(value.get('description'))} |"
+                )
+            lines.append("")
+    return lines
 
 
 def _type_anchor(name: str) -> str:
