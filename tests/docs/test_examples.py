@@ -23,6 +23,7 @@ from tests.helpers import serve_until_up
 _STATUS = "@@pizzabox-docs-status"
 _CURL = f"curl() {{ command curl -w '%{{stderr}}\\n{_STATUS} %{{http_code}}\\n' \"$@\"; }}"
 _STATUS_LINE = re.compile(rf"^{_STATUS} (\d{{3}})$", re.MULTILINE)
+_GRAPHQL_ANSWER = re.compile(r'\{\s*"(?:data|errors)"\s*:')
 # A variable an example sets (`PERSON=$(…)`, `export ETAG=…`), for the examples after it.
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 
@@ -92,6 +93,22 @@ class Demo:
         return response.status_code, response.text, response.json()
 
 
+def _graphql_error_codes(output: str) -> set[str]:
+    """The `extensions.code` of every error in the GraphQL answers a block printed."""
+    decoder = json.JSONDecoder()
+    codes: set[str] = set()
+    position = 0
+    while (found := _GRAPHQL_ANSWER.search(output, position)) is not None:
+        try:
+            answer, position = decoder.raw_decode(output, found.start())
+        except ValueError:
+            position = found.end()
+            continue
+        for error in answer.get("errors") or []:
+            codes.add(str(error.get("extensions", {}).get("code", "NO_CODE")))
+    return codes
+
+
 def _check_shell(demo: Demo, block: Block) -> list[str]:
     exit_status, output, statuses = demo.run_shell(block)
     problems = []
@@ -107,6 +124,11 @@ def _check_shell(demo: Demo, block: Block) -> list[str]:
     for text in block.options.get("contains", []):
         if text not in output:
             problems.append(f"output does not contain {text!r}")
+    # GraphQL answers 200 with `errors` beside `data`: a curl example's status says nothing.
+    codes = _graphql_error_codes(output)
+    if codes != set(block.options.get("errors", [])):
+        expected_codes = block.options.get("errors", [])
+        problems.append(f"GraphQL error codes {sorted(codes)}, expected {expected_codes}")
     return [f"{problem}\n--- output ---\n{output[-3000:]}" for problem in problems]
 
 
