@@ -42,7 +42,7 @@ from api.core.request_body import BODY_METHODS, check_json_body
 from api.domains import DOMAINS
 from api.graphql_schema import graphql_controller
 from api.identity.authentication import authentication_middleware
-from api.pages import landing_page, template_config
+from api.pages import docs_site, landing_page, template_config
 from api.probes import LIVENESS, healthz, readyz
 
 API_PREFIX = "/api/v1"
@@ -212,6 +212,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         graphql_controller(settings),
         console_assets(),
         landing_page,
+        docs_site(settings.docs_dir),
     ]
     # Pages for people, outside /api/v1, rendered from each domain's templates.
     route_handlers.extend(page for domain in DOMAINS for page in domain.pages)

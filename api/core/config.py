@@ -2,6 +2,7 @@
 
 import ipaddress
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,7 +13,7 @@ PROMETHEUS_MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class Settings(BaseSettings):
-    """Every knob Pizzabox has; each one is documented in the README."""
+    """Every knob Pizzabox has; each one is documented in docs/reference/configuration.md."""
 
     model_config = SettingsConfigDict(env_prefix="PIZZABOX_", extra="ignore")
 
@@ -53,8 +54,10 @@ class Settings(BaseSettings):
     # One log line per request from the server; off by default, like gunicorn's: at hundreds of
     # requests a second it costs more than the request's own logging.
     access_log: bool = False
-    # Signs the audit trail's hash chains; unset, a public key is used (see the README).
+    # Signs the audit trail's hash chains; unset, a public key is used (see the docs).
     audit_key: SecretStr | None = None
+    # The docs site as `mkdocs build` writes it, served at /docs/ when it holds an index.html.
+    docs_dir: Path = Path("site")
 
     @field_validator("database_url")
     @classmethod

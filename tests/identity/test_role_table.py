@@ -45,8 +45,8 @@ from tests.helpers import API, Client, assert_problem, bearer, list_all, seeding
 from tests.identity.world import Scope, World, build_world, new_person
 
 # Actions whose record-level check limits contributors to their own teams (see `authorize`).
-# The rules the README's roles table promises, restated here so the walks check the policies
-# (api/*/policy.py) instead of reading them back.
+# The rules the roles table (docs/concepts/access.md) promises, restated here so the walks check
+# the policies (api/*/policy.py) instead of reading them back.
 _VIEWER = frozenset(
     {
         "self:read",
