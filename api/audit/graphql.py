@@ -9,7 +9,7 @@ from strawberry.scalars import JSON
 
 from api.audit import service
 from api.audit.loaders import HistoryLoaders
-from api.audit.models import AuditEvent, AuditKind
+from api.audit.models import AuditAction, AuditEvent, AuditKind, RecordType
 from api.audit.policy import AUDIT
 from api.audit.schemas import AuditEventRead, AuditFilter
 from api.core.graphql import (
@@ -25,6 +25,8 @@ from api.core.graphql_fields import Face
 from api.core.pagination import decode_cursor
 
 AuditKindEnum = graphql_enum(AuditKind, name="AuditKind")
+RecordTypeEnum = graphql_enum(RecordType, name="AuditRecordType")
+graphql_enum(AuditAction, name="AuditAction")
 
 
 @pydantic_type(
@@ -58,7 +60,7 @@ def event_node(event: AuditEvent) -> AuditEventType:
 @strawberry.input(description="Filters for the audit trail.")
 @documented(AuditFilter)
 class AuditEventsFilterInput:
-    record_type: str | None = None
+    record_type: RecordTypeEnum | None = None  # type: ignore[valid-type]
     record_id: str | None = None
     actor: str | None = None
     kind: AuditKindEnum | None = None  # type: ignore[valid-type]

@@ -6,7 +6,7 @@ from typing import Annotated
 from litestar import Controller, get
 
 from api.audit import service, verification
-from api.audit.models import AuditKind
+from api.audit.models import AuditKind, RecordType
 from api.audit.policy import AUDIT
 from api.audit.schemas import AuditEventRead, AuditFilter, AuditVerification
 from api.core.access import Principal, PrincipalDep
@@ -50,9 +50,7 @@ class AuditEventsController(Controller):
         session: SessionDep,
         principal: PrincipalDep,
         paging: PagingDep,
-        record_type: Annotated[
-            str | None, text("e.g. product, team, membership, person, token", max_length=32)
-        ] = None,
+        record_type: Annotated[str | None, choice_of(RecordType, "The kind of record")] = None,
         record_id: Annotated[
             str | None,
             text(
@@ -71,7 +69,7 @@ class AuditEventsController(Controller):
     ) -> Page[AuditEventRead]:
         """Audit events, oldest first. They can be read, never changed or deleted."""
         filters = AuditFilter(
-            record_type=record_type,
+            record_type=choice(RecordType, record_type, field="record_type"),
             record_id=record_id,
             actor=actor,
             kind=choice(AuditKind, kind, field="kind"),

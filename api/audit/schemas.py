@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from api.audit.models import AuditKind
+from api.audit.models import AuditAction, AuditKind, RecordType
 from api.core.described import Schema
 from api.core.fields import Moment, SearchText
 
@@ -22,13 +22,13 @@ class AuditEventRead(Schema):
     """When it happened (RFC 3339, UTC)."""
     kind: AuditKind
     """A change, or a read of something sensitive."""
-    action: str
+    action: AuditAction
     """What was done to the record."""
-    record_type: str
+    record_type: RecordType
     """The kind of record it was done to."""
     record_id: str
     """The record's id (a UUID; a guideline's scope for org-wide settings)."""
-    parent_type: str | None
+    parent_type: RecordType | None
     """For a record that belongs to another (a membership to its team), that record's kind; else
     null."""
     parent_id: str | None
@@ -48,7 +48,7 @@ class AuditEventRead(Schema):
 class AuditFilter(Schema):
     """Filters for the audit trail."""
 
-    record_type: Annotated[str, StringConstraints(max_length=32)] | None = None
+    record_type: RecordType | None = None
     """Only events on this kind of record."""
     record_id: Annotated[str, StringConstraints(max_length=64)] | None = None
     """Only events on this record."""

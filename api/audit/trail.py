@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
-from api.audit.models import AuditEvent, AuditKind
+from api.audit.models import AuditAction, AuditEvent, AuditKind, RecordType
 from api.audit.seal import seal
 from api.core.access import Principal
 from api.core.db import PRINCIPAL_INFO, RecordBase
@@ -40,6 +40,15 @@ class Audited:
     # {column: action}: a change that fills this empty column is this action ("archive" when
     # `archived_at` is set). Checked in order; any other change is an "update".
     actions: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        # The trail's names are a closed set the API documents: a new kind of record, or of
+        # action, is added to `RecordType` or `AuditAction` first.
+        RecordType(self.name)
+        if self.parent is not None:
+            RecordType(self.parent[0])
+        for _, action in self.actions:
+            AuditAction(action)
 
 
 def audited(record: object) -> Audited | None:
@@ -138,8 +147,8 @@ def access_event(principal: Principal, *, record_type: str, record_id: str) -> A
     """An event for a read of a sensitive record, so unusual access can be reviewed."""
     return AuditEvent(
         kind=AuditKind.ACCESS,
-        action="read",
-        record_type=record_type,
+        action=AuditAction.READ.value,
+        record_type=RecordType(record_type).value,
         record_id=record_id,
         changes={},
         **_acting(principal),

@@ -165,7 +165,7 @@ async def test_graphql_audit_events_match_rest(app: Litestar, client: Client) ->
 
     cases: list[tuple[dict[str, Any], dict[str, Any]]] = [
         ({}, {}),
-        ({"record_type": "membership"}, {"recordType": "membership"}),
+        ({"record_type": "membership"}, {"recordType": "MEMBERSHIP"}),
         ({"record_id": portfolio.team["id"]}, {"recordId": portfolio.team["id"]}),
         ({"actor": portfolio.who.actor}, {"actor": portfolio.who.actor}),
         ({"kind": "access"}, {"kind": "ACCESS"}),
@@ -183,7 +183,7 @@ async def test_graphql_audit_events_match_rest(app: Litestar, client: Client) ->
     assert node["actor"] == portfolio.who.actor
     assert node["tokenId"] == portfolio.who.token_id
     assert node["personId"] == portfolio.who.person_id
-    assert node["parentType"] == "team"
+    assert node["parentType"] == "TEAM"
     assert node["parentId"] == portfolio.team["id"]
     assert node["kind"] == "CHANGE"
     assert datetime.fromisoformat(node["occurredAt"]) == datetime.fromisoformat(

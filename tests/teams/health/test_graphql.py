@@ -312,7 +312,7 @@ async def test_exception_lifecycle_in_graphql_is_audited(app: Litestar, client: 
         slug=team.slug,
     )
     kinds = [edge["node"]["recordType"] for edge in history["team"]["history"]["edges"]]
-    assert kinds.count("team_size_exception") == 4
+    assert kinds.count("TEAM_SIZE_EXCEPTION") == 4
 
 
 @pytest.mark.parametrize(
