@@ -3,10 +3,12 @@ with their results, sign-off and waiver, its findings (/products/{slug}/findings
 its readiness, the re-test queue (/checkpoints) and the findings' fix-by deadlines."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Request, Response, Router, delete, get, patch, post, put
 from litestar.params import JSONBody, Parameter
+from pydantic import BaseModel
 
 from api.checkpoints import catalogue, findings, readiness, service
 from api.checkpoints.models import FindingStatus, Outcome, Severity
@@ -207,19 +209,15 @@ async def record_result(
 ) -> Response[ResultRead]:
     """Evidence from one test run: outcome, approach, links, commit, pipeline and counts. With
     `Idempotency-Key`, a retry returns the first answer and records nothing twice."""
-    claim = await idempotency.claim(
-        session,
-        principal,
-        idempotency.checked_key(idempotency_key),
-        idempotency.request_hash(f"result {slug} {key}", data.model_dump(mode="json")),
+
+    async def write() -> tuple[int, ResultRead, dict[str, str]]:
+        result = await service.record_result(session, slug, key, data=data, principal=principal)
+        where = location(request, "getCheckpointResult", slug=slug, key=key, result_id=result.id)
+        return 201, result_read(result, product=slug, checkpoint=key), {"Location": where}
+
+    return await _idempotent(
+        session, principal, idempotency_key, f"result {slug} {key}", data, write
     )
-    if claim.replay:
-        return _replayed(claim)
-    result = await service.record_result(session, slug, key, data=data, principal=principal)
-    body = result_read(result, product=slug, checkpoint=key)
-    claim.complete(201, body.model_dump(mode="json"))
-    where = location(request, "getCheckpointResult", slug=slug, key=key, result_id=result.id)
-    return Response(body, status_code=201, headers={"Location": where})
 
 
 @guarded(
@@ -244,12 +242,31 @@ async def get_result(
     return result_read(result, product=slug, checkpoint=key)
 
 
-def _replayed(claim: idempotency.Claim) -> Response[Any]:
-    return Response(
-        claim.replay_body,
-        status_code=claim.replay_status,
-        headers={idempotency.REPLAYED: "true"},
+async def _idempotent(
+    session: Any,
+    principal: Any,
+    key: str | None,
+    target: str,
+    data: BaseModel,
+    write: Callable[[], Awaitable[tuple[int, BaseModel, dict[str, str]]]],
+) -> Response[Any]:
+    """An upload under `Idempotency-Key`: the first answer again for a retry, else `write`'s
+    answer, kept with the key in the same transaction."""
+    claim = await idempotency.claim(
+        session,
+        principal,
+        idempotency.checked_key(key),
+        idempotency.request_hash(target, data.model_dump(mode="json")),
     )
+    if claim.replay:
+        return Response(
+            claim.replay_body,
+            status_code=claim.replay_status,
+            headers={idempotency.REPLAYED: "true"},
+        )
+    status, body, headers = await write()
+    claim.complete(status, body.model_dump(mode="json"))
+    return Response(body, status_code=status, headers=headers)
 
 
 @list_route(
@@ -417,23 +434,18 @@ async def upload_findings(
     """Add or update one tool's findings for one checkpoint, matched by fingerprint. A full
     upload (the default) marks the tool's open findings it no longer lists as fixed; a fixed
     finding reported again opens again. With `Idempotency-Key`, a retry changes nothing."""
-    claim = await idempotency.claim(
-        session,
-        principal,
-        idempotency.checked_key(idempotency_key),
-        idempotency.request_hash(f"findings {slug}", data.model_dump(mode="json")),
-    )
-    if claim.replay:
-        return _replayed(claim)
-    outcome = await findings.upload_findings(session, slug, data=data, principal=principal)
-    body = UploadRead(
-        created=outcome.created,
-        updated=outcome.updated,
-        fixed=outcome.fixed,
-        items=[finding_read(view) for view in outcome.items],
-    )
-    claim.complete(200, body.model_dump(mode="json"))
-    return Response(body)
+
+    async def write() -> tuple[int, UploadRead, dict[str, str]]:
+        outcome = await findings.upload_findings(session, slug, data=data, principal=principal)
+        body = UploadRead(
+            created=outcome.created,
+            updated=outcome.updated,
+            fixed=outcome.fixed,
+            items=[finding_read(view) for view in outcome.items],
+        )
+        return 200, body, {}
+
+    return await _idempotent(session, principal, idempotency_key, f"findings {slug}", data, write)
 
 
 PRODUCT_ROUTES = Router(

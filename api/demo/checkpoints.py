@@ -4,7 +4,7 @@ products then show each way a launch can be held up, through the same services t
 Where a state needs time to have passed (a stale pass, an expired waiver, an overdue finding),
 the demo backdates the row, as months of real use would have left it."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,36 +91,25 @@ async def set_state(session: AsyncSession, product: DemoProduct, ci: Principal) 
         checkpoint = await _by_kind(session, product, "resiliency")
         checkpoint.last_passed_at = now - timedelta(days=120)
     elif state == "waived":
-        await record_result(
+        await _failed_and_waived(
             session,
-            product.slug,
+            product,
+            ci,
             "durability",
-            data=_result("failed", "Restore test took 6 h against a 4 h objective"),
-            principal=ci,
+            "Restore test took 6 h against a 4 h objective",
+            "Restore is slow but complete; faster restores ship next month.",
+            expires_at=now + timedelta(days=10),
         )
-        waiver = WaiverCreate.model_validate(
-            {
-                "justification": "Restore is slow but complete; faster restores ship next month.",
-                "expires_at": (now + timedelta(days=10)).isoformat(),
-            }
-        )
-        await grant_waiver(session, product.slug, "durability", data=waiver, principal=ci)
     elif state == "waiver_expired":
-        await record_result(
+        checkpoint = await _failed_and_waived(
             session,
-            product.slug,
+            product,
+            ci,
             "resiliency",
-            data=_result("failed", "Cache warm-up after failover exceeds its objective"),
-            principal=ci,
+            "Cache warm-up after failover exceeds its objective",
+            "Launch to one region first while warm-up is fixed.",
+            expires_at=now + timedelta(days=30),
         )
-        waiver = WaiverCreate.model_validate(
-            {
-                "justification": "Launch to one region first while warm-up is fixed.",
-                "expires_at": (now + timedelta(days=30)).isoformat(),
-            }
-        )
-        await grant_waiver(session, product.slug, "resiliency", data=waiver, principal=ci)
-        checkpoint = await _by_kind(session, product, "resiliency")
         for row in await session.scalars(
             select(Waiver).where(col(Waiver.checkpoint_id) == checkpoint.id)
         ):
@@ -155,6 +144,25 @@ async def set_state(session: AsyncSession, product: DemoProduct, ci: Principal) 
         ):
             finding.opened_at = now - timedelta(days=100)  # past its 90 days
     await session.flush()
+
+
+async def _failed_and_waived(
+    session: AsyncSession,
+    product: DemoProduct,
+    ci: Principal,
+    kind: str,
+    summary: str,
+    justification: str,
+    *,
+    expires_at: datetime,
+) -> Checkpoint:
+    # A failed result, and a waiver letting launch go ahead without the checkpoint.
+    await record_result(session, product.slug, kind, data=_result("failed", summary), principal=ci)
+    waiver = WaiverCreate.model_validate(
+        {"justification": justification, "expires_at": expires_at.isoformat()}
+    )
+    await grant_waiver(session, product.slug, kind, data=waiver, principal=ci)
+    return await _by_kind(session, product, kind)
 
 
 async def _by_kind(session: AsyncSession, product: DemoProduct, kind: str) -> Checkpoint:
