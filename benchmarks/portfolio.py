@@ -38,7 +38,7 @@ from api.checkpoints.catalogue import DEFAULT_KINDS
 from api.checkpoints.models import Checkpoint, CheckpointResult, Finding, Waiver
 from api.core.access import SYSTEM, Role
 from api.core.config import Settings
-from api.documents.models import Document, DocumentRevision
+from api.documents.models import Document, DocumentRevision, answered_text
 from api.documents.template import DEFAULT_QUESTIONS
 from api.identity.schemas import TokenCreate
 from api.identity.service import create_token
@@ -220,14 +220,16 @@ async def build(url: str) -> None:
             for n in range(20_000)
         ]
         documents, revisions = [], []
-        answers = json.dumps(
+        # Security FAQs answering every question, half of them, or two.
+        answer_sets = [
             {
                 "answers": [
                     {"key": question.key, "answer": "Answered for the benchmark."}
-                    for question in DEFAULT_QUESTIONS
+                    for question in DEFAULT_QUESTIONS[:count]
                 ]
             }
-        )
+            for count in (len(DEFAULT_QUESTIONS), len(DEFAULT_QUESTIONS) // 2, 2)
+        ]
         for product in products:
             for kind, share in (("prfaq", 0.8), ("security_faq", 0.6)):
                 if rng.random() > share:
@@ -240,6 +242,7 @@ async def build(url: str) -> None:
                     "latest_revision": 1,
                 }
                 documents.append(document)
+                content = rng.choice(answer_sets) if kind == "security_faq" else {"headline": "A"}
                 revisions.append(
                     {
                         **_record(now),
@@ -247,8 +250,9 @@ async def build(url: str) -> None:
                         "number": 1,
                         "author": "benchmark",
                         "change_note": "",
-                        "content": answers if kind == "security_faq" else '{"headline": "A"}',
+                        "content": content,
                         "assessment": "{}",
+                        "answered": answered_text(content),
                     }
                 )
         changes = []

@@ -216,9 +216,9 @@ def _python_lower(value: object) -> object:
 
 def sql_function(
     name: str, returns: TypeEngine[Any], doc: str, *, default: str, sqlite: str
-) -> Callable[[Any], ColumnElement[Any]]:
+) -> Callable[..., ColumnElement[Any]]:
     """A SQL function written one way for PostgreSQL (`default`) and another for SQLite: each a
-    template in which `{0}` stands for the argument."""
+    template in which `{0}` stands for the argument (or the arguments, comma-separated)."""
     kind = type(name, (FunctionElement,), {"type": returns, "name": name, "inherit_cache": True})
     kind.__doc__ = doc
 
@@ -230,7 +230,7 @@ def sql_function(
 
     compiles(kind)(render(default))
     compiles(kind, "sqlite")(render(sqlite))
-    return cast(Callable[[Any], ColumnElement[Any]], kind)
+    return cast(Callable[..., ColumnElement[Any]], kind)
 
 
 folded = sql_function(

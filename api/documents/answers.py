@@ -4,6 +4,7 @@ a product's classification."""
 from typing import Any
 
 from api.core.errors import FieldError, InvalidInput
+from api.documents.models import given_keys
 from api.documents.schemas import Completeness, SecurityFaqRevisionCreate, TemplateQuestion
 from api.documents.template import required_keys
 from api.products.models import Product
@@ -14,11 +15,7 @@ def completeness(
 ) -> Completeness:
     """How much of what `product`'s classification requires the answers cover."""
     required = required_keys(questions, product.data_classification)
-    given = {
-        answer["key"]
-        for answer in answers
-        if answer.get("answer", "").strip() or answer.get("not_applicable")
-    }
+    given = given_keys(answers)
     missing = [key for key in required if key not in given]
     answered = len(required) - len(missing)
     return Completeness(

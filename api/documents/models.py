@@ -5,7 +5,17 @@ import uuid
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    event,
+)
 from sqlmodel import Field
 
 from api.audit.trail import Audited
@@ -95,7 +105,9 @@ class DocumentRevision(RecordBase, table=True):
     scored (PR/FAQ) or how complete it was (security FAQ) when saved."""
 
     __audit__: ClassVar[Audited] = Audited(
-        "document_revision", parent=("document", "document_id"), hidden=frozenset({"content"})
+        "document_revision",
+        parent=("document", "document_id"),
+        hidden=frozenset({"content", "answered"}),
     )
 
     __tablename__ = "document_revisions"
@@ -110,6 +122,32 @@ class DocumentRevision(RecordBase, table=True):
     content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     # PR/FAQ: the scores; security FAQ: completeness against the template it was saved under.
     assessment: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    # The keys of the questions the content answers (`answered_text`), worked out as the
+    # revision is saved, so that SQL counts a portfolio's answers without parsing its JSON.
+    answered: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+def given_keys(answers: list[dict[str, Any]]) -> set[str]:
+    """The keys of the questions answered: with text, or marked not applicable."""
+    return {
+        answer["key"]
+        for answer in answers
+        if str(answer.get("answer") or "").strip() or answer.get("not_applicable")
+    }
+
+
+def answered_text(content: dict[str, Any]) -> str:
+    """A revision's answered keys as stored: sorted, each with a space on either side
+    (`" access storage "`), so `answered LIKE '% key %'` asks whether it answers `key`; empty
+    for a document without answers (a PR/FAQ)."""
+    keys = sorted(given_keys(content.get("answers") or []))
+    return f" {' '.join(keys)} " if keys else ""
+
+
+@event.listens_for(DocumentRevision, "before_insert")
+def _answered_on_save(_mapper: Any, _connection: Any, revision: DocumentRevision) -> None:
+    # Revisions never change, so what they answer is worked out once, however one is saved.
+    revision.answered = answered_text(revision.content)
 
 
 class DocumentReview(RecordBase, table=True):

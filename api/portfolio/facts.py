@@ -4,7 +4,6 @@ with its roster health, and the slips per month. Each is one statement whatever 
 size; the checkpoint rules (`api.checkpoints.service.status_of`, `readiness._checkpoint_items`)
 are restated here as SQL expressions over the catalogue the request loaded."""
 
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,12 +13,15 @@ from typing import Any
 from sqlalchemy import (
     CTE,
     ColumnElement,
+    Date,
+    Float,
     Integer,
     Select,
     String,
     Subquery,
     and_,
     case,
+    cast,
     false,
     func,
     literal,
@@ -269,9 +271,9 @@ def _checkpoint_statuses(rules: Rules, products: Subquery) -> CTE:
     )
 
 
-def _checkpoint_summary(rules: Rules, products: Subquery) -> Subquery:
-    """Per product: each live kind's status, counts by status, readiness codes, re-tests due
-    and waivers expiring soon."""
+def _checkpoint_summary(rules: Rules, products: Subquery, *, with_kinds: bool) -> Subquery:
+    """Per product: each live kind's status (`with_kinds`), counts by status, readiness codes,
+    re-tests due and waivers expiring soon."""
     statuses = _checkpoint_statuses(rules, products)
     soon = rules.now + timedelta(days=WAIVER_WARNING_DAYS)
     blocks = statuses.c.blocking_required == 1
@@ -298,6 +300,7 @@ def _checkpoint_summary(rules: Rules, products: Subquery) -> Subquery:
                     f"kind_{position}"
                 )
                 for position, kind in enumerate(rules.live)
+                if with_kinds
             ),
             *(
                 total(statuses.c.status == status.value).label(f"n_{status.value}")
@@ -375,39 +378,19 @@ def _slip_summary(products: Subquery) -> Subquery:
     )
 
 
-_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-
-
-def _answered(rules: Rules, revision: str, classification: ColumnElement[Any]) -> Any:
-    """SQL: how many of the questions `classification` requires the revision's answers cover
-    (an answer with text, or marked not applicable), read from its JSON in the database. A
-    revision answers each question once at most (`api.documents.answers.check_answers`)."""
+def _answered(
+    rules: Rules, answered: ColumnElement[str], classification: ColumnElement[Any]
+) -> Any:
+    """SQL: how many of the questions `classification` requires a revision answers, from the
+    keys it answers (`DocumentRevision.answered`, stored as it was saved: no JSON is read)."""
     branches = []
     for level, keys in rules.required_keys.items():
         if not keys:
             continue
-        if not all(_KEY.match(key) for key in keys):  # template keys are slugs
-            raise ValueError("a security FAQ template key is not a slug")
-        listed = ", ".join(f"'{key}'" for key in keys)
-        content = f"{revision}.content"
-        if rules.dialect == "sqlite":
-            counted = (
-                "(SELECT count(*) "
-                f"FROM json_each({content}, '$.answers') AS a "
-                f"WHERE json_extract(a.value, '$.key') IN ({listed}) AND ("
-                "trim(coalesce(json_extract(a.value, '$.answer'), '')) <> '' "
-                "OR coalesce(json_extract(a.value, '$.not_applicable'), 0) = 1))"
-            )
-        else:
-            # Parsed once, into typed columns: far cheaper than `->>` on each element.
-            counted = (
-                "(SELECT count(*) FROM jsonb_to_recordset("
-                f"CAST({content} AS JSONB) -> 'answers') "
-                "AS a(key TEXT, answer TEXT, not_applicable BOOLEAN) "
-                f"WHERE a.key IN ({listed}) AND ("
-                "btrim(coalesce(a.answer, '')) <> '' OR coalesce(a.not_applicable, false)))"
-            )
-        branches.append((classification == level.value, literal_column(counted, Integer())))
+        counted: ColumnElement[int] = literal(0)
+        for key in keys:
+            counted = counted + case((answered.like(f"% {key} %"), 1), else_=0)
+        branches.append((classification == level.value, counted))
     return case(*branches, else_=literal(0)) if branches else literal(0)
 
 
@@ -431,12 +414,14 @@ def _blocking_count(rules: Rules, classification: ColumnElement[Any]) -> Any:
     )
 
 
-def product_facts(scope: Scope, rules: Rules) -> Select[Any]:
-    """One row per product in scope with every figure about it, its readiness included (`ready`
-    and the space-separated codes of its `blockers`, in the readiness answer's order), in slug
-    order. Enum columns come back as their text."""
+Reasons = list[tuple[ColumnElement[bool], str]]
+
+
+def _fact_rows(scope: Scope, rules: Rules, *, with_kinds: bool = True) -> Subquery:
+    """The products' facts: each live kind's status (`kind_0`…, `with_kinds`), the counts and
+    flags the readiness codes are judged from (`_reasons`), findings, slips and documents."""
     products = chosen_products(scope).subquery("chosen")
-    checkpoints = _checkpoint_summary(rules, products)
+    checkpoints = _checkpoint_summary(rules, products, with_kinds=with_kinds)
     findings = _finding_summary(rules, products)
     slips = _slip_summary(products)
     prfaq = aliased(Document, name="prfaq")
@@ -466,7 +451,7 @@ def product_facts(scope: Scope, rules: Rules) -> Select[Any]:
             products.c.team,
             products.c.team_name,
             products.c.org,
-            *(checkpoints.c[f"kind_{n}"] for n in range(len(rules.live))),
+            *(checkpoints.c[f"kind_{n}"] for n in range(len(rules.live)) if with_kinds),
             *(func.coalesce(checkpoints.c[name], zero).label(name) for name in counted),
             *(
                 func.coalesce(findings.c[f"open_{severity.value}"], zero).label(
@@ -481,10 +466,9 @@ def product_facts(scope: Scope, rules: Rules) -> Select[Any]:
             type_coerce(col(prfaq.status), String()).label("prfaq_status"),
             type_coerce(col(security.status), String()).label("security_faq_status"),
             _required_count(rules, classification).label("security_required"),
-            case(
-                (col(revision.id).is_(None), zero),
-                else_=_answered(rules, "security_revision", classification),
-            ).label("security_answered"),
+            _answered(rules, func.coalesce(col(revision.answered), ""), classification).label(
+                "security_answered"
+            ),
             _blocking_count(rules, classification).label("blocking_required"),
         )
         .outerjoin(checkpoints, checkpoints.c.product_id == products.c.product_id)
@@ -512,31 +496,210 @@ def product_facts(scope: Scope, rules: Rules) -> Select[Any]:
             ),
         )
     ).subquery("facts")
+    return facts
+
+
+def _reasons(facts: Any) -> Reasons:
+    """What blocks a product's launch, as conditions on its facts' columns (`facts.c`), each with
+    its code, in the readiness answer's order."""
     approved = ReviewStatus.APPROVED.value
-    reasons: list[tuple[ColumnElement[bool], str]] = [
-        (func.coalesce(facts.c.prfaq_status, "") != approved, PRFAQ_NOT_APPROVED),
-        (func.coalesce(facts.c.security_faq_status, "") != approved, SECURITY_FAQ_NOT_APPROVED),
-        (facts.c.security_answered < facts.c.security_required, SECURITY_FAQ_INCOMPLETE),
+    return [
+        (func.coalesce(facts.prfaq_status, "") != approved, PRFAQ_NOT_APPROVED),
+        (func.coalesce(facts.security_faq_status, "") != approved, SECURITY_FAQ_NOT_APPROVED),
+        (facts.security_answered < facts.security_required, SECURITY_FAQ_INCOMPLETE),
         (
             or_(
-                facts.c[CHECKPOINT_NOT_STARTED] == 1,
-                facts.c.blocking_present < facts.c.blocking_required,
+                facts[CHECKPOINT_NOT_STARTED] == 1,
+                facts.blocking_present < facts.blocking_required,
             ),
             CHECKPOINT_NOT_STARTED,
         ),
         *(
-            (facts.c[code] == 1, code)
+            (facts[code] == 1, code)
             for code in (CHECKPOINT_IN_PROGRESS, CHECKPOINT_FAILED, CHECKPOINT_STALE)
         ),
-        (facts.c[WAIVER_EXPIRED] == 1, WAIVER_EXPIRED),
-        (facts.c.open_critical > 0, OPEN_CRITICAL_FINDINGS),
-        (facts.c.open_high > 0, OPEN_HIGH_FINDINGS),
-        (facts.c.findings_overdue > 0, OVERDUE_FINDINGS),
+        (facts[WAIVER_EXPIRED] == 1, WAIVER_EXPIRED),
+        (facts.open_critical > 0, OPEN_CRITICAL_FINDINGS),
+        (facts.open_high > 0, OPEN_HIGH_FINDINGS),
+        (facts.findings_overdue > 0, OVERDUE_FINDINGS),
     ]
+
+
+def _blockers(reasons: Reasons) -> ColumnElement[str]:
+    """The codes of what blocks a launch, each followed by a space."""
     blockers: ColumnElement[str] = literal("", String())
     for condition, code in reasons:
         blockers = blockers + case((condition, literal(f"{code} ")), else_=literal(""))
-    return select(facts, blockers.label("blockers")).order_by(facts.c.slug)
+    return blockers
+
+
+def product_facts(
+    scope: Scope, rules: Rules, *, offset: int = 0, limit: int | None = None
+) -> Select[Any]:
+    """One row per product in scope with every figure about it, its readiness included (the
+    space-separated codes of its `blockers`, in the readiness answer's order), in slug order,
+    from `offset` and at most `limit` of them. Enum columns come back as their text."""
+    facts = _fact_rows(scope, rules)
+    statement = select(facts, _blockers(_reasons(facts.c)).label("blockers"))
+    statement = statement.order_by(facts.c.slug)
+    return statement.offset(offset).limit(limit) if offset or limit is not None else statement
+
+
+# JSON written by the database, as text: read by pydantic's own JSON parser, in one call for
+# thousands of objects, rather than built in Python one object at a time.
+json_rows = sql_function(
+    "json_rows",
+    String(),
+    "A JSON array holding, for each row aggregated, an array of the columns given.",
+    default="CAST(json_agg(json_build_array({0})) AS TEXT)",
+    sqlite="json_group_array(json_array({0}))",
+)
+json_objects = sql_function(
+    "json_objects",
+    String(),
+    "A JSON array holding, for each row aggregated, an object of the names and values given.",
+    default="CAST(json_agg(json_build_object({0})) AS TEXT)",
+    sqlite="json_group_array(json_object({0}))",
+)
+present = sql_function(
+    "present",
+    String(),
+    "A JSON array of the arguments that are not null, in order.",
+    default="array_to_json(array_remove(ARRAY[{0}], NULL))",
+    sqlite="json((SELECT json_group_array(value) FROM json_each(json_array({0}))"
+    " WHERE value IS NOT NULL))",
+)
+# A stored timestamp as ISO 8601 text in UTC, as the API writes times.
+utc_text = sql_function(
+    "utc_text",
+    String(),
+    "A stored timestamp as ISO 8601 text in UTC, ending in Z.",
+    default="""to_char(({0}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
+    sqlite="(replace({0}, ' ', 'T') || 'Z')",
+)
+
+
+def _json_object(**values: ColumnElement[Any]) -> ColumnElement[str]:
+    """`json_objects` of these names (trusted: they are Python identifiers) and values."""
+    pairs: list[ColumnElement[Any]] = []
+    for name, value in values.items():
+        if not name.isidentifier():
+            raise ValueError(f"{name!r} is not a name")
+        pairs += [literal_column(f"'{name}'"), value]
+    return json_objects(*pairs)
+
+
+# Stages whose launch is no longer due.
+NOT_DUE = (Stage.LAUNCHED.value, Stage.RETIRED.value)
+
+
+def portfolio_summary(scope: Scope, rules: Rules, windows: Sequence[int]) -> Select[Any]:
+    """The portfolio's figures in one row: the products' facts added up by the database (counts
+    by stage, classification and status, readiness and its blockers, checkpoint, finding and
+    document figures), with the orgs' counts, the launches due within the longest of `windows`
+    days and the slipped products as JSON arrays (`json_rows`). One statement, its facts worked
+    out once (a materialised CTE) however many figures read them."""
+    inner = _fact_rows(scope, rules, with_kinds=False)
+    # Worked out once and kept: every figure below reads these rows.
+    facts = select(inner).cte("facts").prefix_with("MATERIALIZED")
+    f = facts.c
+    reasons = _reasons(f)
+    blocked = or_(*(condition for condition, _ in reasons))
+    today = rules.now.date()
+
+    def counted(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    def summed(column: ColumnElement[Any]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(column), 0)
+
+    def due_within(days: int) -> ColumnElement[bool]:
+        return and_(
+            f.target_launch_date >= today,
+            f.target_launch_date <= today + timedelta(days=days),
+            f.stage.notin_(NOT_DUE),
+        )
+
+    assessed = f.stage != Stage.RETIRED.value
+    written = f.security_faq_status.is_not(None)
+    share = case(
+        (f.security_required > 0, cast(f.security_answered, Float()) / f.security_required),
+        else_=literal(1.0),
+    )
+    orgs = select(f.org, func.count().label("products")).group_by(f.org).subquery("orgs")
+    statement: Select[Any] = select(  # type: ignore[assignment]  # too many columns to type
+        func.count().label("total"),
+        *(counted(f.stage == stage.value).label(f"stage_{stage.value}") for stage in Stage),
+        *(
+            counted(f.classification == level.value).label(f"classification_{level.value}")
+            for level in DataClassification
+        ),
+        counted(assessed).label("assessed"),
+        counted(and_(assessed, ~blocked)).label("ready"),
+        *(counted(and_(assessed, condition)).label(f"code_{code}") for condition, code in reasons),
+        *(
+            figure
+            for days in windows
+            for figure in (
+                counted(due_within(days)).label(f"due_{days}"),
+                counted(and_(due_within(days), ~blocked)).label(f"due_ready_{days}"),
+            )
+        ),
+        *(
+            counted(document.is_(None) if status is None else document == status.value).label(
+                f"{name}_{status.value if status else 'missing'}"
+            )
+            for name, document in (("prfaq", f.prfaq_status), ("security", f.security_faq_status))
+            for status in (None, *ReviewStatus)
+        ),
+        counted(written).label("security_written"),
+        func.coalesce(func.sum(case((written, share))), 0.0).label("completeness_sum"),
+        *(summed(f[f"n_{status.value}"]).label(f"n_{status.value}") for status in STATUS_ORDER),
+        *(
+            summed(f[f"open_{severity.value}"]).label(f"open_{severity.value}")
+            for severity in Severity
+        ),
+        summed(f.findings_overdue).label("findings_overdue"),
+        counted(f.findings_overdue > 0).label("products_overdue"),
+        summed(f.retests_due).label("retests_due"),
+        counted(f.retests_due > 0).label("retest_products"),
+        summed(f.waivers_expiring).label("waivers_expiring"),
+        counted(f.slips > 0).label("products_slipped"),
+        summed(f.slips).label("slips"),
+        summed(f.slip_days).label("slip_days"),
+        select(json_rows(orgs.c.org, orgs.c.products)).scalar_subquery().label("orgs"),
+        # As `LaunchDue` and `SlippedProduct` read them.
+        select(
+            _json_object(
+                product=f.slug,
+                name=f.name,
+                team=f.team,
+                target_launch_date=f.target_launch_date,
+                days_until=day_number(f.target_launch_date) - day_number(literal(today, Date())),
+                ready=~blocked,
+                blockers=present(
+                    *(case((condition, literal_column(f"'{code}'"))) for condition, code in reasons)
+                ),
+            )
+        )
+        .where(due_within(max(windows)))
+        .scalar_subquery()
+        .label("launches"),
+        select(
+            _json_object(
+                product=f.slug,
+                name=f.name,
+                team=f.team,
+                slips=f.slips,
+                days=f.slip_days,
+                last_slipped_at=utc_text(f.last_slipped_at),
+            )
+        )
+        .where(f.slips > 0)
+        .scalar_subquery()
+        .label("slipped"),
+    ).select_from(facts)
+    return statement
 
 
 def slips_by_month(scope: Scope) -> Select[Any]:
@@ -551,10 +714,16 @@ def slips_by_month(scope: Scope) -> Select[Any]:
 
 
 def team_rows(scope: Scope, guideline: Guideline) -> Select[Any]:
-    """One row per live team in scope: its slug, name, org, headcount, health status and
-    whether an exception is in force. With a stage filter (or a ci token's products), the
-    teams owning a product the scope covers."""
+    """One row per live team in scope: its slug, name, org, headcount, health status, the
+    exception in force (if any) and how many of the products in scope it owns. With a stage
+    filter (or a ci token's products), the teams owning a product the scope covers."""
     statuses = team_status_subquery(guideline, None)
+    chosen = chosen_products(scope).subquery("chosen")
+    owned = (
+        select(chosen.c.team, func.count().label("products"))
+        .group_by(chosen.c.team)
+        .subquery("owned")
+    )
     statement = (
         select(
             col(Team.slug),
@@ -563,8 +732,10 @@ def team_rows(scope: Scope, guideline: Guideline) -> Select[Any]:
             statuses.c.headcount,
             statuses.c.status,
             statuses.c.exception_id,
+            func.coalesce(owned.c.products, 0).label("products"),
         )
         .join(statuses, statuses.c.team_id == col(Team.id))
+        .outerjoin(owned, owned.c.team == col(Team.slug))
         .where(col(Team.archived_at).is_(None))
         .order_by(col(Team.slug))
     )

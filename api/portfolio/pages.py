@@ -5,7 +5,6 @@ Nothing is loaded from another origin and nothing runs in the browser: the page'
 only its own stylesheet (and forms posting back to it)."""
 
 import math
-from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -170,12 +169,20 @@ async def portfolio_page(
     except InvalidInput:
         chosen, error = None, f"There is no stage {stage!r}; showing every stage."
     filters = PortfolioFilter(org=org or None, team=team or None, stage=chosen)
-    shot = await service.snapshot(session, filters, principal=visitor.principal)
-    read = service.figures(shot)
-    number, pages = _page_number(page, len(shot.rows))
-    teams_number, teams_pages = _page_number(teams_page, len(shot.teams))
-    team_of = shot.at["team"]
-    owned = Counter(row[team_of] for row in shot.rows)
+    summed = await service.summary(session, filters, principal=visitor.principal)
+    read = service.figures(summed)
+    number, pages = _page_number(page, read.products.total)
+    teams_number, teams_pages = _page_number(teams_page, len(summed.teams))
+    # This page's products only: the figures above were added up by the database.
+    shot = await service.snapshot(
+        session,
+        filters,
+        principal=visitor.principal,
+        with_teams=False,
+        offset=(number - 1) * PAGE_ROWS,
+        limit=PAGE_ROWS,
+        rules=summed.rules,
+    )
     return Template(
         "portfolio/portfolio.html",
         context={
@@ -184,13 +191,12 @@ async def portfolio_page(
             "sight": shot.sight,
             "kinds": shot.kinds,
             "charts": _charts(read),
-            "products": shot.lines((number - 1) * PAGE_ROWS, number * PAGE_ROWS),
+            "products": shot.lines(),
             "page": number,
             "pages": pages,
-            "teams": shot.teams[(teams_number - 1) * PAGE_ROWS : teams_number * PAGE_ROWS],
+            "teams": summed.teams[(teams_number - 1) * PAGE_ROWS : teams_number * PAGE_ROWS],
             "teams_page": teams_number,
             "teams_pages": teams_pages,
-            "owned": owned,
             "filters": filters,
             "stages": STAGE_ORDER,
             "error": error,

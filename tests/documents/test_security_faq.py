@@ -2,6 +2,8 @@
 re-opening on a stricter classification, sensitive reads in the audit trail, and the stage gates
 both documents keep."""
 
+import csv
+import io
 from typing import Any
 
 from litestar import Litestar
@@ -64,14 +66,31 @@ async def test_completeness_follows_the_classification(
     assert (done["classification"], done["required"]) == ("confidential", len(confidential))
     assert done["answered"] == len(public)
     assert set(done["missing"]) == {q["key"] for q in confidential} - {q["key"] for q in public}
-    # "Not applicable, because…" answers a question too.
+    assert await _portfolio_completeness(client, product) == done["ratio"]
+    # "Not applicable, because…" answers a question too; a blank answer does not.
     not_applicable = [
         {"key": key, "not_applicable": True, "reason": "No such data here."}
-        for key in done["missing"]
+        for key in done["missing"][1:]
     ]
-    await _save(client, product, _answers(public) + not_applicable)
+    blank = [{"key": done["missing"][0], "answer": "   "}]
+    await _save(client, product, _answers(public) + not_applicable + blank)
+    done = (await client.get(path(product, "security-faq"))).json()["completeness"]
+    assert done["answered"] == len(confidential) - 1
+    assert await _portfolio_completeness(client, product) == done["ratio"]
+    await _save(client, product, _answers(confidential))
     done = (await client.get(path(product, "security-faq"))).json()["completeness"]
     assert (done["ratio"], done["missing"]) == (1.0, [])
+    assert await _portfolio_completeness(client, product) == 1.0
+
+
+async def _portfolio_completeness(client: Client, product: dict[str, Any]) -> float:
+    """The product's security FAQ completeness as the portfolio CSV reports it (counted in
+    SQL from the keys each revision answers)."""
+    response = await client.get(f"{API}/portfolio.csv", params={"team": product["team"]})
+    assert response.status_code == 200, response.text
+    rows = csv.DictReader(io.StringIO(response.text, newline=""))
+    (row,) = [row for row in rows if row["product"] == product["slug"]]
+    return float(row["security_faq_completeness"])
 
 
 async def test_only_a_security_reviewer_approves_and_only_when_complete(

@@ -3,7 +3,7 @@ the portfolio built in conftest.py, whose figures are known by construction."""
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar import Litestar
@@ -92,11 +92,16 @@ async def test_readiness_agrees_with_each_products_readiness_answer(
     client: Client, built: Built
 ) -> None:
     table = await csv_table(client)
+    figures = await portfolio(client)
     for row in table:
         answer = (await client.get(f"{API}/products/{row['product']}/readiness")).json()
         assert row["ready"] == ("true" if answer["ready"] else "false"), row["product"]
         codes = {item["code"] for item in answer["blockers"]}
         assert set(row["blockers"].split()) == codes, row["product"]
+        due = {item["product"]: item for item in figures["readiness"]["launches_due"]}
+        if row["product"] in due:
+            assert due[row["product"]]["ready"] is answer["ready"], row["product"]
+            assert set(due[row["product"]]["blockers"]) == codes, row["product"]
 
 
 async def test_slips(client: Client, built: Built) -> None:
@@ -107,6 +112,12 @@ async def test_slips(client: Client, built: Built) -> None:
         ("blocked-two", 2, 30),
         ("ready-one", 1, 5),
     ]
+    for item in slips["products"]:  # when it last slipped: today, in UTC as the API writes times
+        assert item["last_slipped_at"].endswith("Z"), item
+        slipped_at = datetime.fromisoformat(item["last_slipped_at"])
+        assert slipped_at.tzinfo is not None
+        assert slipped_at.utcoffset() == timedelta(0)
+        assert slipped_at.date() == built.today
 
 
 async def test_checkpoints(client: Client, built: Built) -> None:
