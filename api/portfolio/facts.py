@@ -545,6 +545,61 @@ def product_facts(
     return statement.offset(offset).limit(limit) if offset or limit is not None else statement
 
 
+rounded = sql_function(
+    "rounded",
+    Float(),
+    "A number rounded to 4 decimal places, as a floating-point number.",
+    default="CAST(round(CAST({0} AS NUMERIC), 4) AS DOUBLE PRECISION)",
+    sqlite="round({0}, 4)",
+)
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _formula_safe(text: ColumnElement[str]) -> ColumnElement[str]:
+    """Free text as a spreadsheet shows it, never run as a formula (a quote before it)."""
+    return case((func.substr(text, 1, 1).in_(FORMULA_STARTS), literal("'") + text), else_=text)
+
+
+def csv_rows(scope: Scope, rules: Rules, *, findings: bool, security_faqs: bool) -> Select[Any]:
+    """One row per product in scope, in slug order, each column as the CSV writes it (see
+    `api.portfolio.service.csv_header`): the database formats every cell, so the service only
+    writes them. Findings and security FAQ columns are empty for a caller who may not read them."""
+    facts = _fact_rows(scope, rules)
+    f = facts.c
+    reasons = _reasons(f)
+    blocked = or_(*(condition for condition, _ in reasons))
+    hidden = literal("", String())
+    share = case(
+        (f.security_required > 0, cast(f.security_answered, Float()) / f.security_required),
+        else_=literal(1.0),
+    )
+    statement: Select[Any] = select(
+        f.slug,
+        _formula_safe(f.name),
+        f.stage,
+        f.team,
+        _formula_safe(f.team_name),
+        _formula_safe(f.org),
+        f.classification,
+        f.target_launch_date,
+        f.slips,
+        f.slip_days,
+        case((blocked, literal("false")), else_=literal("true")),
+        func.rtrim(_blockers(reasons)),
+        *(
+            func.coalesce(f[f"kind_{n}"], CheckpointStatus.NOT_STARTED.value)
+            for n in range(len(rules.live))
+        ),
+        *((f[f"open_{severity.value}"] if findings else hidden) for severity in Severity),
+        f.findings_overdue if findings else hidden,
+        func.coalesce(f.prfaq_status, "missing"),
+        func.coalesce(f.security_faq_status, "missing") if security_faqs else hidden,
+        case((f.security_faq_status.is_not(None), rounded(share))) if security_faqs else hidden,
+    ).order_by(f.slug)
+    return statement
+
+
 # JSON written by the database, as text: read by pydantic's own JSON parser, in one call for
 # thousands of objects, rather than built in Python one object at a time.
 json_rows = sql_function(

@@ -3,7 +3,7 @@ tallied in one pass into the figures leaders read, as JSON, GraphQL, CSV and the
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -404,16 +404,23 @@ async def portfolio(
 
 # The CSV ------------------------------------------------------------------------------------
 
-# A spreadsheet runs a cell that starts with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+async def csv_table(
+    session: AsyncSession, filters: PortfolioFilter, *, principal: Principal
+) -> tuple[list[str], Sequence[Any]]:
+    """The CSV's header and its rows, one per product in scope, every cell formatted by the
+    database; one statement after the catalogue's."""
+    scope = scope_of(filters, principal)
+    rules = await _rules(session)
+    sight = sight_of(principal)
+    statement = facts.csv_rows(
+        scope, rules, findings=sight.findings, security_faqs=sight.security_faqs
+    )
+    connection = await session.connection()
+    return csv_header(rules.live), (await connection.execute(statement)).all()
 
 
-def _text(value: str) -> str:
-    """Free text as a spreadsheet shows it, never run as a formula."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
-
-
-def csv_header(shot: Snapshot) -> list[str]:
+def csv_header(kinds: Sequence[CheckpointKind]) -> list[str]:
     """The CSV's columns; one per live checkpoint kind."""
     return [
         "product",
@@ -428,61 +435,10 @@ def csv_header(shot: Snapshot) -> list[str]:
         "slip_days",
         "ready",
         "blockers",
-        *(f"checkpoint_{kind.key}" for kind in shot.kinds),
+        *(f"checkpoint_{kind.key}" for kind in kinds),
         *(f"open_{severity.value}_findings" for severity in Severity),
         "overdue_findings",
         "prfaq_status",
         "security_faq_status",
         "security_faq_completeness",
     ]
-
-
-def csv_rows(shot: Snapshot) -> Iterator[list[object]]:
-    """One row per product; what the caller may not read is left empty."""
-    sight = shot.sight
-    at = shot.at
-    free = {at["name"], at["team_name"], at["org"]}
-    plain = [
-        (at[name], at[name] in free)
-        for name in (
-            "slug",
-            "name",
-            "stage",
-            "team",
-            "team_name",
-            "org",
-            "classification",
-            "target_launch_date",
-            "slips",
-            "slip_days",
-        )
-    ]
-    kinds = [at[f"kind_{n}"] for n in range(len(shot.kinds))]
-    findings = [at[f"open_{severity.value}"] for severity in Severity] + [at["findings_overdue"]]
-    hidden_findings = [""] * len(findings)
-    blockers_of, prfaq_of, security_of = (
-        at["blockers"],
-        at["prfaq_status"],
-        at["security_faq_status"],
-    )
-    answered_of, required_of = at["security_answered"], at["security_required"]
-    not_started = CheckpointStatus.NOT_STARTED.value
-    for row in shot.rows:
-        codes = row[blockers_of]
-        security = row[security_of]
-        yield [
-            *(_text(row[column]) if text else row[column] for column, text in plain),
-            "false" if codes else "true",
-            codes.rstrip(),
-            *(row[column] or not_started for column in kinds),
-            *((row[column] for column in findings) if sight.findings else hidden_findings),
-            row[prfaq_of] or "missing",
-            *(
-                (
-                    security or "missing",
-                    _completeness(row[answered_of], row[required_of], bool(security)),
-                )
-                if sight.security_faqs
-                else ("", "")
-            ),
-        ]
