@@ -552,6 +552,23 @@ rounded = sql_function(
     default="CAST(round(CAST({0} AS NUMERIC), 4) AS DOUBLE PRECISION)",
     sqlite="round({0}, 4)",
 )
+# A number as Python writes a float: "0.5", "1.0".
+decimal_text = sql_function(
+    "decimal_text",
+    String(),
+    "A floating-point number as text, as Python writes it (1.0, not 1).",
+    default="(CASE WHEN {0} = trunc({0}) THEN to_char({0}, 'FM9999999990') || '.0'"
+    " ELSE CAST({0} AS TEXT) END)",
+    sqlite="CAST({0} AS TEXT)",
+)
+# A date as ISO 8601 text, whatever the server's DateStyle.
+iso_day = sql_function(
+    "iso_day",
+    String(),
+    "A date as ISO 8601 text (YYYY-MM-DD).",
+    default="to_char({0}, 'YYYY-MM-DD')",
+    sqlite="{0}",
+)
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -561,10 +578,21 @@ def _formula_safe(text: ColumnElement[str]) -> ColumnElement[str]:
     return case((func.substr(text, 1, 1).in_(FORMULA_STARTS), literal("'") + text), else_=text)
 
 
-def csv_rows(scope: Scope, rules: Rules, *, findings: bool, security_faqs: bool) -> Select[Any]:
-    """One row per product in scope, in slug order, each column as the CSV writes it (see
-    `api.portfolio.service.csv_header`): the database formats every cell, so the service only
-    writes them. Findings and security FAQ columns are empty for a caller who may not read them."""
+def _quoted(text: ColumnElement[str]) -> ColumnElement[str]:
+    """A cell as RFC 4180 (and Python's `csv`, minimal quoting) writes it: in double quotes,
+    its own doubled, when it holds a comma, a double quote or a line break."""
+    special = or_(*(text.contains(mark) for mark in (",", '"', "\r", "\n")))
+    return case((special, '"' + func.replace(text, '"', '""') + '"'), else_=text)
+
+
+def _cell(value: ColumnElement[Any]) -> ColumnElement[str]:
+    return func.coalesce(cast(value, String()), "")
+
+
+def csv_lines(scope: Scope, rules: Rules, *, findings: bool, security_faqs: bool) -> Select[Any]:
+    """One CSV line per product in scope (without its line end), in slug order, each cell as
+    `csv_header` (in the service) names them, written by the database: the service joins the
+    lines. Findings and security FAQ cells are empty for a caller who may not read them."""
     facts = _fact_rows(scope, rules)
     f = facts.c
     reasons = _reasons(f)
@@ -574,30 +602,35 @@ def csv_rows(scope: Scope, rules: Rules, *, findings: bool, security_faqs: bool)
         (f.security_required > 0, cast(f.security_answered, Float()) / f.security_required),
         else_=literal(1.0),
     )
-    statement: Select[Any] = select(
+    cells: list[ColumnElement[str]] = [
         f.slug,
-        _formula_safe(f.name),
+        _quoted(_formula_safe(f.name)),
         f.stage,
         f.team,
-        _formula_safe(f.team_name),
-        _formula_safe(f.org),
+        _quoted(_formula_safe(f.team_name)),
+        _quoted(_formula_safe(f.org)),
         f.classification,
-        f.target_launch_date,
-        f.slips,
-        f.slip_days,
+        func.coalesce(iso_day(f.target_launch_date), ""),
+        _cell(f.slips),
+        _cell(f.slip_days),
         case((blocked, literal("false")), else_=literal("true")),
         func.rtrim(_blockers(reasons)),
         *(
             func.coalesce(f[f"kind_{n}"], CheckpointStatus.NOT_STARTED.value)
             for n in range(len(rules.live))
         ),
-        *((f[f"open_{severity.value}"] if findings else hidden) for severity in Severity),
-        f.findings_overdue if findings else hidden,
+        *((_cell(f[f"open_{severity.value}"]) if findings else hidden) for severity in Severity),
+        _cell(f.findings_overdue) if findings else hidden,
         func.coalesce(f.prfaq_status, "missing"),
         func.coalesce(f.security_faq_status, "missing") if security_faqs else hidden,
-        case((f.security_faq_status.is_not(None), rounded(share))) if security_faqs else hidden,
-    ).order_by(f.slug)
-    return statement
+        func.coalesce(case((f.security_faq_status.is_not(None), decimal_text(rounded(share)))), "")
+        if security_faqs
+        else hidden,
+    ]
+    line = cells[0]
+    for cell in cells[1:]:
+        line = line + "," + cell
+    return select(line.label("line")).order_by(f.slug)
 
 
 # JSON written by the database, as text: read by pydantic's own JSON parser, in one call for

@@ -3,8 +3,8 @@ CSV (`/portfolio.csv`), both filtered by org, team and stage."""
 
 import csv
 import io
-from collections.abc import AsyncIterator, Sequence
-from typing import Annotated, Any
+from collections.abc import AsyncIterator
+from typing import Annotated
 
 from litestar import Router, get
 from litestar.response import Stream
@@ -23,7 +23,8 @@ StageFilter = Annotated[str | None, choice_of(Stage, "Products in this stage")]
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8; header=present"
 # Rows encoded per chunk of the streamed CSV.
-CSV_CHUNK_ROWS = 500
+CSV_CHUNK_ROWS = 1_000
+CRLF = "\r\n"
 
 
 def portfolio_filter(org: str | None, team: str | None, stage: str | None) -> PortfolioFilter:
@@ -54,20 +55,15 @@ async def get_portfolio(
     return await service.portfolio(session, portfolio_filter(org, team, stage), principal=principal)
 
 
-async def csv_chunks(header: list[str], rows: Sequence[Any]) -> AsyncIterator[bytes]:
-    """The CSV (RFC 4180: CRLF line ends, quoted where needed) in UTF-8, a chunk at a time.
-    Asynchronous, though it never waits: Litestar hands each step of a plain iterator to a
-    worker thread, and that hand-off cost more than writing the rows."""
+async def csv_chunks(header: list[str], lines: list[str]) -> AsyncIterator[bytes]:
+    """The CSV (RFC 4180: CRLF line ends, quoted where needed) in UTF-8, a chunk at a time:
+    the header, then the lines the database wrote. Asynchronous, though it never waits: Litestar
+    hands each step of a plain iterator to a worker thread, a cost for nothing here."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for start in range(0, len(rows), CSV_CHUNK_ROWS):
-        writer.writerows(rows[start : start + CSV_CHUNK_ROWS])
-        yield buffer.getvalue().encode()
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue().encode()
+    csv.writer(buffer, lineterminator=CRLF).writerow(header)
+    yield buffer.getvalue().encode()
+    for start in range(0, len(lines), CSV_CHUNK_ROWS):
+        yield (CRLF.join(lines[start : start + CSV_CHUNK_ROWS]) + CRLF).encode()
 
 
 @guarded(
@@ -91,11 +87,11 @@ async def get_portfolio_csv(
     """One row per product: stage, team, org, classification, target date and slip days,
     readiness and blocker codes, each checkpoint's status, open findings by severity and
     overdue, and the documents' status. Columns a role may not read are empty."""
-    header, rows = await service.csv_table(
+    header, lines = await service.csv_table(
         session, portfolio_filter(org, team, stage), principal=principal
     )
     return Stream(
-        csv_chunks(header, rows),
+        csv_chunks(header, lines),
         media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": 'attachment; filename="portfolio.csv"'},
     )

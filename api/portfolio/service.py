@@ -407,17 +407,17 @@ async def portfolio(
 
 async def csv_table(
     session: AsyncSession, filters: PortfolioFilter, *, principal: Principal
-) -> tuple[list[str], Sequence[Any]]:
-    """The CSV's header and its rows, one per product in scope, every cell formatted by the
+) -> tuple[list[str], list[str]]:
+    """The CSV's header and its lines, one per product in scope, every cell written by the
     database; one statement after the catalogue's."""
     scope = scope_of(filters, principal)
     rules = await _rules(session)
     sight = sight_of(principal)
-    statement = facts.csv_rows(
+    statement = facts.csv_lines(
         scope, rules, findings=sight.findings, security_faqs=sight.security_faqs
     )
     connection = await session.connection()
-    return csv_header(rules.live), (await connection.execute(statement)).all()
+    return csv_header(rules.live), list((await connection.execute(statement)).scalars())
 
 
 def csv_header(kinds: Sequence[CheckpointKind]) -> list[str]:

@@ -295,6 +295,10 @@ async def csv_table(client: Client, headers: dict[str, str] | None = None) -> li
 
 
 async def test_csv_has_one_row_per_product(client: Client, built: Built) -> None:
+    text = (await client.get(f"{API}/portfolio.csv")).text
+    written = io.StringIO()
+    csv.writer(written, lineterminator="\r\n").writerows(csv.reader(io.StringIO(text, newline="")))
+    assert text == written.getvalue()  # as Python's CSV writer writes the same cells
     table = {row["product"]: row for row in await csv_table(client)}
     assert sorted(table) == sorted(built.products)
     two = table["blocked-two"]
@@ -327,24 +331,37 @@ async def test_csv_has_one_row_per_product(client: Client, built: Built) -> None
 
 
 async def test_csv_quotes_and_keeps_text_whole(app: Litestar, client: Client, built: Built) -> None:
-    team = await client.post(f"{API}/teams", json={"slug": "quoted", "name": "Q", "org": "x"})
-    assert team.status_code == 201, team.text
-    name = '=Crème, "brûlée"\nline two'
-    made = await client.post(
-        f"{API}/products",
-        json={
-            "slug": "quoted-name",
-            "name": name,
-            "team": "quoted",
-            "data_classification": "public",
-        },
+    team = await client.post(
+        f"{API}/teams", json={"slug": "quoted", "name": '+Team "Q", one', "org": "@org,x"}
     )
-    assert made.status_code == 201, made.text
+    assert team.status_code == 201, team.text
+    names = {
+        "quoted-name": '=Crème, "brûlée"\nline two',
+        "carriage-name": "-one\rtwo",
+        "plain-name": "Plain name 100%",
+    }
+    for slug, name in names.items():
+        made = await client.post(
+            f"{API}/products",
+            json={"slug": slug, "name": name, "team": "quoted", "data_classification": "public"},
+        )
+        assert made.status_code == 201, made.text
     response = await client.get(f"{API}/portfolio.csv", params={"team": "quoted"})
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"), newline="")))
-    assert len(rows) == 2
-    # A leading "=" would run as a formula in a spreadsheet: it is kept as text.
-    assert rows[1][1] == "'" + name
+    text = response.content.decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(rows) == 1 + len(names)
+    header = rows[0]
+    by_slug = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+    # A leading "=", "+", "-" or "@" would run as a formula in a spreadsheet: kept as text.
+    assert by_slug["quoted-name"]["name"] == "'" + names["quoted-name"]
+    assert by_slug["carriage-name"]["name"] == "'" + names["carriage-name"]
+    assert by_slug["plain-name"]["name"] == names["plain-name"]
+    assert by_slug["plain-name"]["team_name"] == "'" + '+Team "Q", one'
+    assert by_slug["plain-name"]["org"] == "'@org,x"
+    # Byte for byte what Python's own CSV writer makes of the same cells (RFC 4180).
+    written = io.StringIO()
+    csv.writer(written, lineterminator="\r\n").writerows(rows)
+    assert text == written.getvalue()
 
 
 async def test_statement_count_does_not_grow_with_the_portfolio(
