@@ -146,7 +146,9 @@ def answered_text(content: dict[str, Any]) -> str:
 
 @event.listens_for(DocumentRevision, "before_insert")
 def _answered_on_save(_mapper: Any, _connection: Any, revision: DocumentRevision) -> None:
-    # Revisions never change, so what they answer is worked out once, however one is saved.
+    # The service sets it as it builds a revision; this keeps any other ORM writer (the demo,
+    # a script) from saving a revision whose stored keys disagree with its content.
+    # Revisions never change, so it is worked out once.
     revision.answered = answered_text(revision.content)
 
 

@@ -417,10 +417,22 @@ def _blocking_count(rules: Rules, classification: ColumnElement[Any]) -> Any:
 Reasons = list[tuple[ColumnElement[bool], str]]
 
 
-def _fact_rows(scope: Scope, rules: Rules, *, with_kinds: bool = True) -> Subquery:
+def _fact_rows(
+    scope: Scope,
+    rules: Rules,
+    *,
+    with_kinds: bool = True,
+    offset: int = 0,
+    limit: int | None = None,
+) -> Subquery:
     """The products' facts: each live kind's status (`kind_0`…, `with_kinds`), the counts and
-    flags the readiness codes are judged from (`_reasons`), findings, slips and documents."""
-    products = chosen_products(scope).subquery("chosen")
+    flags the readiness codes are judged from (`_reasons`), findings, slips and documents; of
+    the products in slug order from `offset`, at most `limit` of them, when given (a page's
+    facts are worked out for its own products only)."""
+    chosen = chosen_products(scope)
+    if offset or limit is not None:
+        chosen = chosen.order_by(col(Product.slug)).offset(offset).limit(limit)
+    products = chosen.subquery("chosen")
     checkpoints = _checkpoint_summary(rules, products, with_kinds=with_kinds)
     findings = _finding_summary(rules, products)
     slips = _slip_summary(products)
@@ -539,19 +551,29 @@ def product_facts(
     """One row per product in scope with every figure about it, its readiness included (the
     space-separated codes of its `blockers`, in the readiness answer's order), in slug order,
     from `offset` and at most `limit` of them. Enum columns come back as their text."""
-    facts = _fact_rows(scope, rules)
+    facts = _fact_rows(scope, rules, offset=offset, limit=limit)
     statement = select(facts, _blockers(_reasons(facts.c)).label("blockers"))
-    statement = statement.order_by(facts.c.slug)
-    return statement.offset(offset).limit(limit) if offset or limit is not None else statement
+    return statement.order_by(facts.c.slug)
 
 
-rounded = sql_function(
-    "rounded",
-    Float(),
-    "A number rounded to 4 decimal places, as a floating-point number.",
-    default="CAST(round(CAST({0} AS NUMERIC), 4) AS DOUBLE PRECISION)",
-    sqlite="round({0}, 4)",
-)
+def _ratio(answered: ColumnElement[int], required: ColumnElement[int]) -> ColumnElement[float]:
+    """`answered` ÷ `required` to 4 decimal places, a half to the even digit, in integers, as
+    `completeness_ratio` works it out (round() in SQL takes a half away from zero); 1.0 when
+    nothing is required."""
+    scaled = answered * 10000
+    whole = scaled // required
+    twice_left = (scaled % required) * 2
+    up = or_(
+        twice_left > required,
+        and_(twice_left == required, whole % 2 == 1),
+    )
+    tenths_of_thousandths = whole + case((up, 1), else_=0)
+    return case(
+        (required > 0, cast(tenths_of_thousandths, Float()) / 10000.0),
+        else_=literal(1.0, Float()),
+    )
+
+
 # A number as Python writes a float: "0.5", "1.0".
 decimal_text = sql_function(
     "decimal_text",
@@ -598,10 +620,6 @@ def csv_lines(scope: Scope, rules: Rules, *, findings: bool, security_faqs: bool
     reasons = _reasons(f)
     blocked = or_(*(condition for condition, _ in reasons))
     hidden = literal("", String())
-    share = case(
-        (f.security_required > 0, cast(f.security_answered, Float()) / f.security_required),
-        else_=literal(1.0),
-    )
     cells: list[ColumnElement[str]] = [
         f.slug,
         _quoted(_formula_safe(f.name)),
@@ -623,7 +641,15 @@ def csv_lines(scope: Scope, rules: Rules, *, findings: bool, security_faqs: bool
         _cell(f.findings_overdue) if findings else hidden,
         func.coalesce(f.prfaq_status, "missing"),
         func.coalesce(f.security_faq_status, "missing") if security_faqs else hidden,
-        func.coalesce(case((f.security_faq_status.is_not(None), decimal_text(rounded(share)))), "")
+        func.coalesce(
+            case(
+                (
+                    f.security_faq_status.is_not(None),
+                    decimal_text(_ratio(f.security_answered, f.security_required)),
+                )
+            ),
+            "",
+        )
         if security_faqs
         else hidden,
     ]
@@ -699,7 +725,8 @@ def portfolio_summary(scope: Scope, rules: Rules, windows: Sequence[int]) -> Sel
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     def summed(column: ColumnElement[Any]) -> ColumnElement[int]:
-        return func.coalesce(func.sum(column), 0)
+        # PostgreSQL adds integers up as NUMERIC (a Decimal in Python): kept an integer.
+        return cast(func.coalesce(func.sum(column), 0), Integer())
 
     def due_within(days: int) -> ColumnElement[bool]:
         return and_(

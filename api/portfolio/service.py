@@ -19,6 +19,7 @@ from api.checkpoints.models import CheckpointKind, CheckpointStatus, Severity
 from api.checkpoints.policy import FINDINGS
 from api.core.access import Principal
 from api.core.db import utcnow
+from api.documents.answers import completeness_ratio
 from api.documents.models import ReviewStatus
 from api.documents.policy import SECURITY_FAQS
 from api.documents.settings import load_template
@@ -108,7 +109,7 @@ class ProductLine:
 def _completeness(answered: int, required: int, written: bool) -> float | None:
     if not written:
         return None
-    return round(answered / required, 4) if required else 1.0
+    return completeness_ratio(answered, required)
 
 
 @dataclass

@@ -72,7 +72,8 @@ async def test_completeness_follows_the_classification(
         {"key": key, "not_applicable": True, "reason": "No such data here."}
         for key in done["missing"][1:]
     ]
-    blank = [{"key": done["missing"][0], "answer": "   "}]
+    # Whitespace of any kind is no answer (as the approval gate counts it).
+    blank = [{"key": done["missing"][0], "answer": " \t\u00a0 "}]
     await _save(client, product, _answers(public) + not_applicable + blank)
     done = (await client.get(path(product, "security-faq"))).json()["completeness"]
     assert done["answered"] == len(confidential) - 1
@@ -81,6 +82,23 @@ async def test_completeness_follows_the_classification(
     done = (await client.get(path(product, "security-faq"))).json()["completeness"]
     assert (done["ratio"], done["missing"]) == (1.0, [])
     assert await _portfolio_completeness(client, product) == 1.0
+
+
+async def test_completeness_rounds_a_half_to_even_in_the_api_and_the_csv(
+    client: Client, product: dict[str, Any]
+) -> None:
+    # 32 required questions: k/32 for an odd k ends in a 5 at the fifth decimal place, exactly.
+    questions = [
+        {"key": f"q{n:02}", "question": f"Question {n}?", "required_for": ["confidential"]}
+        for n in range(32)
+    ]
+    saved = await client.put(f"{API}/security-faq-template", json={"questions": questions})
+    assert saved.status_code == 200, saved.text
+    for answered, ratio in ((1, 0.0312), (3, 0.0938), (5, 0.1562), (31, 0.9688)):
+        assert (await _save(client, product, _answers(questions[:answered]))).status_code == 201
+        done = (await client.get(path(product, "security-faq"))).json()["completeness"]
+        assert (done["answered"], done["required"], done["ratio"]) == (answered, 32, ratio)
+        assert await _portfolio_completeness(client, product) == ratio
 
 
 async def _portfolio_completeness(client: Client, product: dict[str, Any]) -> float:

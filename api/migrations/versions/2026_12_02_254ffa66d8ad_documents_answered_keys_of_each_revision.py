@@ -32,22 +32,45 @@ def upgrade() -> None:
     revisions = sa.table(
         "document_revisions",
         sa.column("id", sa.Uuid()),
+        sa.column("document_id", sa.Uuid()),
         sa.column("content", sa.JSON()),
         sa.column("answered", sa.Text()),
     )
+    documents = sa.table("documents", sa.column("id", sa.Uuid()), sa.column("kind", sa.String()))
     connection = op.get_bind()
-    filled = []
-    for row in connection.execute(sa.select(revisions.c.id, revisions.c.content)):
-        answered = _answered(row.content or {})
-        if answered:
-            filled.append({"revision_id": row.id, "answered": answered})
-    if filled:
-        connection.execute(
-            revisions.update()
-            .where(revisions.c.id == sa.bindparam("revision_id"))
-            .values(answered=sa.bindparam("answered")),
-            filled,
+    # Only a security FAQ's revisions answer questions (a PR/FAQ's keep ""), read a batch at a
+    # time in id order, so a large table is neither held in memory nor read in one go.
+    after = None
+    while True:
+        batch = (
+            sa.select(revisions.c.id, revisions.c.content)
+            .join(documents, documents.c.id == revisions.c.document_id)
+            .where(documents.c.kind == "security_faq")
+            .order_by(revisions.c.id)
+            .limit(BATCH)
         )
+        if after is not None:
+            batch = batch.where(revisions.c.id > after)
+        rows = connection.execute(batch).all()
+        if not rows:
+            break
+        after = rows[-1].id
+        filled = [
+            {"revision_id": row.id, "answered": answered}
+            for row in rows
+            if (answered := _answered(row.content or {}))
+        ]
+        if filled:
+            connection.execute(
+                revisions.update()
+                .where(revisions.c.id == sa.bindparam("revision_id"))
+                .values(answered=sa.bindparam("answered")),
+                filled,
+            )
+
+
+# Revisions read and written at a time.
+BATCH = 500
 
 
 def _answered(content: dict[str, Any]) -> str:
