@@ -36,6 +36,7 @@ from api.core.graphql_guards import (
     RefuseUnstorableText,
     RequireOperationName,
 )
+from api.core.graphql_resolvers import lean_resolvers
 from api.core.metrics import GraphQLOperationMetrics
 from api.core.request_body import loads_once
 from api.domains import DOMAINS
@@ -75,7 +76,12 @@ SCALARS: dict[object, ScalarDefinition] = {
 
 
 class PizzaboxSchema(strawberry.Schema):
-    """A schema that logs only unexpected errors; a client's mistake is not the server's."""
+    """A schema that logs only unexpected errors (a client's mistake is not the server's), and
+    resolves its fields guarded by `Requires` alone with lean resolvers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        lean_resolvers(self)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

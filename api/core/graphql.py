@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from enum import Enum
 from typing import Annotated, Any, Generic, TypeVar, cast, get_type_hints
 
+import msgspec
 import strawberry
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,6 +73,17 @@ class Context(BaseContext, kw_only=True):
     session: AsyncSession
     principal: Principal
     loaders: Loaders
+    # The (policy, verb) permissions this request's caller was found to have. A page of a
+    # thousand products asks the same few questions thousands of times, and the answer depends
+    # on the caller alone; a refusal is not kept, so each refused field raises its own error.
+    granted: set[tuple[Policy, str]] = msgspec.field(default_factory=set)
+
+    def require(self, policy: Policy, verb: str) -> None:
+        """Raise unless the caller's role may do `verb` under `policy` (`Policy.check` with no
+        record), asking the policy once per request."""
+        if (policy, verb) not in self.granted:
+            policy.check(self.principal, verb)
+            self.granted.add((policy, verb))
 
 
 GraphQLInfo = Info[Context, None]
@@ -410,13 +422,13 @@ class Requires(FieldExtension):
         self.verb = verb
 
     def resolve(self, next_: SyncExtensionResolver, source: Any, info: Info, **kwargs: Any) -> Any:
-        self.policy.check(info.context.principal, self.verb)
+        info.context.require(self.policy, self.verb)
         return next_(source, info, **kwargs)
 
     async def resolve_async(
         self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
     ) -> Any:
-        self.policy.check(info.context.principal, self.verb)
+        info.context.require(self.policy, self.verb)
         return await next_(source, info, **kwargs)
 
 
