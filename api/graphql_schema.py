@@ -1,7 +1,7 @@
 """Assembles the domains' GraphQL root fields into one schema, and mounts it at /graphql."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -117,9 +117,16 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
 schema = build_schema()
 
 
-async def provide_context(session: SessionDep, principal: PrincipalDep) -> Context:
-    """The per-request context: the request's session, its caller, and fresh DataLoaders."""
-    return Context(session=session, principal=principal, loaders=Loaders(session, principal))
+async def provide_context(
+    session: SessionDep, principal: PrincipalDep
+) -> AsyncGenerator[Context, None]:
+    """The per-request context: the request's session, its caller, and fresh DataLoaders,
+    emptied once the request is answered."""
+    loaders = Loaders(session, principal)
+    try:
+        yield Context(session=session, principal=principal, loaders=loaders)
+    finally:
+        loaders.close()
 
 
 def graphql_controller(settings: Settings) -> type[Controller]:

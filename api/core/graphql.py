@@ -66,6 +66,15 @@ class Loaders:
             made = self._groups[group] = group(self._session, self._principal)
         return cast(GroupT, made)
 
+    def close(self) -> None:
+        """Forget every record the request's loaders read, once the request is answered: what
+        they cached belongs to that request's session and caller, and to no later request."""
+        for made in self._groups.values():
+            for loader in vars(made).values():
+                if isinstance(loader, DataLoader):
+                    loader.clear_all()
+        self._groups.clear()
+
 
 class Context(BaseContext, kw_only=True):
     """Per-request GraphQL context: one session, the caller, and its DataLoaders."""
