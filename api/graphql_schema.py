@@ -35,6 +35,8 @@ from api.core.graphql_guards import (
     DomainErrors,
     RefuseUnstorableText,
     RequireOperationName,
+    ReuseValidDocuments,
+    ValidDocuments,
 )
 from api.core.graphql_resolvers import lean_resolvers
 from api.core.metrics import GraphQLOperationMetrics
@@ -99,6 +101,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         partial(QueryDepthLimiter, max_depth=settings.graphql_max_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.graphql_max_aliases),
         partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
+        # After the limits, whose rules the valid documents passed.
+        partial(ReuseValidDocuments, ValidDocuments(size=128)),
         RefuseUnstorableText,
         RequireOperationName,
         BeginTransaction,
