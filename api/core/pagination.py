@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import functools
 import json
 import uuid
 from collections.abc import Awaitable, Callable
@@ -46,8 +47,18 @@ class Window(Generic[RowT]):
 
 def encode_cursor(record_id: uuid.UUID, kind: str) -> str:
     """An opaque cursor that points just after the given record of a list of `kind` records."""
-    raw = json.dumps({"after": str(record_id), "kind": kind}).encode()
+    before, after = _cursor_json(kind)
+    raw = f"{before}{record_id}{after}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@functools.cache
+def _cursor_json(kind: str) -> tuple[str, str]:
+    # A cursor's JSON is `json.dumps({"after": id, "kind": kind})`; a UUID's text never needs
+    # escaping, so the JSON on either side of it is the same for every cursor of a kind, and a
+    # page of 200 edges need not run the JSON encoder 200 times for it.
+    before, after = json.dumps({"after": "", "kind": kind}).split('""', 1)
+    return before + '"', '"' + after
 
 
 # REST documents its `cursor` as at most 512 characters; GraphQL's `after` is held to the same.
