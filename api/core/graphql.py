@@ -229,8 +229,9 @@ def connection(
     if nodes is None:
         assert node is not None, "a connection needs its rows' nodes, or how to make them"
         nodes = [node(row) for row in window.rows]
+    kind = window.kind or (cursor_kind(type(window.rows[0])) if window.rows else "")
     edges = [
-        Edge(cursor=encode_cursor(row.id, cursor_kind(type(row))), node=shown)  # type: ignore[attr-defined]
+        Edge(cursor=encode_cursor(row.id, kind), node=shown)  # type: ignore[attr-defined]
         for row, shown in zip(window.rows, nodes, strict=True)
     ]
     return Connection(
@@ -274,6 +275,22 @@ def node(kind: type[NodeT], record: object, **renamed: Any) -> NodeT:
     """
     names, read = _stored_fields(cast(Any, kind), frozenset(renamed))
     return kind(**dict(zip(names, read(record), strict=True)), **renamed)
+
+
+@functools.cache
+def _prefixed_fields(kind: Any, prefix: str) -> tuple[tuple[str, ...], Any]:
+    names, _ = _stored_fields(kind, frozenset())
+    columns = tuple(f"{prefix}{name}" for name in names)
+    if len(columns) > 1:
+        return names, operator.attrgetter(*columns)
+    return names, lambda row: tuple(getattr(row, column) for column in columns)
+
+
+def related_node(kind: type[NodeT], row: object, prefix: str) -> NodeT:
+    """The GraphQL `kind` of a related record whose columns a plain row brought along beside its
+    own, each named `prefix` + the field's name (`team__slug`; see `api.core.db.columns`)."""
+    names, read = _prefixed_fields(cast(Any, kind), prefix)
+    return kind(**dict(zip(names, read(row), strict=True)))
 
 
 def known_or(known: NodeT | None, load: Callable[[], Awaitable[NodeT]]) -> NodeT:
