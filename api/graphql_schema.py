@@ -1,7 +1,7 @@
 """Assembles the domains' GraphQL root fields into one schema, and mounts it at /graphql."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -35,7 +35,10 @@ from api.core.graphql_guards import (
     DomainErrors,
     RefuseUnstorableText,
     RequireOperationName,
+    ReuseValidDocuments,
+    ValidDocuments,
 )
+from api.core.graphql_resolvers import lean_resolvers
 from api.core.metrics import GraphQLOperationMetrics
 from api.core.request_body import loads_once
 from api.domains import DOMAINS
@@ -75,7 +78,12 @@ SCALARS: dict[object, ScalarDefinition] = {
 
 
 class PizzaboxSchema(strawberry.Schema):
-    """A schema that logs only unexpected errors; a client's mistake is not the server's."""
+    """A schema that logs only unexpected errors (a client's mistake is not the server's), and
+    resolves its fields guarded by `Requires` alone with lean resolvers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        lean_resolvers(self)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -93,6 +101,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         partial(QueryDepthLimiter, max_depth=settings.graphql_max_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.graphql_max_aliases),
         partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
+        # After the limits, whose rules the valid documents passed.
+        partial(ReuseValidDocuments, ValidDocuments(size=128)),
         RefuseUnstorableText,
         RequireOperationName,
         BeginTransaction,
@@ -111,9 +121,16 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
 schema = build_schema()
 
 
-async def provide_context(session: SessionDep, principal: PrincipalDep) -> Context:
-    """The per-request context: the request's session, its caller, and fresh DataLoaders."""
-    return Context(session=session, principal=principal, loaders=Loaders(session, principal))
+async def provide_context(
+    session: SessionDep, principal: PrincipalDep
+) -> AsyncGenerator[Context, None]:
+    """The per-request context: the request's session, its caller, and fresh DataLoaders,
+    emptied once the request is answered."""
+    loaders = Loaders(session, principal)
+    try:
+        yield Context(session=session, principal=principal, loaders=loaders)
+    finally:
+        loaders.close()
 
 
 def graphql_controller(settings: Settings) -> type[Controller]:

@@ -155,6 +155,16 @@ def relation(attribute: object) -> QueryableAttribute[Any]:
     return cast("QueryableAttribute[Any]", attribute)
 
 
+def columns(model: type[SQLModel], *, prefix: str = "") -> list[ColumnElement[Any]]:
+    """Every column of `model`'s table, for a statement of plain rows; with `prefix`, each
+    labelled `prefix` + its name (`team__slug`), so that a row can carry a related record's
+    columns beside its own."""
+    table: Any = cast(Any, model).__table__
+    if not prefix:
+        return list(table.columns)
+    return [column.label(f"{prefix}{column.key}") for column in table.columns]
+
+
 def loaded(record: object, name: str) -> Any:
     """`record`'s relation `name` when the query that read `record` loaded it too, else None;
     never a query (relations are `lazy="raise"`)."""

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from enum import Enum
 from typing import Annotated, Any, Generic, TypeVar, cast, get_type_hints
 
+import msgspec
 import strawberry
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,6 +66,15 @@ class Loaders:
             made = self._groups[group] = group(self._session, self._principal)
         return cast(GroupT, made)
 
+    def close(self) -> None:
+        """Forget every record the request's loaders read, once the request is answered: what
+        they cached belongs to that request's session and caller, and to no later request."""
+        for made in self._groups.values():
+            for loader in vars(made).values():
+                if isinstance(loader, DataLoader):
+                    loader.clear_all()
+        self._groups.clear()
+
 
 class Context(BaseContext, kw_only=True):
     """Per-request GraphQL context: one session, the caller, and its DataLoaders."""
@@ -72,6 +82,17 @@ class Context(BaseContext, kw_only=True):
     session: AsyncSession
     principal: Principal
     loaders: Loaders
+    # The (policy, verb) permissions this request's caller was found to have. A page of a
+    # thousand products asks the same few questions thousands of times, and the answer depends
+    # on the caller alone; a refusal is not kept, so each refused field raises its own error.
+    granted: set[tuple[Policy, str]] = msgspec.field(default_factory=set)
+
+    def require(self, policy: Policy, verb: str) -> None:
+        """Raise unless the caller's role may do `verb` under `policy` (`Policy.check` with no
+        record), asking the policy once per request."""
+        if (policy, verb) not in self.granted:
+            policy.check(self.principal, verb)
+            self.granted.add((policy, verb))
 
 
 GraphQLInfo = Info[Context, None]
@@ -208,8 +229,9 @@ def connection(
     if nodes is None:
         assert node is not None, "a connection needs its rows' nodes, or how to make them"
         nodes = [node(row) for row in window.rows]
+    kind = window.kind or (cursor_kind(type(window.rows[0])) if window.rows else "")
     edges = [
-        Edge(cursor=encode_cursor(row.id, cursor_kind(type(row))), node=shown)  # type: ignore[attr-defined]
+        Edge(cursor=encode_cursor(row.id, kind), node=shown)  # type: ignore[attr-defined]
         for row, shown in zip(window.rows, nodes, strict=True)
     ]
     return Connection(
@@ -253,6 +275,22 @@ def node(kind: type[NodeT], record: object, **renamed: Any) -> NodeT:
     """
     names, read = _stored_fields(cast(Any, kind), frozenset(renamed))
     return kind(**dict(zip(names, read(record), strict=True)), **renamed)
+
+
+@functools.cache
+def _prefixed_fields(kind: Any, prefix: str) -> tuple[tuple[str, ...], Any]:
+    names, _ = _stored_fields(kind, frozenset())
+    columns = tuple(f"{prefix}{name}" for name in names)
+    if len(columns) > 1:
+        return names, operator.attrgetter(*columns)
+    return names, lambda row: tuple(getattr(row, column) for column in columns)
+
+
+def related_node(kind: type[NodeT], row: object, prefix: str) -> NodeT:
+    """The GraphQL `kind` of a related record whose columns a plain row brought along beside its
+    own, each named `prefix` + the field's name (`team__slug`; see `api.core.db.columns`)."""
+    names, read = _prefixed_fields(cast(Any, kind), prefix)
+    return kind(**dict(zip(names, read(row), strict=True)))
 
 
 def known_or(known: NodeT | None, load: Callable[[], Awaitable[NodeT]]) -> NodeT:
@@ -410,13 +448,13 @@ class Requires(FieldExtension):
         self.verb = verb
 
     def resolve(self, next_: SyncExtensionResolver, source: Any, info: Info, **kwargs: Any) -> Any:
-        self.policy.check(info.context.principal, self.verb)
+        info.context.require(self.policy, self.verb)
         return next_(source, info, **kwargs)
 
     async def resolve_async(
         self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
     ) -> Any:
-        self.policy.check(info.context.principal, self.verb)
+        info.context.require(self.policy, self.verb)
         return await next_(source, info, **kwargs)
 
 

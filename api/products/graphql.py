@@ -3,9 +3,10 @@
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
+from sqlalchemy import Row
 from strawberry.experimental.pydantic import type as pydantic_type
 
 from api.audit.graphql import AuditEventType, history_connection
@@ -22,6 +23,7 @@ from api.core.graphql import (
     graphql_enum,
     known_or,
     node,
+    related_node,
     relation,
 )
 from api.core.graphql_fields import Face
@@ -159,11 +161,17 @@ def product_node(product: Product, teams: dict[uuid.UUID, TeamType] | None = Non
     return node(ProductType, product, known_team=known_team)
 
 
-async def product_page(info: GraphQLInfo, products: Sequence[Product]) -> list[ProductType]:
-    """A page of the product list as GraphQL objects: their teams (which the list joins) one
-    object each, and those teams' rosters in one query when the query shows them."""
+async def product_page(info: GraphQLInfo, rows: Sequence[Row[Any]]) -> list[ProductType]:
+    """A page of the product list (plain rows, `service.list_product_rows`) as GraphQL objects:
+    their teams (which the list joins) one object each, and those teams' rosters in one query
+    when the query shows them."""
     teams: dict[uuid.UUID, TeamType] = {}
-    nodes = [product_node(product, teams) for product in products]
+    nodes: list[ProductType] = []
+    for row in rows:
+        team = teams.get(row.team_id)
+        if team is None:
+            team = teams[row.team_id] = related_node(TeamType, row, service.TEAM_COLUMNS)
+        nodes.append(node(ProductType, row, known_team=team))
     await give_rosters(info, teams, ("edges", "node", "team"))
     return nodes
 
@@ -177,7 +185,7 @@ class ProductsQuery:
     product = PRODUCT.one(service.get_product, "A product by slug, archived or not.", slug=_SLUG)
     products = PRODUCT.connection(
         ProductsFilterInput,
-        service.list_products,
+        service.list_product_rows,
         "Products, oldest first.",
     )
 

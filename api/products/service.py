@@ -3,15 +3,15 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlmodel import col
 
 from api.core.access import Principal
-from api.core.db import narrowed, relation, same_text, text_search
+from api.core.db import columns, narrowed, relation, same_text, text_search
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from api.core.hooks import Hook
 from api.core.pagination import Paging, Window, fetch_window
@@ -21,6 +21,8 @@ from api.products.policy import PRODUCTS
 from api.products.schemas import ProductCreate, ProductsFilter, ProductUpdate
 from api.teams.models import Team
 from api.teams.service import team_archiving
+
+SelectedT = TypeVar("SelectedT")
 
 _REQUIRED = frozenset({"name", "summary", "team_id", "stage", "data_classification"})
 
@@ -69,12 +71,15 @@ async def get_product(session: AsyncSession, slug: str, *, principal: Principal)
     return product
 
 
-def _filtered(filters: ProductsFilter, principal: Principal) -> Select[Product]:
-    statement = (
-        select(Product)
-        .join(Team, col(Product.team_id) == col(Team.id))
-        .options(contains_eager(relation(Product.team)))
-    )
+# How a plain product row names its team's columns: `team__slug`.
+TEAM_COLUMNS = "team__"
+
+
+def _filtered(
+    statement: Select[SelectedT], filters: ProductsFilter, principal: Principal
+) -> Select[SelectedT]:
+    # `statement` selects products, or their columns; the owning team is joined to filter on.
+    statement = statement.join(Team, col(Product.team_id) == col(Team.id))
     visible = PRODUCTS.visible_products(principal)
     if visible is not None:
         statement = statement.where(col(Product.id).in_(visible))
@@ -94,8 +99,19 @@ async def list_products(
     session: AsyncSession, *, filters: ProductsFilter, principal: Principal, paging: Paging
 ) -> Window[Product]:
     """One page of the products the caller may see that match the filters, oldest first."""
-    statement = _filtered(filters, principal)
-    return await fetch_window(session, statement, Product.id, paging)
+    statement = select(Product).options(contains_eager(relation(Product.team)))
+    return await fetch_window(session, _filtered(statement, filters, principal), Product.id, paging)
+
+
+async def list_product_rows(
+    session: AsyncSession, *, filters: ProductsFilter, principal: Principal, paging: Paging
+) -> Window[Row[Any]]:
+    """`list_products`, for a page that is only read: plain rows of the products' columns,
+    each with its team's columns named `team__…`, in the same one query."""
+    statement = select(*columns(Product), *columns(Team, prefix=TEAM_COLUMNS))
+    return await fetch_window(
+        session, _filtered(statement, filters, principal), Product.id, paging, plain=True
+    )
 
 
 async def products_for_teams(

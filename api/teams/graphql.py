@@ -23,6 +23,7 @@ from api.core.graphql import (
     from_read,
     known_or,
     node,
+    related_node,
     relation,
     selected,
 )
@@ -233,11 +234,18 @@ async def give_rosters(
         return
     if not (TEAMS.allows(principal, "read") and PEOPLE.allows(principal, "read")):
         return  # `members` refuses them anyway
-    today_rosters = [(team_id, (None, False)) for team_id in teams]
-    rosters = await info.context.loaders[TeamLoaders].roster.load_many(today_rosters)
+    rosters = await info.context.loaders[TeamLoaders].roster_rows.load_many(list(teams))
     people: dict[uuid.UUID, PersonType] = {}
-    for team, memberships in zip(teams.values(), rosters, strict=True):
-        team.known_members = membership_nodes(memberships, people)
+    for team, rows in zip(teams.values(), rosters, strict=True):
+        members: list[MembershipType] = []
+        for row in rows:
+            person = people.get(row.person_id)
+            if person is None:
+                person = people[row.person_id] = related_node(
+                    PersonType, row, service.PERSON_COLUMNS
+                )
+            members.append(node(MembershipType, row, known_person=person))
+        team.known_members = members
 
 
 async def _person_teams(root: PersonType, info: GraphQLInfo) -> list[MembershipType] | None:

@@ -16,13 +16,17 @@ RosterView = tuple[date | None, bool]
 
 
 class TeamLoaders(LoaderGroup):
-    """Teams by id, rosters (people loaded) by view, a person's memberships (teams loaded):
-    one query per batch, or per distinct roster view."""
+    """Teams by id, rosters (people loaded) by view or as plain rows, a person's memberships
+    (teams loaded): one query per batch, or per distinct roster view."""
 
     def __init__(self, session: AsyncSession, principal: Principal) -> None:
         super().__init__(session, principal)
         self.team = batch_loader(lambda ids: get_teams(session, ids), missing=not_found("team"))
         self.roster = view_loader(self._roster, missing=lambda _: [])
+        # Today's rosters as plain rows, people's columns included, for a page only read.
+        self.roster_rows = batch_loader(
+            lambda ids: service.roster_rows_for_teams(session, ids), missing=lambda _: []
+        )
         self.memberships_by_person = batch_loader(
             lambda ids: service.memberships_for_people(session, ids), missing=lambda _: []
         )

@@ -1,24 +1,34 @@
 """Abusive GraphQL queries are refused before they reach the database, and introspection can be
 switched off."""
 
+from graphql import parse
 from litestar import Litestar
 
-from tests.graphql import gql_error
+from api.core.access import Role
+from api.core.graphql_guards import ValidDocuments
+from tests.factories import create_product, create_team
+from tests.graphql import gql_data, gql_error
 from tests.helpers import (
     Client,
     app_engine,
+    bearer,
     count_statements,
+    issue_token,
+    serving,
+    settings_for,
 )
 
 
 async def test_deep_query_is_refused_without_sql(app: Litestar, client: Client) -> None:
     nested = "team { products { " * 6 + "slug" + " } }" * 6
-    with count_statements(app_engine(app)) as counter:
-        error = await gql_error(
-            client, f"{{ products {{ edges {{ node {{ {nested} }} }} }} }}", "BAD_USER_INPUT"
-        )
-    assert "depth" in error["message"]
-    assert counter.count == 0
+    # Refused each time it is sent: only documents found valid are kept for the next request.
+    for _ in range(2):
+        with count_statements(app_engine(app)) as counter:
+            error = await gql_error(
+                client, f"{{ products {{ edges {{ node {{ {nested} }} }} }} }}", "BAD_USER_INPUT"
+            )
+        assert "depth" in error["message"]
+        assert counter.count == 0
 
 
 async def test_too_many_aliases_are_refused_without_sql(app: Litestar, client: Client) -> None:
@@ -66,3 +76,48 @@ async def test_text_the_database_cannot_store_is_bad_input(client: Client) -> No
     await gql_error(
         client, '{ products(filter: {q: "a\\u0000"}) { totalCount } }', "BAD_USER_INPUT"
     )
+
+
+async def test_a_document_sent_again_answers_for_its_new_variables(client: Client) -> None:
+    team = await create_team(client)
+    slugs = [(await create_product(client, team=team["slug"]))["slug"] for _ in range(3)]
+    query = (
+        "query Page($after: String) { products(first: 2, after: $after) "
+        "{ edges { node { slug } } pageInfo { endCursor } } }"
+    )
+    first = (await gql_data(client, query, after=None))["products"]
+    second = (await gql_data(client, query, after=first["pageInfo"]["endCursor"]))["products"]
+    assert [edge["node"]["slug"] for edge in first["edges"]] == slugs[:2]
+    assert [edge["node"]["slug"] for edge in second["edges"]] == slugs[2:]
+    # Bad variables are refused each time, though the document was valid.
+    for _ in range(2):
+        await gql_error(client, query, "BAD_USER_INPUT", after="not-a-cursor")
+
+
+def test_valid_documents_keep_the_most_recently_used() -> None:
+    documents = ValidDocuments(size=2)
+    for text in ("{ a }", "{ b }"):
+        documents.keep(text, parse(text))
+    assert documents.get("{ a }") is not None  # now the most recently used
+    documents.keep("{ c }", parse("{ c }"))
+    assert documents.get("{ b }") is None
+    assert documents.get("{ a }") is not None
+    assert documents.get("{ c }") is not None
+
+
+async def test_introspection_when_off_is_refused_every_time(migrated_database: str) -> None:
+    query = "query Types { __schema { types { name } } }"
+    async with serving(settings_for(migrated_database, graphql_introspection=False)) as (
+        app,
+        anonymous,
+    ):
+        token = bearer(await issue_token(app, Role.VIEWER))
+        for _ in range(2):
+            response = await anonymous.post("/graphql", json={"query": query}, headers=token)
+            assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    # Another app, whose schema allows it, keeps documents of its own.
+    async with serving(settings_for(migrated_database)) as (app, anonymous):
+        token = bearer(await issue_token(app, Role.VIEWER))
+        for _ in range(2):
+            response = await anonymous.post("/graphql", json={"query": query}, headers=token)
+            assert response.json()["data"]["__schema"]["types"], response.text
