@@ -208,10 +208,13 @@ class ValidDocuments:
     used: a client sends the same few documents again and again (a page after another), with
     other variables. Only valid documents are kept, so a document that broke a rule (too deep,
     too many aliases or tokens, introspection where it is off) is parsed and refused anew each
-    time; and only documents, never data or answers."""
+    time; and only documents, never data or answers. A text longer than `longest` characters
+    is never kept: a client's documents are a few kilobytes, and a long literal in a valid
+    document must not let any caller pin megabytes in every worker."""
 
-    def __init__(self, size: int = 128) -> None:
+    def __init__(self, size: int = 128, longest: int = 16_384) -> None:
         self.size = size
+        self.longest = longest
         self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
 
     def get(self, text: str) -> DocumentNode | None:
@@ -223,7 +226,9 @@ class ValidDocuments:
 
     def keep(self, text: str, document: DocumentNode) -> None:
         """Remember that `text` is `document`, and valid; forget the least recently used one
-        past `size`."""
+        past `size`. A text longer than `longest` is not kept."""
+        if len(text) > self.longest:
+            return
         self._documents[text] = document
         self._documents.move_to_end(text)
         while len(self._documents) > self.size:
@@ -236,7 +241,9 @@ class ReuseValidDocuments(SchemaExtension):
 
     The validation rules are the schema's own and do not depend on the variables or the caller,
     so a document valid once is valid again; the rules that read the variables, and the
-    resolvers' permission checks, run on every request as before.
+    resolvers' permission checks, run on every request as before. A validation rule that reads
+    the request (the caller, its role, a header) must not be added to the schema's rules while
+    this extension is on: a document it passed once would skip it afterwards.
     """
 
     def __init__(self, documents: ValidDocuments) -> None:

@@ -105,6 +105,16 @@ def test_valid_documents_keep_the_most_recently_used() -> None:
     assert documents.get("{ c }") is not None
 
 
+def test_valid_documents_never_keep_a_long_text() -> None:
+    # A valid document padded with a long literal or comment: parsed and validated each time.
+    documents = ValidDocuments(size=2, longest=100)
+    long = '{ product(slug: "' + "x" * 100 + '") { slug } }'
+    documents.keep(long, parse(long))
+    assert documents.get(long) is None
+    documents.keep("{ a }", parse("{ a }"))
+    assert documents.get("{ a }") is not None
+
+
 async def test_introspection_when_off_is_refused_every_time(migrated_database: str) -> None:
     query = "query Types { __schema { types { name } } }"
     async with serving(settings_for(migrated_database, graphql_introspection=False)) as (
