@@ -78,7 +78,9 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
       key once (400 otherwise: "last one wins" would apply a value the client did not mean).
     """
     if request.scope["query_string"]:  # most requests have none to parse
-        if request.scope["path"].startswith(API_PREFIX):
+        # OPTIONS is answered by Litestar itself (CORS preflight, allowed methods), whatever
+        # the query: its handler reads no parameter.
+        if request.scope["path"].startswith(API_PREFIX) and request.method != "OPTIONS":
             unknown = sorted(set(request.query_params) - declared_query_parameters(request))
             if unknown:
                 raise BadRequest(

@@ -179,7 +179,12 @@ TeamSlug = Annotated[str, Parameter(pattern=SLUG_PATTERN, description="The team'
 ProductSlug = Annotated[str, Parameter(pattern=SLUG_PATTERN, description="The product's slug")]
 PersonId = Annotated[uuid.UUID, PathParameter(description="The person's id")]
 TokenId = Annotated[uuid.UUID, PathParameter(description="The token's id")]
-RevisionNumber = Annotated[int, PathParameter(description="The revision's number: 1 for the first")]
+# Bounded so that no number reaches the database that its integer columns cannot hold.
+MAX_REVISION = 1_000_000
+RevisionNumber = Annotated[
+    int,
+    PathParameter(description="The revision's number: 1 for the first", ge=1, le=MAX_REVISION),
+]
 
 ETAG = ResponseHeader(
     name="ETag",

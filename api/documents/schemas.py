@@ -84,7 +84,7 @@ class ReviewCreate(InputModel):
 
     action: ReviewStep
     """The step to take."""
-    revision: int = Field(ge=1, description="The revision this step is about")
+    revision: int = Field(ge=1, le=1_000_000, description="The revision this step is about")
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
     """What the reviewer says; asking for changes needs one."""
     override_reason: Reason | None = Field(

@@ -136,3 +136,14 @@ async def test_readyz_is_503_when_the_database_is_unreachable(
             response = await probe.get("/readyz")
     assert response.status_code == 503
     assert response.json()["status"] != "ok"
+
+
+async def test_options_with_a_query_string_is_answered(
+    client: Client, anonymous: Client
+) -> None:
+    # Litestar answers OPTIONS itself; a query string (a preflight may carry one) changes nothing.
+    for caller in (client, anonymous):
+        for path in (f"{API}/products?stage=idea", f"{API}/portfolio?org=x", f"{API}/me?a"):
+            response = await caller.options(path)
+            assert response.status_code == 204, (path, response.text)
+            assert "GET" in response.headers["allow"]

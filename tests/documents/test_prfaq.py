@@ -159,6 +159,13 @@ async def test_diff_by_section_and_markdown_export(client: Client, product: dict
     assert (await client.get(f"{path(product, 'prfaq')}/revisions/2/diff")).json() == diff
     missing = await client.get(f"{path(product, 'prfaq')}/revisions/2/diff?against=7")
     assert_problem(missing, 404)
+    # Numbers no revision can have (nor an integer column hold) are bad input, not a 500.
+    for number in ("0", "3000000000", "9223372036854775808"):
+        for suffix in ("", "/diff"):
+            response = await client.get(f"{path(product, 'prfaq')}/revisions/{number}{suffix}")
+            assert_problem(response, 422, field="number")
+    step = {"action": "submit", "revision": 2199023255552}
+    assert_problem(await client.post(f"{path(product, 'prfaq')}/review", json=step), 422)
     exported = await client.get(f"{path(product, 'prfaq')}.md")
     assert exported.headers["content-type"].startswith("text/markdown")
     assert "# Pay with one tap, anywhere" in exported.text
