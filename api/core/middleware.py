@@ -215,11 +215,7 @@ def forwarded_client(peer: str, forwarded_for: str | None, trusted: Sequence[IPN
     """
     if not trusted or not forwarded_for:
         return peer
-
-    def is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> bool:
-        return address is not None and any(address in network for network in trusted)
-
-    if not is_trusted(_address(peer)):
+    if not _is_trusted(_address(peer), trusted):
         return peer
     client = peer
     for hop in reversed(forwarded_for.split(",")):
@@ -227,27 +223,48 @@ def forwarded_client(peer: str, forwarded_for: str | None, trusted: Sequence[IPN
         if address is None:
             return "unparsed:" + hop.strip()[:64]
         client = str(address)
-        if not is_trusted(address):
+        if not _is_trusted(address, trusted):
             break
     return client
 
 
+def _is_trusted(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address | None, trusted: Sequence[IPNetwork]
+) -> bool:
+    return address is not None and any(address in network for network in trusted)
+
+
+def forwarded_scheme(forwarded_proto: str) -> str | None:
+    """The scheme a trusted proxy says the client used, from `X-Forwarded-Proto`: its last entry
+    (the one the nearest proxy wrote), if it is `http` or `https`."""
+    scheme = forwarded_proto.rsplit(",", 1)[-1].strip().lower()
+    return scheme if scheme in {"http", "https"} else None
+
+
 def trusted_proxy_middleware(trusted: Sequence[IPNetwork]) -> Callable[[ASGIApp], ASGIApp]:
     """Set the scope's client to the address a trusted proxy forwards for (see
-    `forwarded_client`); with no trusted proxies, `X-Forwarded-For` is ignored."""
+    `forwarded_client`), and its scheme to the one the proxy says the client used
+    (`X-Forwarded-Proto`, see `forwarded_scheme`: a TLS-terminating balancer's `https`, so that
+    cookies are marked Secure); with no trusted proxies, both headers are ignored."""
 
     def wrap(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
             peer = scope.get("client") if scope["type"] == ScopeType.HTTP else None
-            if trusted and peer:
-                forwarded = ", ".join(
-                    value.decode("latin-1")
-                    for name, value in scope.get("headers", [])
-                    if name.lower() == b"x-forwarded-for"
-                )
-                client = forwarded_client(peer[0], forwarded or None, trusted)
+            if trusted and peer and _is_trusted(_address(peer[0]), trusted):
+                forwarded: list[str] = []
+                proto: list[str] = []
+                for name, value in scope.get("headers", []):
+                    lowered = name.lower()
+                    if lowered == b"x-forwarded-for":
+                        forwarded.append(value.decode("latin-1"))
+                    elif lowered == b"x-forwarded-proto":
+                        proto.append(value.decode("latin-1"))
+                client = forwarded_client(peer[0], ", ".join(forwarded) or None, trusted)
                 if client != peer[0]:
                     scope["client"] = (client, 0)
+                scheme = forwarded_scheme(", ".join(proto)) if proto else None
+                if scheme is not None:
+                    scope["scheme"] = scheme
             await app(scope, receive, send)
 
         return middleware

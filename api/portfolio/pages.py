@@ -31,7 +31,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 STATIC_PATH = "/static/portfolio"
 PAGE_ROWS = 100
-Slug = Annotated[str, Parameter(max_length=63)]
+# No NUL: PostgreSQL cannot compare text holding one (a 500), and no record's text holds one.
+NO_NUL = r"^[^\x00]*$"
+Slug = Annotated[str, Parameter(max_length=63, pattern=NO_NUL)]
 
 # Only what Pizzabox serves: its stylesheet, and forms that post back to it. No scripts at all.
 PAGE_CSP = (
@@ -153,9 +155,9 @@ def _page_number(value: int | None, rows: int) -> tuple[int, int]:
 async def portfolio_page(
     request: Request[Any, Any, Any],
     session: SessionDep,
-    org: Annotated[str | None, Parameter(max_length=100)] = None,
-    team: Annotated[str | None, Parameter(max_length=63)] = None,
-    stage: Annotated[str | None, Parameter(max_length=32)] = None,
+    org: Annotated[str | None, Parameter(max_length=100, pattern=NO_NUL)] = None,
+    team: Annotated[str | None, Parameter(max_length=63, pattern=NO_NUL)] = None,
+    stage: Annotated[str | None, Parameter(max_length=32, pattern=NO_NUL)] = None,
     page: Annotated[int | None, Parameter(ge=1, le=1_000_000)] = None,
     teams_page: Annotated[int | None, Parameter(ge=1, le=1_000_000)] = None,
 ) -> Template:

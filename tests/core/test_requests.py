@@ -138,9 +138,7 @@ async def test_readyz_is_503_when_the_database_is_unreachable(
     assert response.json()["status"] != "ok"
 
 
-async def test_options_with_a_query_string_is_answered(
-    client: Client, anonymous: Client
-) -> None:
+async def test_options_with_a_query_string_is_answered(client: Client, anonymous: Client) -> None:
     # Litestar answers OPTIONS itself; a query string (a preflight may carry one) changes nothing.
     for caller in (client, anonymous):
         for path in (f"{API}/products?stage=idea", f"{API}/portfolio?org=x", f"{API}/me?a"):

@@ -149,6 +149,29 @@ async def test_the_page_shows_the_figures_the_api_reports(
     assert page.headers["cache-control"] == "no-store"
 
 
+async def test_the_cookie_is_secure_behind_a_tls_terminating_proxy(migrated_database: str) -> None:
+    # The test transport's peer is 127.0.0.1: a trusted balancer that received HTTPS.
+    https = {"X-Forwarded-Proto": "https"}
+    for trusted, secure in (("127.0.0.1/32", True), ("", False)):
+        async with serving(settings_for(migrated_database, trusted_proxies=trusted)) as (
+            app,
+            browser,
+        ):
+            token = await issue_token(app, Role.VIEWER, name=unique("page"))
+            form = await browser.get("/portfolio")
+            answer = await browser.post(
+                "/portfolio/sign-in",
+                data={"token": token, "csrf_token": csrf_of(form.text), "next": "/portfolio"},
+                headers=https,
+            )
+            assert answer.status_code == 303, answer.text
+            [cookie] = [
+                c for c in answer.headers.get_list("set-cookie") if "pizzabox_session=" in c
+            ]
+            # Believed from a trusted proxy only: anyone else's header changes nothing.
+            assert ("Secure" in cookie) is secure, (trusted, cookie)
+
+
 async def test_filters_are_kept_in_the_url(app: Litestar, browser: Client, built: Built) -> None:
     await sign_in(browser, await issue_token(app, Role.ADMIN, name=unique("page")))
     page = await browser.get("/portfolio", params={"org": "south", "stage": "launched"})
@@ -159,6 +182,11 @@ async def test_filters_are_kept_in_the_url(app: Litestar, browser: Client, built
     wrong = await browser.get("/portfolio", params={"stage": "shipped"})
     assert wrong.status_code == 400
     assert "There is no stage" in wrong.text
+    # A NUL is in no record's text, and PostgreSQL cannot compare text holding one.
+    for params in ({"org": "\x00"}, {"team": "a\x00b"}, {"stage": "\x00"}):
+        assert (await browser.get("/portfolio", params=params)).status_code == 422, params
+    for detail in ("/portfolio/products/%00", "/portfolio/teams/a%00b"):
+        assert (await browser.get(detail)).status_code in (404, 422), detail
 
 
 async def test_a_viewer_sees_no_findings_nor_security_faqs(
