@@ -344,22 +344,39 @@ def _finding_summary(rules: Rules, products: Subquery) -> Subquery:
 
 
 def _slip_rows(products: Subquery) -> Select[Any]:
-    """Each change that moved a product's target launch date later, with the days it moved."""
+    """Each change that moved a product's target launch date later, with the days it moved. A
+    date set again after it was cleared is measured from the date that was cleared, so clearing
+    it first hides no slip."""
+    change = aliased(ProductChange, name="date_change")
+    cleared = aliased(ProductChange, name="cleared")
+    tracked = TrackedField.TARGET_LAUNCH_DATE
+    # The date the last clearing before this change took away, if the date was cleared.
+    last_cleared = (
+        select(col(cleared.old_value))
+        .where(
+            col(cleared.product_id) == col(change.product_id),
+            col(cleared.field) == tracked,
+            col(cleared.new_value).is_(None),
+            col(cleared.created_at) < col(change.created_at),
+        )
+        .order_by(col(cleared.created_at).desc())
+        .limit(1)
+        .correlate(change)
+        .scalar_subquery()
+    )
+    before = func.coalesce(col(change.old_value), last_cleared)
     return (
         select(
-            col(ProductChange.product_id).label("product_id"),
-            col(ProductChange.created_at).label("slipped_at"),
-            (
-                day_number(col(ProductChange.new_value)) - day_number(col(ProductChange.old_value))
-            ).label("days"),
+            col(change.product_id).label("product_id"),
+            col(change.created_at).label("slipped_at"),
+            (day_number(col(change.new_value)) - day_number(before)).label("days"),
         )
-        .join(products, products.c.product_id == col(ProductChange.product_id))
+        .join(products, products.c.product_id == col(change.product_id))
         .where(
-            col(ProductChange.field) == TrackedField.TARGET_LAUNCH_DATE,
-            col(ProductChange.old_value).is_not(None),
-            col(ProductChange.new_value).is_not(None),
-            # ISO dates compare as text in date order.
-            col(ProductChange.new_value) > col(ProductChange.old_value),
+            col(change.field) == tracked,
+            col(change.new_value).is_not(None),
+            # ISO dates compare as text in date order; NULL (never a date before) is no slip.
+            col(change.new_value) > before,
         )
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Litestar
 
 from api.core.access import Role
-from tests.factories import seed_products, seed_teams, unique
+from tests.factories import create_product, seed_products, seed_teams, unique
 from tests.graphql import gql_data
 from tests.helpers import API, Client, app_engine, bearer, count_statements, issue_token
 from tests.portfolio.conftest import Built
@@ -118,6 +118,19 @@ async def test_slips(client: Client, built: Built) -> None:
         assert slipped_at.tzinfo is not None
         assert slipped_at.utcoffset() == timedelta(0)
         assert slipped_at.date() == built.today
+
+
+async def test_clearing_a_date_before_moving_it_later_hides_no_slip(client: Client) -> None:
+    # Through the API, as a team would: 10 days later, cleared, then 30 days after that.
+    product = await create_product(client, target_launch_date="2027-03-01")
+    for date in ("2027-03-11", None, "2027-04-10", None, "2027-04-01"):
+        changed = await client.patch(
+            f"{API}/products/{product['slug']}", json={"target_launch_date": date}
+        )
+        assert changed.status_code == 200, changed.text
+    slips = (await portfolio(client, team=product["team"]))["slips"]
+    # 10 + 30 days; set again earlier than the date cleared (2027-04-01) is no slip.
+    assert (slips["products_slipped"], slips["slips"], slips["days"]) == (1, 2, 40)
 
 
 async def test_checkpoints(client: Client, built: Built) -> None:
