@@ -628,10 +628,13 @@ def _cell(value: ColumnElement[Any]) -> ColumnElement[str]:
     return func.coalesce(cast(value, String()), "")
 
 
-def csv_lines(scope: Scope, rules: Rules, *, findings: bool, security_faqs: bool) -> Select[Any]:
+def csv_lines(
+    scope: Scope, rules: Rules, *, findings: bool, security_faqs: bool, teams: bool
+) -> Select[Any]:
     """One CSV line per product in scope (without its line end), in slug order, each cell as
     `csv_header` (in the service) names them, written by the database: the service joins the
-    lines. Findings and security FAQ cells are empty for a caller who may not read them."""
+    lines. Findings, security FAQ and team name cells are empty for a caller who may not read
+    them."""
     facts = _fact_rows(scope, rules)
     f = facts.c
     reasons = _reasons(f)
@@ -642,7 +645,7 @@ def csv_lines(scope: Scope, rules: Rules, *, findings: bool, security_faqs: bool
         _quoted(_formula_safe(f.name)),
         f.stage,
         f.team,
-        _quoted(_formula_safe(f.team_name)),
+        _quoted(_formula_safe(f.team_name)) if teams else hidden,
         _quoted(_formula_safe(f.org)),
         f.classification,
         func.coalesce(iso_day(f.target_launch_date), ""),

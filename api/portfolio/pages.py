@@ -113,7 +113,7 @@ def _query(filters: PortfolioFilter, **more: object) -> str:
 
 def _charts(read: PortfolioRead) -> list[charts.Chart]:
     readiness = read.readiness
-    return [
+    shown = [
         charts.bar_chart(
             "funnel",
             "Products by stage",
@@ -134,16 +134,20 @@ def _charts(read: PortfolioRead) -> list[charts.Chart]:
             "Launch-date slips per month",
             [(item.month, item.slips) for item in read.slips.by_month],
         ),
-        charts.bar_chart(
-            "health",
-            "Teams by roster health",
-            [
-                (status.value.replace("_", " "), getattr(read.teams.by_health, status.value))
-                for status in HealthStatus
-            ],
-            ["warn", "good", "neutral", "bad", "warn"],
-        ),
     ]
+    if read.teams is not None:
+        shown.append(
+            charts.bar_chart(
+                "health",
+                "Teams by roster health",
+                [
+                    (status.value.replace("_", " "), getattr(read.teams.by_health, status.value))
+                    for status in HealthStatus
+                ],
+                ["warn", "good", "neutral", "bad", "warn"],
+            )
+        )
+    return shown
 
 
 def _page_number(value: int | None, rows: int) -> tuple[int, int]:
@@ -240,6 +244,7 @@ async def team_page(request: Request[Any, Any, Any], session: SessionDep, slug: 
     if visitor is None:
         return _sign_in_page(request)
     shot = await service.snapshot(session, PortfolioFilter(team=slug), principal=visitor.principal)
+    # Without `teams` in sight (a ci token's role) there are no team rows: "no team you may see".
     team = shot.teams[0] if shot.teams else None
     context: dict[str, Any] = {
         "visitor": visitor,

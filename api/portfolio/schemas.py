@@ -286,5 +286,5 @@ class PortfolioRead(Schema):
     """Open and overdue findings; null for roles that may not read findings."""
     documents: DocumentFigures
     """PR/FAQ and security FAQ status."""
-    teams: TeamFigures
-    """The owning teams' roster health."""
+    teams: TeamFigures | None
+    """The owning teams' roster health; null for roles that may not read teams."""

@@ -54,6 +54,7 @@ from api.portfolio.schemas import (
 from api.products.models import DataClassification, Stage
 from api.teams.health.guideline import load_guideline
 from api.teams.health.models import HealthStatus
+from api.teams.policy import TEAMS
 
 LAUNCH_WINDOWS = (30, 90)
 
@@ -64,6 +65,8 @@ class Sight:
 
     findings: bool
     security_faqs: bool
+    # The owning teams' names, rosters and health (a ci token's role may not read teams).
+    teams: bool
 
 
 def sight_of(principal: Principal) -> Sight:
@@ -71,6 +74,7 @@ def sight_of(principal: Principal) -> Sight:
     return Sight(
         findings=FINDINGS.allows(principal, "read"),
         security_faqs=SECURITY_FAQS.allows(principal, "read"),
+        teams=TEAMS.allows(principal, "read"),
     )
 
 
@@ -221,8 +225,9 @@ async def snapshot(
     connection = await session.connection()
     result = await connection.execute(facts.product_facts(scope, rules, offset=offset, limit=limit))
     at = {name: position for position, name in enumerate(result.keys())}
-    shot = Snapshot(filters, sight_of(principal), rules.now, rules.live, at, result.all())
-    if with_teams:
+    sight = sight_of(principal)
+    shot = Snapshot(filters, sight, rules.now, rules.live, at, result.all())
+    if with_teams and sight.teams:
         shot.teams = await _team_rows(session, scope)
     return shot
 
@@ -266,9 +271,10 @@ async def summary(
     connection = await session.connection()
     statement = facts.portfolio_summary(scope, rules, LAUNCH_WINDOWS)
     row = (await connection.execute(statement)).one()._mapping
-    teams = await _team_rows(session, scope)
+    sight = sight_of(principal)
+    teams = await _team_rows(session, scope) if sight.teams else []
     months = list(await connection.execute(facts.slips_by_month(scope)))
-    return Summary(filters, sight_of(principal), rules, row, teams, months)
+    return Summary(filters, sight, rules, row, teams, months)
 
 
 def _document_counts(row: Any, name: str) -> dict[str, int]:
@@ -392,7 +398,9 @@ def figures(summed: Summary) -> PortfolioRead:
                 **{status.value: health[status.value] for status in HealthStatus}
             ),
             over_without_exception=oversized,
-        ),
+        )
+        if sight.teams
+        else None,
     )
 
 
@@ -415,7 +423,7 @@ async def csv_table(
     rules = await _rules(session)
     sight = sight_of(principal)
     statement = facts.csv_lines(
-        scope, rules, findings=sight.findings, security_faqs=sight.security_faqs
+        scope, rules, findings=sight.findings, security_faqs=sight.security_faqs, teams=sight.teams
     )
     connection = await session.connection()
     return csv_header(rules.live), list((await connection.execute(statement)).scalars())

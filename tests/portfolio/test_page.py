@@ -227,6 +227,13 @@ async def test_a_ci_token_sees_only_its_products_on_the_page(
     page = await browser.get("/portfolio")
     assert figures(page.text)["products-total"] == "1"
     assert (await browser.get("/portfolio/products/blocked-two")).status_code == 404
+    # No team names, rosters or health for a role that may not read teams.
+    assert "oversized" not in figures(page.text)
+    assert "Teams are not shown to your role." in page.text
+    assert 'id="teams-title"' not in page.text
+    assert 'href="/portfolio/teams/' not in page.text
+    assert "People" not in (await browser.get("/portfolio/products/ready-one")).text
+    assert (await browser.get("/portfolio/teams/alpha")).status_code == 404
 
 
 async def test_signing_out_needs_the_sessions_anti_forgery_token(
