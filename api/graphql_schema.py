@@ -12,6 +12,7 @@ import strawberry
 from graphql import GraphQLError
 from litestar import Controller
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -37,6 +38,7 @@ from api.core.graphql_guards import (
     RequireOperationName,
     ReuseValidDocuments,
     ValidDocuments,
+    once_per_document,
 )
 from api.core.graphql_resolvers import lean_resolvers
 from api.core.metrics import GraphQLOperationMetrics
@@ -101,6 +103,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         partial(QueryDepthLimiter, max_depth=settings.graphql_max_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.graphql_max_aliases),
         partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
+        partial(AddValidationRules, [once_per_document("portfolio")]),
         # After the limits, whose rules the valid documents passed.
         partial(ReuseValidDocuments, ValidDocuments(size=128)),
         RefuseUnstorableText,

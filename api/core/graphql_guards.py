@@ -7,7 +7,15 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, TypeVar
 
-from graphql import DocumentNode, GraphQLError, Node, OperationDefinitionNode, StringValueNode
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    Node,
+    OperationDefinitionNode,
+    StringValueNode,
+    ValidationRule,
+)
 from graphql import ExecutionResult as GraphQLExecutionResult
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, OperationalError
@@ -83,6 +91,31 @@ def _graphql_error(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLErr
         path=error.path,
         extensions={"code": "INTERNAL_SERVER_ERROR"},
     )
+
+
+def once_per_document(*names: str) -> type[ValidationRule]:
+    """A validation rule that lets a document ask each root query field of `names` once: under
+    one response key, however many aliases or fragments. Such a field adds up a whole portfolio;
+    fifteen aliases of it would be fifteen times the work in one request."""
+
+    class OncePerDocument(ValidationRule):
+        def __init__(self, context: Any) -> None:
+            super().__init__(context)
+            self.keys: dict[str, set[str]] = {name: set() for name in names}
+
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            name = node.name.value
+            if name not in self.keys:
+                return
+            parent = self.context.get_parent_type()
+            if parent is None or parent is not self.context.schema.query_type:
+                return
+            keys = self.keys[name]
+            keys.add(node.alias.value if node.alias else name)
+            if len(keys) == 2:
+                self.report_error(GraphQLError(f"`{name}` may be asked once in a document", node))
+
+    return OncePerDocument
 
 
 class DomainErrors(SchemaExtension):

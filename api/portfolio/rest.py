@@ -21,15 +21,16 @@ Org = Annotated[str | None, text("The owning team's org", max_length=100)]
 TeamFilter = Annotated[str | None, text("The owning team's slug", max_length=63)]
 StageFilter = Annotated[str | None, choice_of(Stage, "Products in this stage")]
 
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8; header=present"
+# Litestar adds "; charset=utf-8" to a text type itself: given here too, it was sent twice.
+CSV_MEDIA_TYPE = "text/csv; header=present"
 # Rows encoded per chunk of the streamed CSV.
 CSV_CHUNK_ROWS = 1_000
 CRLF = "\r\n"
 
 
 def portfolio_filter(org: str | None, team: str | None, stage: str | None) -> PortfolioFilter:
-    """The filters a request gave (422 for a stage that is not one)."""
-    return PortfolioFilter(org=org, team=team, stage=choice(Stage, stage, field="stage"))
+    """The filters a request gave (422 for a stage that is not one); an empty one is none."""
+    return PortfolioFilter(org=org, team=team, stage=choice(Stage, stage or None, field="stage"))
 
 
 @guarded(

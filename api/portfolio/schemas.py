@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from api.core.described import Schema
 from api.products.models import DataClassification, Stage
@@ -15,6 +15,12 @@ class PortfolioFilter(Schema):
     team: str | None = Field(default=None, description="The owning team's slug")
     stage: Stage | None = None
     """Only products at this stage."""
+
+    @field_validator("org", "team", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        # An empty filter is no filter, as the page's form sends it (`?org=&team=`), everywhere.
+        return None if value == "" else value
 
 
 class StageCount(Schema):

@@ -10,7 +10,7 @@ from litestar import Litestar
 
 from api.core.access import Role
 from tests.factories import create_product, seed_products, seed_teams, unique
-from tests.graphql import gql_data
+from tests.graphql import gql_data, gql_error
 from tests.helpers import API, Client, app_engine, bearer, count_statements, issue_token
 from tests.portfolio.conftest import Built
 
@@ -211,6 +211,14 @@ async def test_filters(client: Client, built: Built) -> None:
     nothing = await portfolio(client, org="nowhere")
     assert nothing["products"]["total"] == 0
     assert nothing["documents"]["security_faq"]["average_completeness"] is None
+    # An empty filter is no filter, as the page's form sends them, in REST and GraphQL alike.
+    everything = await portfolio(client)
+    emptied = await portfolio(client, org="", team="", stage="")
+    assert emptied | {"generated_at": None} == everything | {"generated_at": None}
+    query = '{ portfolio(filter: {org: "", team: ""}) { filter { org team } products { total } } }'
+    assert await gql_data(client, query) == {
+        "portfolio": {"filter": {"org": None, "team": None}, "products": {"total": 6}}
+    }
 
 
 async def test_a_stage_that_is_none_is_refused(client: Client, built: Built) -> None:
@@ -301,14 +309,33 @@ async def test_graphql_leaves_out_what_a_viewer_may_not_read(
     assert body["data"]["portfolio"]["products"]["total"] == 6
 
 
+async def test_graphql_adds_the_portfolio_up_once_a_document(client: Client, built: Built) -> None:
+    # Each alias or fragment would add the whole portfolio up again: one response key only.
+    refused = [
+        "{ a: portfolio { products { total } } b: portfolio { products { total } } }",
+        "fragment A on Query { a: portfolio { products { total } } }"
+        " fragment B on Query { portfolio { slips { slips } } } { ...A ...B }",
+    ]
+    for query in refused:
+        error = await gql_error(client, query, "BAD_USER_INPUT")
+        assert "portfolio" in error["message"]
+    # The same field asked twice under one key is merged, and runs once.
+    merged = "{ portfolio { products { total } } portfolio { slips { slips } } }"
+    assert await gql_data(client, merged) == {
+        "portfolio": {"products": {"total": 6}, "slips": {"slips": 3}}
+    }
+
+
 # CSV ---------------------------------------------------------------------------------------
 
 
 async def csv_table(client: Client, headers: dict[str, str] | None = None) -> list[dict[str, str]]:
     response = await client.get(f"{API}/portfolio.csv", headers=headers)
     assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/csv")
-    assert "charset=utf-8" in response.headers["content-type"]
+    # Each parameter once (RFC 6838), the charset among them.
+    kind, *parameters = [part.strip() for part in response.headers["content-type"].split(";")]
+    assert kind == "text/csv"
+    assert sorted(parameters) == ["charset=utf-8", "header=present"]
     text = response.content.decode("utf-8")
     assert text.endswith("\r\n")
     return list(csv.DictReader(io.StringIO(text, newline="")))
