@@ -22,6 +22,7 @@ from api.core.access import Principal
 from api.core.db import utcnow
 from api.core.errors import Unauthenticated
 from api.identity.models import ApiToken
+from api.identity.secrets import TOKEN_PREFIX
 from api.identity.service import principal_of_token, resolve_principal
 from api.portfolio.models import PageSession
 
@@ -65,6 +66,9 @@ async def sign_in(
     token = token.strip()
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise Unauthenticated("the token is not valid")
+    if not token.startswith(TOKEN_PREFIX):
+        # Said of the form, not of an Authorization header the visitor never wrote.
+        raise Unauthenticated(f"that is not a Pizzabox API token (they start with {TOKEN_PREFIX})")
     principal, _ = await resolve_principal(session, f"Bearer {token}", request_id=request_id)
     now = utcnow()
     # Sessions past their end are forgotten whenever someone signs in.

@@ -105,6 +105,11 @@ async def test_a_bad_token_signs_nobody_in(browser: Client, built: Built) -> Non
     assert "Not signed in" in answer.text
     assert not any("pizzabox_session=" in c for c in answer.headers.get_list("set-cookie"))
     assert figures((await browser.get("/portfolio")).text) == {}
+    # Something else pasted: said of the form, not of an Authorization header.
+    pasted = await sign_in(browser, "my password")
+    assert pasted.status_code == 401
+    assert "not a Pizzabox API token" in pasted.text
+    assert "Authorization" not in pasted.text
 
 
 async def test_a_sign_in_without_its_anti_forgery_token_is_refused(
