@@ -122,22 +122,20 @@ KIND_ROUTES = Router(
 # A product's checkpoints ------------------------------------------------------------------
 
 
-@guarded(
-    get,
-    "/checkpoints",
+@list_route(
     "listProductCheckpoints",
     CHECKPOINTS,
-    "read",
+    path="/checkpoints",
     summary="A product's checkpoints",
-    responses=READ_PROBLEMS,
+    responses=NESTED_LIST_PROBLEMS,
 )
 async def list_checkpoints(
-    session: SessionDep, principal: PrincipalDep, slug: ProductSlug
-) -> list[CheckpointRead]:
-    """One checkpoint per kind in the catalogue, with its status, latest result and waiver;
-    `required` says whether the product's data classification needs it."""
-    views = await service.list_checkpoints(session, slug, principal=principal)
-    return [checkpoint_read(view) for view in views]
+    session: SessionDep, principal: PrincipalDep, paging: PagingDep, slug: ProductSlug
+) -> Page[CheckpointRead]:
+    """One checkpoint per kind in the catalogue, in catalogue order, with its status, latest
+    result and waiver; `required` says whether the product's data classification needs it."""
+    window = await service.list_checkpoints(session, slug, principal=principal, paging=paging)
+    return window.page(checkpoint_read)
 
 
 def _answer(view: service.CheckpointView) -> Response[CheckpointRead]:

@@ -27,8 +27,22 @@ from api.checkpoints.policy import CHECKPOINTS
 from api.checkpoints.schemas import MAX_WAIVER_DAYS, ResultCreate, SignOffCreate, WaiverCreate
 from api.core.access import Principal, Role
 from api.core.db import relation, utcnow
-from api.core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
-from api.core.pagination import Paging, Window, fetch_window
+from api.core.errors import (
+    BadRequest,
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from api.core.pagination import (
+    Paging,
+    Window,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+    fetch_window,
+)
 from api.core.writes import Precondition, check_if_match, flush, stamp
 from api.products.models import Product, Stage
 from api.products.policy import PRODUCTS
@@ -167,12 +181,34 @@ async def _product(session: AsyncSession, slug: str, verb: str, *, principal: Pr
     return product
 
 
+# A page of a product's checkpoints ends at a kind: kinds keep their ids and their catalogue
+# order for good (the default catalogue is stored with the ids it is shown with), and are
+# archived, never removed, so a cursor stays meaningful while the catalogue changes.
+CHECKPOINTS_CURSOR = "product_checkpoints"
+
+
 async def list_checkpoints(
-    session: AsyncSession, slug: str, *, principal: Principal
-) -> list[CheckpointView]:
-    """A product's checkpoints, one per live kind in the catalogue."""
+    session: AsyncSession, slug: str, *, principal: Principal, paging: Paging
+) -> Window[CheckpointView]:
+    """A page of a product's checkpoints, one per live kind, in catalogue order."""
     product = await _product(session, slug, "read", principal=principal)
-    return (await views_of(session, [product]))[product.id]
+    limit = check_limit(paging.limit)
+    kinds = await load_kinds(session)
+    if paging.cursor is not None:
+        after = decode_cursor(paging.cursor, CHECKPOINTS_CURSOR)
+        # Counted among every kind, archived ones too: a page still follows on when the kind it
+        # ended at has been archived since.
+        position = next((n for n, kind in enumerate(kinds) if kind.id == after), None)
+        if position is None:
+            raise BadRequest.field("cursor", "is not a cursor this API issued")
+        kinds = kinds[position + 1 :]
+    live = [kind for kind in kinds if kind.archived_at is None]
+    shown = live[:limit]
+    # views_of reads an empty `kinds` as "the whole catalogue": past the last page, ask nothing.
+    views = (await views_of(session, [product], kinds=shown))[product.id] if shown else []
+    more = len(live) > limit
+    next_cursor = encode_cursor(shown[-1].id, CHECKPOINTS_CURSOR) if more else None
+    return Window(rows=views, next_cursor=next_cursor, kind=CHECKPOINTS_CURSOR)
 
 
 async def get_checkpoint(

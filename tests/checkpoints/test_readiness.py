@@ -218,14 +218,14 @@ async def test_a_stricter_classification_adds_required_checkpoints(
     client: Client, callers: Callers
 ) -> None:
     product = await create_product(client, data_classification="public")
-    checkpoints = (await client.get(at(product, "checkpoints"))).json()
+    checkpoints = (await client.get(at(product, "checkpoints"))).json()["items"]
     required = {item["kind"]: item["required"] for item in checkpoints}
     # appsec_review is required from `internal` up.
     assert required == {**dict.fromkeys(KINDS, True), "appsec_review": False}
     await client.patch(
         f"{API}/products/{product['slug']}", json={"data_classification": "internal"}
     )
-    checkpoints = (await client.get(at(product, "checkpoints"))).json()
+    checkpoints = (await client.get(at(product, "checkpoints"))).json()["items"]
     assert all(item["required"] for item in checkpoints)
 
 

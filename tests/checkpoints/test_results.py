@@ -56,7 +56,7 @@ async def test_a_ci_token_posts_a_result_for_its_product(
     assert [item["id"] for item in listed.json()["items"]] == [result["id"]]
     # The ci token reads its product's checkpoints too.
     mine = await client.get(at(product, "checkpoints"), headers=callers.ci)
-    assert [item["kind"] for item in mine.json()] == KINDS
+    assert [item["kind"] for item in mine.json()["items"]] == KINDS
 
 
 async def test_a_ci_token_may_not_touch_another_product(
@@ -312,7 +312,8 @@ async def test_the_catalogue_is_the_admins_to_change(
     assert_problem(await client.post(f"{API}/checkpoint-kinds", json=new), 409, field="key")
     # The product is internal: the new kind is listed but not required.
     checkpoints = {
-        item["kind"]: item for item in (await client.get(at(product, "checkpoints"))).json()
+        item["kind"]: item
+        for item in (await client.get(at(product, "checkpoints"))).json()["items"]
     }
     assert checkpoints["chaos_drill"]["required"] is False
     fetched = await client.get(f"{API}/checkpoint-kinds/chaos_drill")
@@ -323,7 +324,8 @@ async def test_the_catalogue_is_the_admins_to_change(
     )
     assert changed.status_code == 200, changed.text
     checkpoints = {
-        item["kind"]: item for item in (await client.get(at(product, "checkpoints"))).json()
+        item["kind"]: item
+        for item in (await client.get(at(product, "checkpoints"))).json()["items"]
     }
     assert checkpoints["chaos_drill"]["required"] is True
     assert_problem(
@@ -337,7 +339,7 @@ async def test_the_catalogue_is_the_admins_to_change(
     archived = await client.delete(f"{API}/checkpoint-kinds/chaos_drill")
     assert archived.status_code == 204, archived.text
     assert "chaos_drill" not in {
-        item["kind"] for item in (await client.get(at(product, "checkpoints"))).json()
+        item["kind"] for item in (await client.get(at(product, "checkpoints"))).json()["items"]
     }
     with_archived = await client.get(f"{API}/checkpoint-kinds", params={"include_archived": True})
     assert "chaos_drill" in {kind["key"] for kind in with_archived.json()["items"]}

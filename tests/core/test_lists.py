@@ -27,6 +27,7 @@ async def _list_paths(client: Client) -> list[str]:
         f"{API}/teams/{team['slug']}/members",
         f"{API}/products",
         f"{API}/products/{product['slug']}/changes",
+        f"{API}/products/{product['slug']}/checkpoints",
     ]
 
 
