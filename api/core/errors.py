@@ -61,6 +61,10 @@ class FieldError:
         return shown if self.code is None else {**shown, "code": self.code}
 
 
+# The longest error detail sent back, in characters.
+MAX_DETAIL = 500
+
+
 class PizzaboxError(Exception):
     """Base of every error a service raises on purpose; never an HTTP exception.
 
@@ -81,6 +85,9 @@ class PizzaboxError(Exception):
         cls.slug = slug or cls.slug
 
     def __init__(self, detail: str, errors: Sequence[FieldError] = ()) -> None:
+        # A detail quotes what the client sent (a slug, a key): never all of a megabyte of it.
+        if len(detail) > MAX_DETAIL:
+            detail = detail[: MAX_DETAIL - 1] + "…"
         super().__init__(detail)
         self.detail = detail
         self.errors = list(errors)

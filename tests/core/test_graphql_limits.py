@@ -131,3 +131,9 @@ async def test_introspection_when_off_is_refused_every_time(migrated_database: s
         for _ in range(2):
             response = await anonymous.post("/graphql", json={"query": query}, headers=token)
             assert response.json()["data"]["__schema"]["types"], response.text
+
+
+async def test_an_error_quotes_at_most_a_little_of_what_was_sent(client: Client) -> None:
+    error = await gql_error(client, '{ product(slug: "' + "x" * 5000 + '") { slug } }', "NOT_FOUND")
+    assert len(error["message"]) <= 500
+    assert error["message"].endswith("…")
