@@ -103,7 +103,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         partial(QueryDepthLimiter, max_depth=settings.graphql_max_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.graphql_max_aliases),
         partial(MaxTokensLimiter, max_token_count=settings.graphql_max_tokens),
-        partial(AddValidationRules, [once_per_document("portfolio")]),
+        partial(
+            AddValidationRules,
+            [once_per_document(*(name for domain in DOMAINS for name in domain.once_per_document))],
+        ),
         # After the limits, whose rules the valid documents passed.
         partial(ReuseValidDocuments, ValidDocuments(size=128)),
         RefuseUnstorableText,

@@ -22,6 +22,8 @@ class Domain:
     # Strawberry types whose fields join Query and Mutation.
     queries: Sequence[type] = ()
     mutations: Sequence[type] = ()
+    # Root query fields so costly (a whole portfolio added up) that a document may ask each once.
+    once_per_document: Sequence[str] = ()
     # Routes for people, mounted outside /api/v1 (they authenticate themselves), and the
     # directories their Jinja templates are found in.
     pages: Sequence[ControllerRouterHandler] = ()

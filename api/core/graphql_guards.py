@@ -95,8 +95,9 @@ def _graphql_error(error: GraphQLError, *, hide_suggestions: bool) -> GraphQLErr
 
 def once_per_document(*names: str) -> type[ValidationRule]:
     """A validation rule that lets a document ask each root query field of `names` once: under
-    one response key, however many aliases or fragments. Such a field adds up a whole portfolio;
-    fifteen aliases of it would be fifteen times the work in one request."""
+    one response key, however many aliases or fragments (domains name theirs in
+    `Domain.once_per_document`): fifteen aliases of a field that adds up a whole portfolio
+    would be fifteen times the work in one request."""
 
     class OncePerDocument(ValidationRule):
         def __init__(self, context: Any) -> None:

@@ -9,6 +9,7 @@ DOMAIN = Domain(
     "portfolio",
     routes=[ROUTES],
     queries=[PortfolioQuery],
+    once_per_document=["portfolio"],
     pages=[PAGES, STATIC_FILES],
     templates=[TEMPLATES],
 )
