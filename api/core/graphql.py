@@ -33,6 +33,7 @@ from api.core.policy import Policy
 logger = logging.getLogger("api.graphql")
 
 NodeT = TypeVar("NodeT")
+KeyT = TypeVar("KeyT", bound=Hashable)
 RowT = TypeVar("RowT")
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -293,6 +294,15 @@ def related_node(kind: type[NodeT], row: object, prefix: str) -> NodeT:
     return kind(**dict(zip(names, read(row), strict=True)))
 
 
+def shared(made: dict[KeyT, NodeT], key: KeyT, make: Callable[[], NodeT]) -> NodeT:
+    """The GraphQL object `made` holds for the record `key`, made (`make()`) the first time: a
+    page makes one object per team or person, however many of its rows bring it along."""
+    found = made.get(key)
+    if found is None:
+        found = made[key] = make()
+    return found
+
+
 def known_or(known: NodeT | None, load: Callable[[], Awaitable[NodeT]]) -> NodeT:
     """What a relation's resolver answers: `known`, the related object when the rows that made
     its parent brought it along (a page of a list that loaded it up front), else `load()`.
@@ -458,7 +468,6 @@ class Requires(FieldExtension):
         return await next_(source, info, **kwargs)
 
 
-KeyT = TypeVar("KeyT", bound=Hashable)
 ViewT = TypeVar("ViewT", bound=Hashable)
 ValueT = TypeVar("ValueT")
 

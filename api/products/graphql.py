@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
 import strawberry
@@ -25,6 +26,7 @@ from api.core.graphql import (
     node,
     related_node,
     relation,
+    shared,
 )
 from api.core.graphql_fields import Face
 from api.products import service
@@ -154,10 +156,7 @@ def product_node(product: Product, teams: dict[uuid.UUID, TeamType] | None = Non
     team = loaded(product, "team")
     known_team = None
     if team is not None:
-        teams = {} if teams is None else teams
-        known_team = teams.get(team.id)
-        if known_team is None:
-            known_team = teams[team.id] = team_node(team)
+        known_team = shared({} if teams is None else teams, team.id, partial(team_node, team))
     return node(ProductType, product, known_team=known_team)
 
 
@@ -166,12 +165,18 @@ async def product_page(info: GraphQLInfo, rows: Sequence[Row[Any]]) -> list[Prod
     their teams (which the list joins) one object each, and those teams' rosters in one query
     when the query shows them."""
     teams: dict[uuid.UUID, TeamType] = {}
-    nodes: list[ProductType] = []
-    for row in rows:
-        team = teams.get(row.team_id)
-        if team is None:
-            team = teams[row.team_id] = related_node(TeamType, row, service.TEAM_COLUMNS)
-        nodes.append(node(ProductType, row, known_team=team))
+    nodes = [
+        node(
+            ProductType,
+            row,
+            known_team=shared(
+                teams,
+                row.team_id,
+                partial(related_node, TeamType, row, service.TEAM_COLUMNS),
+            ),
+        )
+        for row in rows
+    ]
     await give_rosters(info, teams, ("edges", "node", "team"))
     return nodes
 

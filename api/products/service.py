@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from sqlmodel import col
 
 from api.core.access import Principal
-from api.core.db import columns, narrowed, relation, same_text, text_search
+from api.core.db import SelectT, columns, narrowed, relation, same_text, text_search
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from api.core.hooks import Hook
 from api.core.pagination import Paging, Window, fetch_window
@@ -21,8 +21,6 @@ from api.products.policy import PRODUCTS
 from api.products.schemas import ProductCreate, ProductsFilter, ProductUpdate
 from api.teams.models import Team
 from api.teams.service import team_archiving
-
-SelectedT = TypeVar("SelectedT")
 
 _REQUIRED = frozenset({"name", "summary", "team_id", "stage", "data_classification"})
 
@@ -75,9 +73,7 @@ async def get_product(session: AsyncSession, slug: str, *, principal: Principal)
 TEAM_COLUMNS = "team__"
 
 
-def _filtered(
-    statement: Select[SelectedT], filters: ProductsFilter, principal: Principal
-) -> Select[SelectedT]:
+def _filtered(statement: SelectT, filters: ProductsFilter, principal: Principal) -> SelectT:
     # `statement` selects products, or their columns; the owning team is joined to filter on.
     statement = statement.join(Team, col(Product.team_id) == col(Team.id))
     visible = PRODUCTS.visible_products(principal)

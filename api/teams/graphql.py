@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date
+from functools import partial
 from typing import Annotated
 
 import strawberry
@@ -26,6 +27,7 @@ from api.core.graphql import (
     related_node,
     relation,
     selected,
+    shared,
 )
 from api.core.graphql_fields import Face
 from api.people.graphql import PersonType
@@ -188,26 +190,17 @@ async def load_team(info: GraphQLInfo, team_id: uuid.UUID) -> TeamType:
     return node(TeamType, await info.context.loaders[TeamLoaders].team.load(team_id))
 
 
-def membership_nodes(
-    memberships: Sequence[Membership], people: dict[uuid.UUID, PersonType] | None = None
-) -> list[MembershipType]:
+def membership_nodes(memberships: Sequence[Membership]) -> list[MembershipType]:
     """Memberships as GraphQL objects, with the person and team their rows brought along (a
-    roster loads its people, a person's memberships their teams); `people` shares one object
-    per person among the rosters of a page."""
-    people = {} if people is None else people
+    roster loads its people, a person's memberships their teams)."""
     nodes: list[MembershipType] = []
     for membership in memberships:
         person, team = loaded(membership, "person"), loaded(membership, "team")
-        known_person = None
-        if person is not None:
-            known_person = people.get(person.id)
-            if known_person is None:
-                known_person = people[person.id] = node(PersonType, person)
         nodes.append(
             node(
                 MembershipType,
                 membership,
-                known_person=known_person,
+                known_person=None if person is None else node(PersonType, person),
                 known_team=None if team is None else node(TeamType, team),
             )
         )
@@ -237,15 +230,18 @@ async def give_rosters(
     rosters = await info.context.loaders[TeamLoaders].roster_rows.load_many(list(teams))
     people: dict[uuid.UUID, PersonType] = {}
     for team, rows in zip(teams.values(), rosters, strict=True):
-        members: list[MembershipType] = []
-        for row in rows:
-            person = people.get(row.person_id)
-            if person is None:
-                person = people[row.person_id] = related_node(
-                    PersonType, row, service.PERSON_COLUMNS
-                )
-            members.append(node(MembershipType, row, known_person=person))
-        team.known_members = members
+        team.known_members = [
+            node(
+                MembershipType,
+                row,
+                known_person=shared(
+                    people,
+                    row.person_id,
+                    partial(related_node, PersonType, row, service.PERSON_COLUMNS),
+                ),
+            )
+            for row in rows
+        ]
 
 
 async def _person_teams(root: PersonType, info: GraphQLInfo) -> list[MembershipType] | None:

@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from sqlmodel import col
 
 from api.core.access import ARCHIVED_PERSON, Principal
-from api.core.db import columns, narrowed, relation, same_text, text_search, utcnow
+from api.core.db import SelectT, columns, narrowed, relation, same_text, text_search, utcnow
 from api.core.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
 from api.core.hooks import Hook
 from api.core.pagination import Paging, Window, fetch_window
@@ -32,8 +32,6 @@ from api.teams.schemas import (
     TeamsFilter,
     TeamUpdate,
 )
-
-SelectedT = TypeVar("SelectedT")
 
 _REQUIRED_TEAM = frozenset({"name", "mission", "org"})
 _REQUIRED_MEMBERSHIP = frozenset({"role", "allocation_percent"})
@@ -341,12 +339,12 @@ async def roster_rows_for_teams(
 
 
 def _memberships_of(
-    statement: Select[SelectedT],
+    statement: SelectT,
     team_ids: Sequence[uuid.UUID],
     *,
     on: date | None = None,
     every_stint: bool = False,
-) -> Select[SelectedT]:
+) -> SelectT:
     # The memberships of `team_ids` on a day (today by default), or every stint, oldest first.
     statement = statement.where(col(Membership.team_id).in_(set(team_ids)))
     if not every_stint:
