@@ -21,7 +21,7 @@ from api.core.db import SessionDep
 from api.core.errors import InvalidInput, Unauthenticated
 from api.core.middleware import request_id_of
 from api.core.rate_limit import address_key, client_address, failed_authentications
-from api.core.rest import choice
+from api.core.rest import NO_NUL, choice
 from api.portfolio import charts, service, signin
 from api.portfolio.schemas import PortfolioFilter, PortfolioRead
 from api.products.models import STAGE_ORDER, Stage
@@ -31,8 +31,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 STATIC_PATH = "/static/portfolio"
 PAGE_ROWS = 100
-# No NUL: PostgreSQL cannot compare text holding one (a 500), and no record's text holds one.
-NO_NUL = r"^[^\x00]*$"
+# No NUL (`NO_NUL`): PostgreSQL cannot compare text holding one, and no record's text holds one.
 Slug = Annotated[str, Parameter(max_length=63, pattern=NO_NUL)]
 
 # Only what Pizzabox serves: its stylesheet, and forms that post back to it. No scripts at all.
