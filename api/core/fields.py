@@ -18,6 +18,10 @@ from pydantic import (
 
 from api.core.described import Schema
 
+# The highest revision number a path or a review step may name: no number reaches the database
+# that its integer columns cannot hold.
+MAX_REVISION = 1_000_000
+
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 # A pattern judges the value as sent: "checkout\n" is refused, never stored as "checkout".
 Slug = Annotated[str, StringConstraints(strip_whitespace=False, pattern=SLUG_PATTERN)]

@@ -16,7 +16,7 @@ from litestar.params import HeaderParameter, Parameter, PathParameter
 
 from api.core.db import RecordBase
 from api.core.errors import PROBLEM_JSON, InvalidInput, ProblemDetails
-from api.core.fields import SLUG_PATTERN, in_utc
+from api.core.fields import MAX_REVISION, SLUG_PATTERN, in_utc
 from api.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Paging
 from api.core.policy import Policy, allow
 from api.core.writes import etag
@@ -179,8 +179,6 @@ TeamSlug = Annotated[str, Parameter(pattern=SLUG_PATTERN, description="The team'
 ProductSlug = Annotated[str, Parameter(pattern=SLUG_PATTERN, description="The product's slug")]
 PersonId = Annotated[uuid.UUID, PathParameter(description="The person's id")]
 TokenId = Annotated[uuid.UUID, PathParameter(description="The token's id")]
-# Bounded so that no number reaches the database that its integer columns cannot hold.
-MAX_REVISION = 1_000_000
 RevisionNumber = Annotated[
     int,
     PathParameter(description="The revision's number: 1 for the first", ge=1, le=MAX_REVISION),

@@ -146,9 +146,8 @@ def answered_text(content: dict[str, Any]) -> str:
 
 @event.listens_for(DocumentRevision, "before_insert")
 def _answered_on_save(_mapper: Any, _connection: Any, revision: DocumentRevision) -> None:
-    # The service sets it as it builds a revision; this keeps any other ORM writer (the demo,
-    # a script) from saving a revision whose stored keys disagree with its content.
-    # Revisions never change, so it is worked out once.
+    # Revisions never change, so what they answer is worked out once, however one is saved (the
+    # service, the demo, a script): the stored keys never disagree with the content.
     revision.answered = answered_text(revision.content)
 
 

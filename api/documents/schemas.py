@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, StringConstraints
 
 from api.core.described import Schema
-from api.core.fields import InputModel, Slug, WholeNumber
+from api.core.fields import MAX_REVISION, InputModel, Slug, WholeNumber
 from api.documents.dictionary import DEFAULT_JARGON
 from api.documents.models import Audience, ReviewAction, ReviewStatus, ReviewStep
 from api.documents.scoring import Scores
@@ -84,7 +84,7 @@ class ReviewCreate(InputModel):
 
     action: ReviewStep
     """The step to take."""
-    revision: int = Field(ge=1, le=1_000_000, description="The revision this step is about")
+    revision: int = Field(ge=1, le=MAX_REVISION, description="The revision this step is about")
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
     """What the reviewer says; asking for changes needs one."""
     override_reason: Reason | None = Field(

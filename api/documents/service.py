@@ -39,7 +39,6 @@ from api.documents.models import (
     DocumentRevision,
     ReviewAction,
     ReviewStatus,
-    answered_text,
 )
 from api.documents.policy import PRFAQS, SECURITY_FAQS
 from api.documents.schemas import (
@@ -272,7 +271,6 @@ async def save_revision(
         change_note=data.change_note,
         content=content,
         assessment=assessment,
-        answered=answered_text(content),
     )
     session.add(revision)
     document.latest_revision = number
